@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Microflow accounting shared by strata.ko and libstrata: conversation keys,
+ * per-direction fundamentals, TCP sequence tracking and RTT samples.
+ */
+#include "flow.h"
+
+int strata_flow_key(const struct strata_pkt *pkt, struct strata_flow_key *key)
+{
+	int c = memcmp(pkt->saddr, pkt->daddr, 16);
+	int dir;
+
+	if (!c)
+		c = (int)pkt->sport - (int)pkt->dport;
+	dir = c > 0;
+	memcpy(key->addr[dir], pkt->saddr, 16);
+	memcpy(key->addr[!dir], pkt->daddr, 16);
+	key->port[dir] = pkt->sport;
+	key->port[!dir] = pkt->dport;
+	key->proto = pkt->proto;
+	key->family = pkt->family;
+	key->pad = 0;
+	return dir;
+}
+
+void strata_stat_add(struct strata_stat *s, __u64 x)
+{
+	__u64 lo, hi;
+
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 sq = (unsigned __int128)x * x;
+
+	lo = (__u64)sq;
+	hi = (__u64)(sq >> 64);
+#else
+	/* x * x from 32-bit halves: (a·2^32 + b)^2 = a²·2^64 + 2ab·2^32 + b². */
+	__u64 a = x >> 32, b = (__u32)x, ab = a * b, mid_lo, bb = b * b;
+
+	mid_lo = ab << 33;
+	lo = bb + mid_lo;
+	hi = a * a + (ab >> 31) + (lo < bb);
+#endif
+	if (!s->n || x < s->min)
+		s->min = x;
+	if (x > s->max)
+		s->max = x;
+	s->n++;
+	s->sum += x;
+	s->sumsq_lo += lo;
+	s->sumsq_hi += hi + (s->sumsq_lo < lo);
+}
+
+/* Sequence number order, modulo 2^32 (RFC 1982 style, like the kernel's before()). */
+static inline bool seq_lt(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+static inline bool seq_le(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) <= 0;
+}
+
+static void tcp_handshake(struct strata_mflow *mf, struct strata_dir_stats *d,
+			  __u8 fl, int dir, __u64 ts)
+{
+	__u8 sa = fl & (STRATA_TCP_SYN | STRATA_TCP_ACK);
+
+	if (sa == STRATA_TCP_SYN) {
+		/*
+		 * A retransmitted SYN restarts the clock: the SYN-ACK most
+		 * likely answers the last one.
+		 */
+		if (dir == mf->initiator && mf->hs <= STRATA_HS_SYN) {
+			mf->hs = STRATA_HS_SYN;
+			mf->syn_ns = ts;
+		}
+	} else if (sa == (STRATA_TCP_SYN | STRATA_TCP_ACK)) {
+		if (dir != mf->initiator && mf->hs == STRATA_HS_SYN) {
+			strata_stat_add(&d->rtt_hs, ts - mf->syn_ns);
+			mf->hs = STRATA_HS_SYNACK;
+			mf->synack_ns = ts;
+		}
+	} else if (sa == STRATA_TCP_ACK && !(fl & STRATA_TCP_RST)) {
+		if (dir == mf->initiator && mf->hs == STRATA_HS_SYNACK) {
+			strata_stat_add(&d->rtt_hs, ts - mf->synack_ns);
+			mf->hs = STRATA_HS_DONE;
+		}
+	}
+}
+
+static void tcp_track(struct strata_mflow *mf, const struct strata_pkt *p,
+		      int dir, __u64 ts)
+{
+	struct strata_dir_stats *d = &mf->dir[dir];
+	struct strata_tcp_dir *t = &mf->tcp[dir], *r = &mf->tcp[!dir];
+	__u8 fl = p->tcp_flags;
+	__u32 seq = p->tcp_seq, len, end;
+
+	/* Sequence space used: payload, plus one each for SYN and FIN. */
+	len = p->payload_len + !!(fl & STRATA_TCP_SYN) + !!(fl & STRATA_TCP_FIN);
+	end = seq + len;
+
+	tcp_handshake(mf, d, fl, dir, ts);
+	if (!p->tcp_window && !(fl & STRATA_TCP_RST))
+		d->zero_window++;
+
+	/* Does this ACK answer the other side's data segment under watch? */
+	if (fl & STRATA_TCP_ACK && r->acked_pending &&
+	    seq_le(r->pending_end, p->tcp_ack)) {
+		strata_stat_add(&d->rtt_data, ts - r->pending_ns);
+		r->acked_pending = 0;
+	}
+
+	if (!len)
+		return;
+	if (!t->valid) {
+		t->valid = 1;
+		t->seq_next = end;
+	} else if (seq_le(t->seq_next, seq)) {
+		/* New data; a jump leaves a gap that a later segment may fill. */
+		if (seq_lt(t->seq_next, seq)) {
+			t->hole = 1;
+			t->hole_start = t->seq_next;
+			t->hole_end = seq;
+		}
+		t->seq_next = end;
+	} else if (seq_lt(t->seq_next, end)) {
+		/* Partly old, partly new: a retransmission that adds data. */
+		d->retrans++;
+		t->seq_next = end;
+		t->acked_pending = 0;
+		return;
+	} else if (t->hole && seq_le(t->hole_start, seq) &&
+		   seq_le(end, t->hole_end)) {
+		/* Never seen, sent before what was: it arrives out of order. */
+		d->out_of_order++;
+		if (seq == t->hole_start)
+			t->hole_start = end;
+		else
+			t->hole_end = seq;	/* keep the part before it */
+		if (!seq_lt(t->hole_start, t->hole_end))
+			t->hole = 0;
+		return;
+	} else {
+		d->retrans++;
+		/*
+		 * Karn's rule: once data before the watched segment's end was
+		 * sent twice, an ACK no longer tells which copy it answers.
+		 */
+		if (t->acked_pending && seq_lt(seq, t->pending_end))
+			t->acked_pending = 0;
+		return;
+	}
+	/* Watch one new data segment at a time for a data-to-ACK sample. */
+	if (p->payload_len && !t->acked_pending) {
+		t->acked_pending = 1;
+		t->pending_end = end;
+		t->pending_ns = ts;
+	}
+}
+
+void strata_mflow_init(struct strata_mflow *mf,
+		       const struct strata_flow_key *key, __u64 window_start)
+{
+	memset(mf, 0, sizeof(*mf));
+	mf->key = *key;
+	mf->window_start = window_start;
+}
+
+void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
+			  int dir, __u64 ts_ns)
+{
+	struct strata_dir_stats *d = &mf->dir[dir];
+	unsigned int i;
+
+	if (!mf->started) {
+		mf->started = 1;
+		mf->initiator = dir;
+		/* Seeing the SYN-ACK first means its receiver opened the conversation. */
+		if (pkt->proto == 6 && pkt->flags & STRATA_PKT_L4 &&
+		    (pkt->tcp_flags & (STRATA_TCP_SYN | STRATA_TCP_ACK)) ==
+		    (STRATA_TCP_SYN | STRATA_TCP_ACK))
+			mf->initiator = !dir;
+	}
+
+	if (!d->packets) {
+		d->first_ns = ts_ns;
+		d->last_ns = ts_ns;
+		d->ttl_min = pkt->ttl;
+		d->ttl_max = pkt->ttl;
+	} else {
+		strata_stat_add(&d->iat, ts_ns > d->last_ns ? ts_ns - d->last_ns : 0);
+		if (ts_ns > d->last_ns)
+			d->last_ns = ts_ns;
+		if (pkt->ttl < d->ttl_min)
+			d->ttl_min = pkt->ttl;
+		if (pkt->ttl > d->ttl_max)
+			d->ttl_max = pkt->ttl;
+	}
+	d->packets++;
+	d->bytes += pkt->ip_len;
+	d->payload_bytes += pkt->payload_len;
+	strata_stat_add(&d->size, pkt->ip_len);
+	if (pkt->flags & STRATA_PKT_FRAG)
+		d->fragments++;
+
+	if (pkt->proto != 6 || !(pkt->flags & STRATA_PKT_L4))
+		return;
+	for (i = 0; i < STRATA_TCP_NFLAGS; i++)
+		d->tcp_flags[i] += (pkt->tcp_flags >> i) & 1;
+	tcp_track(mf, pkt, dir, ts_ns);
+}
+
+void strata_mflow_roll(struct strata_mflow *mf, __u64 window_start)
+{
+	memset(mf->dir, 0, sizeof(mf->dir));
+	mf->window_start = window_start;
+}

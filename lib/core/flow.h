@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Microflow accounting: bidirectional conversation keys, wall-clock aligned
+ * windows, and the per-direction statistics of one conversation in one window.
+ */
+#ifndef STRATA_CORE_FLOW_H
+#define STRATA_CORE_FLOW_H
+
+#include "compat.h"
+#include "parse.h"
+
+/**
+ * struct strata_flow_key - a conversation, independent of direction
+ * @addr: the two endpoints' addresses (IPv4-mapped for IPv4)
+ * @port: the two endpoints' ports (see struct strata_pkt for ICMP)
+ * @proto: L4 protocol
+ * @family: 4 or 6
+ * @pad: zero
+ *
+ * Canonical: endpoint 0 is the lower of the two (address, then port), so
+ * both directions of a conversation give the same key. Which endpoint
+ * started the conversation is kept in the microflow (initiator).
+ */
+struct strata_flow_key {
+	__u8 addr[2][16];
+	__u16 port[2];
+	__u8 proto;
+	__u8 family;
+	__u16 pad;
+};
+
+/**
+ * strata_flow_key() - the conversation key of a parsed packet
+ * @pkt: parsed packet
+ * @key: filled in (padding zeroed, so it can be hashed and compared whole)
+ *
+ * Return: the packet's direction: 0 when it goes from endpoint 0 to
+ * endpoint 1, 1 when it goes the other way.
+ */
+int strata_flow_key(const struct strata_pkt *pkt, struct strata_flow_key *key);
+
+/**
+ * struct strata_stat - a sample set kept as fundamentals only
+ * @n: number of samples
+ * @sum: sum of the samples
+ * @sumsq_lo: low 64 bits of the 128-bit sum of squares
+ * @sumsq_hi: high 64 bits of the 128-bit sum of squares
+ * @min: smallest sample (meaningless when @n is 0)
+ * @max: largest sample
+ *
+ * Mean and variance are derived later from n, sum and sum of squares; the
+ * sum of squares is 128 bits wide so nanosecond samples cannot overflow it.
+ */
+struct strata_stat {
+	__u64 n;
+	__u64 sum;
+	__u64 sumsq_lo;
+	__u64 sumsq_hi;
+	__u64 min;
+	__u64 max;
+};
+
+/**
+ * strata_stat_add() - add one sample
+ * @s: the sample set
+ * @x: the sample
+ */
+void strata_stat_add(struct strata_stat *s, __u64 x);
+
+/**
+ * struct strata_dir_stats - one direction of a microflow, one window
+ * @packets: packets
+ * @bytes: IP bytes (the datagram length from the IP header)
+ * @payload_bytes: L4 payload bytes (by the headers)
+ * @size: IP datagram sizes
+ * @iat: inter-arrival times in ns between packets of this direction in
+ *	this window (n = packets - 1): each packet's time minus @last_ns
+ *	before it, 0 when the packet is not later (capture files can go back)
+ * @rtt_hs: handshake RTT in ns answered by this side: SYN to SYN-ACK for the
+ *	responder, SYN-ACK to ACK for the initiator (the round trip between
+ *	the observation point and this side's host)
+ * @rtt_data: data-to-ACK RTT in ns answered by this side: from a data
+ *	segment of the other side to this side's first ACK covering it (not
+ *	sampled for retransmitted data, Karn's rule)
+ * @first_ns: timestamp of the first packet (ns since the epoch)
+ * @last_ns: the latest packet timestamp
+ * @tcp_flags: per TCP flag bit (STRATA_TCP_* order, FIN first), the number
+ *	of packets that had it set
+ * @retrans: TCP segments carrying data (or SYN/FIN) already seen before
+ * @out_of_order: TCP segments that filled a gap left earlier (sent before
+ *	data already seen, but never seen themselves)
+ * @zero_window: TCP segments advertising a zero window (not RST)
+ * @fragments: IP fragments
+ * @ttl_min: smallest TTL / hop limit
+ * @ttl_max: largest TTL / hop limit
+ */
+struct strata_dir_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 payload_bytes;
+	struct strata_stat size;
+	struct strata_stat iat;
+	struct strata_stat rtt_hs;
+	struct strata_stat rtt_data;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 tcp_flags[STRATA_TCP_NFLAGS];
+	__u32 retrans;
+	__u32 out_of_order;
+	__u32 zero_window;
+	__u32 fragments;
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 pad[6];
+};
+
+/**
+ * struct strata_tcp_dir - TCP sequence tracking of one direction
+ * @valid: @seq_next is known
+ * @hole: a gap [@hole_start, @hole_end) is open
+ * @acked_pending: a data segment awaits its ACK (for an RTT sample)
+ * @seq_next: one past the highest sequence number sent so far
+ * @hole_start: start of the most recent gap in the sequence space
+ * @hole_end: end of that gap
+ * @pending_end: sequence number an ACK must reach to sample @pending_ns
+ * @pending_ns: when that data segment was seen
+ *
+ * Kept across windows: a conversation's TCP state outlives the window.
+ */
+struct strata_tcp_dir {
+	__u8 valid;
+	__u8 hole;
+	__u8 acked_pending;
+	__u8 pad;
+	__u32 seq_next;
+	__u32 hole_start;
+	__u32 hole_end;
+	__u32 pending_end;
+	__u64 pending_ns;
+};
+
+/* strata_mflow.hs: handshake progress */
+#define STRATA_HS_SYN		1	/* initiator's SYN seen */
+#define STRATA_HS_SYNACK	2	/* responder's SYN-ACK seen */
+#define STRATA_HS_DONE		3	/* initiator's ACK seen */
+
+/**
+ * struct strata_mflow - one conversation's microflow
+ * @key: the conversation
+ * @window_start: start of the current window (ns since the epoch, aligned)
+ * @initiator: which endpoint (0 or 1) started the conversation
+ * @hs: handshake progress (STRATA_HS_*), 0 when no SYN was seen
+ * @started: a packet was accounted, @initiator is set
+ * @pad: zero
+ * @syn_ns: when the SYN was seen
+ * @synack_ns: when the SYN-ACK was seen
+ * @dir: statistics per direction in this window; dir[d] is what endpoint d sent
+ * @tcp: TCP tracking per direction, kept across windows
+ *
+ * The initiator is the sender of the first packet seen, except that the
+ * receiver of a SYN-ACK (a SYN with ACK) is the initiator.
+ */
+struct strata_mflow {
+	struct strata_flow_key key;
+	__u64 window_start;
+	__u8 initiator;
+	__u8 hs;
+	__u8 started;
+	__u8 pad[5];
+	__u64 syn_ns;
+	__u64 synack_ns;
+	struct strata_dir_stats dir[2];
+	struct strata_tcp_dir tcp[2];
+};
+
+/**
+ * strata_window_start() - the wall-clock aligned window a time falls in
+ * @ts_ns: a time in ns since the epoch
+ * @window_ns: the window length in ns (> 0)
+ *
+ * Windows start at multiples of @window_ns since the epoch, so every sensor
+ * cuts the same windows whatever its start time.
+ *
+ * Return: the start of the window holding @ts_ns.
+ */
+static inline __u64 strata_window_start(__u64 ts_ns, __u64 window_ns)
+{
+	return strata_div64(ts_ns, window_ns) * window_ns;
+}
+
+/**
+ * strata_mflow_init() - start a microflow for a conversation's first packet
+ * @mf: the microflow (fully overwritten)
+ * @key: the conversation
+ * @window_start: the window the first packet falls in
+ */
+void strata_mflow_init(struct strata_mflow *mf,
+		       const struct strata_flow_key *key, __u64 window_start);
+
+/**
+ * strata_mflow_account() - account one packet
+ * @mf: the conversation's microflow, whose window holds @ts_ns
+ * @pkt: the parsed packet
+ * @dir: its direction, as returned by strata_flow_key()
+ * @ts_ns: its timestamp (ns since the epoch)
+ *
+ * Timestamps earlier than the previous packet's (possible in capture files)
+ * count as a zero inter-arrival time.
+ */
+void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
+			  int dir, __u64 ts_ns);
+
+/**
+ * strata_mflow_roll() - move a microflow to a new window
+ * @mf: the microflow, whose closed window the caller has already exported
+ * @window_start: the new window
+ *
+ * Clears the per-window statistics and keeps what outlives a window: the
+ * key, the initiator, the handshake and the TCP tracking.
+ */
+void strata_mflow_roll(struct strata_mflow *mf, __u64 window_start);
+
+#endif /* STRATA_CORE_FLOW_H */
