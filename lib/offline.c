@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Offline analysis: reads pcap/pcapng with libpcap, finds the IP header and
+ * runs the same shared core as strata.ko, then the userspace microflow table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include "link.h"
+#include "offline.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
+					    __u32 wirelen, struct strata_pkt *pkt,
+					    struct strata_fp *fp,
+					    struct strata_counters *c)
+{
+	enum strata_parse_status st = strata_parse(data, caplen, wirelen, pkt);
+
+	c->seen++;
+	switch (st) {
+	case STRATA_PARSE_OK:
+		c->parsed++;
+		if (pkt->family == 4)
+			c->ipv4++;
+		else
+			c->ipv6++;
+		if (pkt->flags & STRATA_PKT_FRAG)
+			c->fragments++;
+		strata_fp_compute(data + pkt->payload_off,
+				  strata_pkt_payload_caplen(pkt, caplen), fp);
+		break;
+	case STRATA_PARSE_TRUNCATED:
+		c->truncated++;
+		break;
+	case STRATA_PARSE_MALFORMED:
+		c->malformed++;
+		break;
+	case STRATA_PARSE_UNSUPPORTED:
+		c->unsupported++;
+		break;
+	}
+	return st;
+}
+
+static int open_error(const char *path, struct strata_offline *o,
+		      const char *why)
+{
+	int err = access(path, R_OK) ? -errno : -EINVAL;
+
+	snprintf(o->errbuf, sizeof(o->errbuf), "%s: cannot open as a capture: %s",
+		 path, err == -EINVAL ? why : strerror(-err));
+	return err;
+}
+
+int strata_offline_run(const char *path, struct strata_offline *o)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct strata_mftable *t;
+	struct pcap_pkthdr *h;
+	const u_char *frame;
+	int linktype, rc, err = 0;
+	pcap_t *p;
+
+	memset(&o->counters, 0, sizeof(o->counters));
+	memset(&o->table, 0, sizeof(o->table));
+	o->frames = o->not_ip = o->link_short = 0;
+	o->errbuf[0] = 0;
+
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+						    perr);
+	if (!p)
+		return open_error(path, o, perr);
+	linktype = pcap_datalink(p);
+	if (!strata_link_supported(linktype)) {
+		const char *name = pcap_datalink_val_to_name(linktype);
+
+		snprintf(o->errbuf, sizeof(o->errbuf),
+			 "%s: unsupported link type %d (%s)", path, linktype,
+			 name ? name : "unknown");
+		pcap_close(p);
+		return -EPROTONOSUPPORT;
+	}
+	t = strata_mftable_new(o->table_cap ? o->table_cap : 1u << 20,
+			       o->window_ns ? o->window_ns : NSEC_PER_SEC,
+			       o->on_close, o->arg);
+	if (!t) {
+		err = -errno;
+		snprintf(o->errbuf, sizeof(o->errbuf), "%s: microflow table: %s",
+			 path, strerror(errno));
+		pcap_close(p);
+		return err;
+	}
+
+	for (;;) {
+		/* Where the next record starts, to name it if it is corrupt. */
+		long off = ftell(pcap_file(p));
+		struct strata_pkt pkt;
+		struct strata_fp fp;
+		enum strata_parse_status st;
+		__u32 l3, caplen, wirelen;
+		__u64 ts;
+
+		rc = pcap_next_ex(p, &h, &frame);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc != 1) {
+			snprintf(o->errbuf, sizeof(o->errbuf),
+				 "%s: offset %ld (after %llu records): %s", path,
+				 off, (unsigned long long)o->frames, pcap_geterr(p));
+			err = -EIO;
+			break;
+		}
+		o->frames++;
+		rc = strata_link_l3(linktype, frame, h->caplen, &l3);
+		if (rc == -ENOENT) {
+			o->not_ip++;
+			continue;
+		}
+		if (rc) {
+			o->link_short++;
+			continue;
+		}
+		caplen = h->caplen - l3;
+		wirelen = h->len > l3 ? h->len - l3 : 0;
+		if (wirelen < caplen)	/* a file that claims less than it holds */
+			wirelen = caplen;
+		ts = (__u64)h->ts.tv_sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
+		st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &fp,
+					&o->counters);
+		if (st == STRATA_PARSE_OK)
+			strata_mftable_packet(t, &pkt, ts);
+		if (o->on_packet)
+			o->on_packet(&pkt, st, ts, h->len, o->arg);
+	}
+	strata_mftable_flush(t);
+	strata_mftable_stats(t, &o->table);
+	strata_mftable_free(t);
+	pcap_close(p);
+	return err;
+}

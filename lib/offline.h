@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Offline analysis: a capture file through the shared core (link layer, parse,
+ * fingerprint, microflow table), with counters for everything skipped.
+ */
+#ifndef STRATA_OFFLINE_H
+#define STRATA_OFFLINE_H
+
+#include "core/parse.h"
+#include "core/fingerprint.h"
+#include "mftable.h"
+
+/**
+ * struct strata_counters - per-packet outcome counters (the kernel keeps the same)
+ * @seen: packets handed to the core
+ * @parsed: parsed completely (STRATA_PARSE_OK)
+ * @truncated: headers cut short by the capture length
+ * @malformed: headers that contradict themselves or the packet length
+ * @unsupported: not IPv4 or IPv6
+ * @fragments: IP fragments (also counted in parsed)
+ * @ipv4: IPv4 packets parsed
+ * @ipv6: IPv6 packets parsed
+ */
+struct strata_counters {
+	__u64 seen;
+	__u64 parsed;
+	__u64 truncated;
+	__u64 malformed;
+	__u64 unsupported;
+	__u64 fragments;
+	__u64 ipv4;
+	__u64 ipv6;
+};
+
+/**
+ * strata_core_packet() - run the shared core on one IP packet
+ * @data: the packet from its IP header
+ * @caplen: bytes at hand
+ * @wirelen: bytes on the wire from the IP header on
+ * @pkt: the parse result
+ * @fp: the payload fingerprint (computed when the parse succeeded)
+ * @c: counters to update
+ *
+ * Return: the parse status.
+ */
+enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
+					    __u32 wirelen, struct strata_pkt *pkt,
+					    struct strata_fp *fp,
+					    struct strata_counters *c);
+
+/**
+ * typedef strata_offline_pkt_fn - called for each packet of a capture
+ * @pkt: parsed headers (valid when @st is STRATA_PARSE_OK)
+ * @st: parse status
+ * @ts_ns: capture timestamp in ns since the epoch
+ * @frame_len: the frame's original length on the wire (link layer included)
+ * @arg: the caller's argument
+ */
+typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
+				      enum strata_parse_status st, __u64 ts_ns,
+				      __u32 frame_len, void *arg);
+
+/**
+ * struct strata_offline - one offline run
+ * @window_ns: microflow window (default 1 s when 0)
+ * @table_cap: microflow table cap (default 1 << 20 when 0)
+ * @on_close: closed microflows (may be NULL)
+ * @on_packet: every packet, after the core ran on it (may be NULL)
+ * @arg: passed to both callbacks
+ * @counters: filled in by the run
+ * @table: filled in by the run (the table's counters at the end)
+ * @frames: frames read from the file
+ * @not_ip: frames carrying no IP (ARP, ...), not handed to the core
+ * @link_short: frames too short for their link header
+ * @errbuf: on failure, a message naming the file, the offset and the cause
+ */
+struct strata_offline {
+	__u64 window_ns;
+	unsigned int table_cap;
+	strata_mf_close_fn on_close;
+	strata_offline_pkt_fn on_packet;
+	void *arg;
+	struct strata_counters counters;
+	struct strata_mftable_stats table;
+	__u64 frames;
+	__u64 not_ip;
+	__u64 link_short;
+	char errbuf[512];
+};
+
+/**
+ * strata_offline_run() - analyse a pcap or pcapng file
+ * @path: the file
+ * @o: options in, results out
+ *
+ * Reads until the end of the file or the first corrupt record; what was read
+ * before an error is accounted and its microflows closed (on_close) either way.
+ *
+ * Return: 0; -ENOENT/-EACCES/-EINVAL when the file cannot be opened as a
+ * capture, -EPROTONOSUPPORT for a link type strata does not read, -EIO for a
+ * corrupt or truncated record (after the packets before it). @o->errbuf says
+ * which.
+ */
+int strata_offline_run(const char *path, struct strata_offline *o);
+
+#endif /* STRATA_OFFLINE_H */
