@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * `strata analyze FILE`: a capture through the shared core and the microflow
+ * table; prints the counters and each conversation summed over its microflows.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "offline.h"
+#include "print.h"
+#include "strata.h"
+
+/*
+ * A conversation over the whole file. Packets and IP bytes are summed from
+ * the closed microflows (the core's accounting); frame bytes, which include
+ * the link layer, from the packets as read, to compare with tshark's tables.
+ */
+struct conv {
+	struct strata_flow_key key;
+	int initiator;
+	__u64 microflows;
+	__u64 packets[2];
+	__u64 bytes[2];
+	__u64 payload[2];
+	__u64 frame_bytes[2];
+	__u64 first_ns;
+	__u64 last_ns;
+};
+
+struct analysis {
+	void *root;
+	struct conv **list;
+	size_t n, cap;
+	int oom;
+};
+
+static int conv_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct conv *)a)->key,
+		      &((const struct conv *)b)->key, sizeof(struct strata_flow_key));
+}
+
+static struct conv *conv_get(struct analysis *an, const struct strata_flow_key *k)
+{
+	struct conv *c, **slot;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		an->oom = 1;
+		return NULL;
+	}
+	c->key = *k;
+	c->initiator = -1;
+	slot = tsearch(c, &an->root, conv_cmp);
+	if (!slot) {
+		free(c);
+		an->oom = 1;
+		return NULL;
+	}
+	if (*slot != c) {
+		free(c);
+		return *slot;
+	}
+	if (an->n == an->cap) {
+		size_t ncap = an->cap ? an->cap * 2 : 256;
+		struct conv **l = realloc(an->list, ncap * sizeof(*l));
+
+		if (!l) {
+			an->oom = 1;
+			return c;
+		}
+		an->list = l;
+		an->cap = ncap;
+	}
+	an->list[an->n++] = c;
+	return c;
+}
+
+static void on_close(const struct strata_mflow *mf, void *arg)
+{
+	struct conv *c = conv_get(arg, &mf->key);
+	int d;
+
+	if (!c)
+		return;
+	if (c->initiator < 0)
+		c->initiator = mf->initiator;
+	c->microflows++;
+	for (d = 0; d < 2; d++) {
+		const struct strata_dir_stats *s = &mf->dir[d];
+
+		if (!s->packets)
+			continue;
+		c->packets[d] += s->packets;
+		c->bytes[d] += s->bytes;
+		c->payload[d] += s->payload_bytes;
+		if (!c->first_ns || s->first_ns < c->first_ns)
+			c->first_ns = s->first_ns;
+		if (s->last_ns > c->last_ns)
+			c->last_ns = s->last_ns;
+	}
+}
+
+static void on_packet(const struct strata_pkt *pkt, enum strata_parse_status st,
+		      __u64 ts_ns, __u32 frame_len, void *arg)
+{
+	struct strata_flow_key k;
+	struct conv *c;
+	int dir;
+
+	(void)ts_ns;
+	if (st != STRATA_PARSE_OK)
+		return;
+	dir = strata_flow_key(pkt, &k);
+	c = conv_get(arg, &k);
+	if (c)
+		c->frame_bytes[dir] += frame_len;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct conv *x = *(struct conv *const *)a, *y = *(struct conv *const *)b;
+
+	if (x->first_ns != y->first_ns)
+		return x->first_ns < y->first_ns ? -1 : 1;
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
+static const char *proto_name(int p, char *buf, size_t len)
+{
+	switch (p) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 58: return "icmp6";
+	case 132: return "sctp";
+	}
+	snprintf(buf, len, "%d", p);
+	return buf;
+}
+
+static void print_conv(const struct conv *c)
+{
+	/* Print from the initiator's side: A started the conversation. */
+	int a = c->initiator < 0 ? 0 : c->initiator, b = !a;
+	char abuf[64], bbuf[64], pbuf[8];
+
+	pr_open_obj(NULL);
+	pr_str("proto", "%-5s ", proto_name(c->key.proto, pbuf, sizeof(pbuf)));
+	pr_str("a", "%s", addr_str(c->key.addr[a], c->key.family, abuf, sizeof(abuf)));
+	pr_u64("a_port", ":%llu", c->key.port[a]);
+	pr_str("b", " > %s", addr_str(c->key.addr[b], c->key.family, bbuf, sizeof(bbuf)));
+	pr_u64("b_port", ":%llu", c->key.port[b]);
+	pr_u64("packets_ab", "  a>b %llu pkts", c->packets[a]);
+	pr_u64("bytes_ab", " %llu B", c->bytes[a]);
+	pr_u64("payload_ab", NULL, c->payload[a]);
+	pr_u64("frame_bytes_ab", NULL, c->frame_bytes[a]);
+	pr_u64("packets_ba", "  b>a %llu pkts", c->packets[b]);
+	pr_u64("bytes_ba", " %llu B", c->bytes[b]);
+	pr_u64("payload_ba", NULL, c->payload[b]);
+	pr_u64("frame_bytes_ba", NULL, c->frame_bytes[b]);
+	pr_u64("microflows", "  %llu microflows\n", c->microflows);
+	pr_u64("first_ns", NULL, c->first_ns);
+	pr_u64("last_ns", NULL, c->last_ns);
+	pr_close();
+}
+
+static void print_counters(const struct strata_offline *o)
+{
+	const struct strata_counters *c = &o->counters;
+
+	pr_open_obj("counters");
+	pr_u64("frames", "frames       %llu\n", o->frames);
+	pr_u64("not_ip", "not ip       %llu\n", o->not_ip);
+	pr_u64("link_short", "link short   %llu\n", o->link_short);
+	pr_u64("seen", "seen         %llu\n", c->seen);
+	pr_u64("parsed", "parsed       %llu\n", c->parsed);
+	pr_u64("truncated", "truncated    %llu\n", c->truncated);
+	pr_u64("malformed", "malformed    %llu\n", c->malformed);
+	pr_u64("unsupported", "unsupported  %llu\n", c->unsupported);
+	pr_u64("fragments", "fragments    %llu\n", c->fragments);
+	pr_u64("ipv4", "ipv4         %llu\n", c->ipv4);
+	pr_u64("ipv6", "ipv6         %llu\n", c->ipv6);
+	pr_u64("microflows", "microflows   %llu\n", o->table.closed);
+	pr_u64("table_full", "table full   %llu\n", o->table.table_full);
+	pr_close();
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct strata_offline o = { 0 };
+	struct analysis an = { 0 };
+	const char *file = NULL;
+	size_t i;
+	int rc, err;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--window") && i + 1 < (size_t)argc) {
+			char *end;
+			double s = strtod(argv[++i], &end);
+
+			if (*end || s <= 0 || s > 3600)
+				return usage_error("analyze", "--window: '%s' is not a number of seconds in (0, 3600]",
+						   argv[i]);
+			o.window_ns = (__u64)(s * 1e9);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error("analyze", "unknown option '%s'", argv[i]);
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return usage_error("analyze", "one file at a time ('%s')", argv[i]);
+		}
+	}
+	if (!file)
+		return usage_error("analyze", "which file? strata analyze FILE");
+
+	o.on_close = on_close;
+	o.on_packet = on_packet;
+	o.arg = &an;
+	err = strata_offline_run(file, &o);
+	/* A corrupt record ends the run, but what came before it is reported. */
+	if (err && !o.frames)
+		return fail("analyze", "%s", o.errbuf);
+
+	qsort(an.list, an.n, sizeof(*an.list), by_first);
+	pr_begin();
+	pr_str("file", "file         %s\n", file);
+	if (err)
+		pr_str("error", "error        %s\n", o.errbuf);
+	print_counters(&o);
+	pr_u64("conversations", "conversations %llu\n", an.n);
+	pr_open_arr("conversations");
+	for (i = 0; i < an.n; i++)
+		print_conv(an.list[i]);
+	pr_close();
+	pr_end();
+
+	rc = 0;
+	if (err) {
+		fail("analyze", "%s", o.errbuf);
+		rc = 1;
+	}
+	if (an.oom)
+		rc = fail("analyze", "out of memory: the conversation list is incomplete");
+	tdestroy(an.root, free);
+	free(an.list);
+	return rc;
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The printer behind every field: builds a jansson tree for -j and dumps it
+ * at pr_end(), or prints text straight away.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <jansson.h>
+#include "print.h"
+
+#define MAX_DEPTH 16
+
+bool pr_json;
+static json_t *stack[MAX_DEPTH];
+static const char *names[MAX_DEPTH];
+static int depth = -1;
+
+static void add(const char *name, json_t *v)
+{
+	json_t *top = stack[depth];
+
+	if (json_is_array(top))
+		json_array_append_new(top, v);
+	else
+		json_object_set_new(top, name, v);
+}
+
+void pr_begin(void)
+{
+	if (!pr_json)
+		return;
+	stack[0] = json_object();
+	depth = 0;
+}
+
+void pr_end(void)
+{
+	if (!pr_json || depth < 0)
+		return;
+	json_dumpf(stack[0], stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(stack[0]);
+	depth = -1;
+}
+
+static void open_container(const char *name, json_t *c)
+{
+	if (!pr_json)
+		return;
+	if (depth + 1 >= MAX_DEPTH) {
+		fprintf(stderr, "strata: output nested too deep\n");
+		exit(1);
+	}
+	stack[++depth] = c;
+	names[depth] = name;
+}
+
+void pr_open_obj(const char *name)
+{
+	open_container(name, json_object());
+}
+
+void pr_open_arr(const char *name)
+{
+	open_container(name, json_array());
+}
+
+void pr_close(void)
+{
+	json_t *c;
+
+	if (!pr_json || depth <= 0)
+		return;
+	c = stack[depth];
+	depth--;
+	add(names[depth + 1], c);
+}
+
+void pr_u64(const char *name, const char *fmt, uint64_t v)
+{
+	if (pr_json)
+		add(name, json_integer((json_int_t)v));
+	else if (fmt)
+		printf(fmt, (unsigned long long)v);
+}
+
+void pr_str(const char *name, const char *fmt, const char *s)
+{
+	if (pr_json)
+		add(name, json_string(s));
+	else if (fmt)
+		printf(fmt, s);
+}
+
+void pr_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pr_json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}

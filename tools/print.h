@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * One printer for every field the tool shows, so that text and JSON output
+ * always carry the same fields (after iproute2's print_* helpers).
+ */
+#ifndef STRATA_TOOL_PRINT_H
+#define STRATA_TOOL_PRINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Whether -j was given; set once by main(). */
+extern bool pr_json;
+
+/* Open/close the top-level document (a JSON object; nothing in text). */
+void pr_begin(void);
+void pr_end(void);
+
+/* Open/close a nested object or array named @name (@name NULL inside arrays). */
+void pr_open_obj(const char *name);
+void pr_open_arr(const char *name);
+void pr_close(void);
+
+/*
+ * A field: in JSON, @name with the value; in text, the value formatted by
+ * @fmt (a printf format with one conversion), or nothing when @fmt is NULL.
+ */
+void pr_u64(const char *name, const char *fmt, uint64_t v);
+void pr_str(const char *name, const char *fmt, const char *s);
+/* Text-only decoration (column headers, newlines). */
+void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* STRATA_TOOL_PRINT_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * strata [-j] [-n NETNS] OBJECT [ARGS]: one table drives dispatch and help;
+ * exit 0 on success, 1 on an error, 2 on a usage error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "print.h"
+#include "strata.h"
+
+#define STRATA_VERSION "0.1.0"
+
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	cmd_fn fn;
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "analyze", "FILE [--window SECONDS]",
+	  "run a pcap/pcapng file through the shared core; list its conversations",
+	  cmd_analyze },
+	{ "stats", "",
+	  "the module's packet counters in this network namespace",
+	  cmd_stats },
+	{ "version", "", "print the version", cmd_version },
+	{ "help", "", "this text", cmd_help },
+};
+
+static void vmsg(const char *op, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "strata: %s: ", op);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int fail(const char *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(op, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int usage_error(const char *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(op, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'strata help'.\n");
+	return EXIT_USAGE;
+}
+
+const char *addr_str(const unsigned char addr[16], int family, char *buf,
+		     unsigned int len)
+{
+	if (family == 4)
+		return inet_ntop(AF_INET, addr + 12, buf, len);
+	return inet_ntop(AF_INET6, addr, buf, len);
+}
+
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "Usage: strata [-j] [-n NETNS] OBJECT [ARGS]\n"
+		   "  -j        JSON output\n"
+		   "  -n NETNS  run in network namespace NETNS (ip netns name)\n"
+		   "Objects:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %-26s %s\n", cmds[i].name, cmds[i].args,
+			cmds[i].help);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pr_begin();
+	pr_str("version", "strata %s\n", STRATA_VERSION);
+	pr_end();
+	return 0;
+}
+
+/* Enter /var/run/netns/NAME, as `ip netns exec` does (without remounting /sys). */
+static int enter_netns(const char *name)
+{
+	char path[256];
+	int fd, err;
+
+	if (strchr(name, '/'))
+		return usage_error("netns", "'%s': a name, not a path", name);
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("netns", "%s: %s", path, strerror(errno));
+	err = setns(fd, CLONE_NEWNET);
+	close(fd);
+	if (err)
+		return fail("netns", "setns %s: %s", name, strerror(errno));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *netns = NULL;
+	unsigned int i;
+	int opt, rc;
+
+	/* '+': stop at the first non-option, so commands parse their own. */
+	while ((opt = getopt(argc, argv, "+jn:hV")) != -1) {
+		switch (opt) {
+		case 'j':
+			pr_json = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return cmd_version(0, NULL);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0]))
+		return usage_error(argv[optind], "unknown object");
+	if (netns) {
+		rc = enter_netns(netns);
+		if (rc)
+			return rc;
+	}
+	return cmds[i].fn(argc - optind, argv + optind);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * What the strata tool's command files share: the command signature and
+ * the error helpers that give exit codes 0 (ok), 1 (error), 2 (usage).
+ */
+#ifndef STRATA_TOOL_H
+#define STRATA_TOOL_H
+
+#define EXIT_USAGE 2
+
+/* A command gets the arguments after its name; returns the exit code. */
+typedef int (*cmd_fn)(int argc, char **argv);
+
+int cmd_analyze(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* Print "strata: OP: MESSAGE" on stderr and return 1 (or 2 for usage). */
+int fail(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int usage_error(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print an address of a flow key in its family's usual form. */
+const char *addr_str(const unsigned char addr[16], int family, char *buf,
+		     unsigned int len);
+
+#endif /* STRATA_TOOL_H */
