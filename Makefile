@@ -63,6 +63,11 @@ include bench/bench.mk
 deps:
 	@bash scripts/deps.sh build
 
+demo:
+	@bash scripts/deps.sh demo
+	$(MAKE) all
+	$(MAKE) demo-vm
+
 clean:
 	rm -rf $(B)
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -44,8 +44,8 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		}
 		strata_fp_end(&st);
 	}
-	this_cpu_inc(c->fingerprints);
-	this_cpu_add(c->fp_sum, fp.hash);
+	strata_count(c, STRATA_STAT_FINGERPRINTS);
+	strata_count_add(c, STRATA_STAT_FP_SUM, fp.hash);
 }
 
 /*
@@ -62,7 +62,7 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 	const u8 *data = skb->data;
 	struct strata_pkt pkt;
 
-	this_cpu_inc(c->seen);
+	strata_count(c, STRATA_STAT_SEEN);
 	if (caplen < min_t(u32, skb->len, STRATA_HDR_MAX)) {
 		caplen = min_t(u32, skb->len, STRATA_HDR_MAX);
 		data = skb_header_pointer(skb, 0, caplen, buf);
@@ -76,24 +76,24 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 	case STRATA_PARSE_TRUNCATED:
 		goto truncated;
 	case STRATA_PARSE_MALFORMED:
-		this_cpu_inc(c->malformed);
+		strata_count(c, STRATA_STAT_MALFORMED);
 		return NF_ACCEPT;
 	default:
-		this_cpu_inc(c->unsupported);
+		strata_count(c, STRATA_STAT_UNSUPPORTED);
 		return NF_ACCEPT;
 	}
-	this_cpu_inc(c->parsed);
+	strata_count(c, STRATA_STAT_PARSED);
 	if (pkt.family == 4)
-		this_cpu_inc(c->ipv4);
+		strata_count(c, STRATA_STAT_IPV4);
 	else
-		this_cpu_inc(c->ipv6);
+		strata_count(c, STRATA_STAT_IPV6);
 	if (pkt.flags & STRATA_PKT_FRAG)
-		this_cpu_inc(c->fragments);
+		strata_count(c, STRATA_STAT_FRAGMENTS);
 	strata_fingerprint(c, skb, &pkt);
 	return NF_ACCEPT;
 
 truncated:
-	this_cpu_inc(c->truncated);
+	strata_count(c, STRATA_STAT_TRUNCATED);
 	return NF_ACCEPT;
 }
 

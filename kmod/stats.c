@@ -9,42 +9,35 @@
 #include <net/netns/generic.h>
 #include "strata.h"
 
-static void strata_stats_sum(struct strata_net *sn, struct strata_counters *sum)
-{
-	int cpu;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct strata_counters *c = per_cpu_ptr(sn->counters, cpu);
-
-		sum->seen += READ_ONCE(c->seen);
-		sum->parsed += READ_ONCE(c->parsed);
-		sum->truncated += READ_ONCE(c->truncated);
-		sum->malformed += READ_ONCE(c->malformed);
-		sum->unsupported += READ_ONCE(c->unsupported);
-		sum->fragments += READ_ONCE(c->fragments);
-		sum->ipv4 += READ_ONCE(c->ipv4);
-		sum->ipv6 += READ_ONCE(c->ipv6);
-		sum->fingerprints += READ_ONCE(c->fingerprints);
-		sum->fp_sum += READ_ONCE(c->fp_sum);
-	}
-}
+/* The names /proc/net/strata prints, in enum strata_stat order. */
+static const char *const strata_stat_names[__STRATA_STAT_MAX] = {
+	[STRATA_STAT_SEEN] = "seen",
+	[STRATA_STAT_PARSED] = "parsed",
+	[STRATA_STAT_TRUNCATED] = "truncated",
+	[STRATA_STAT_MALFORMED] = "malformed",
+	[STRATA_STAT_UNSUPPORTED] = "unsupported",
+	[STRATA_STAT_FRAGMENTS] = "fragments",
+	[STRATA_STAT_IPV4] = "ipv4",
+	[STRATA_STAT_IPV6] = "ipv6",
+	[STRATA_STAT_FINGERPRINTS] = "fingerprints",
+	[STRATA_STAT_FP_SUM] = "fp_sum",
+};
 
 static int strata_stats_show(struct seq_file *m, void *v)
 {
-	struct strata_counters s;
+	struct strata_net *sn = strata_net(seq_file_single_net(m));
+	u64 sum[__STRATA_STAT_MAX] = { 0 };
+	int cpu, i;
 
-	strata_stats_sum(strata_net(seq_file_single_net(m)), &s);
-	seq_printf(m, "seen %llu\n", s.seen);
-	seq_printf(m, "parsed %llu\n", s.parsed);
-	seq_printf(m, "truncated %llu\n", s.truncated);
-	seq_printf(m, "malformed %llu\n", s.malformed);
-	seq_printf(m, "unsupported %llu\n", s.unsupported);
-	seq_printf(m, "fragments %llu\n", s.fragments);
-	seq_printf(m, "ipv4 %llu\n", s.ipv4);
-	seq_printf(m, "ipv6 %llu\n", s.ipv6);
-	seq_printf(m, "fingerprints %llu\n", s.fingerprints);
-	seq_printf(m, "fp_sum 0x%016llx\n", s.fp_sum);
+	for_each_possible_cpu(cpu) {
+		const struct strata_counters *c = per_cpu_ptr(sn->counters, cpu);
+
+		for (i = 0; i < __STRATA_STAT_MAX; i++)
+			sum[i] += READ_ONCE(c->v[i]);
+	}
+	for (i = 0; i < __STRATA_STAT_MAX; i++)
+		seq_printf(m, i == STRATA_STAT_FP_SUM ? "%s 0x%016llx\n" : "%s %llu\n",
+			   strata_stat_names[i], sum[i]);
 	return 0;
 }
 

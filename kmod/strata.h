@@ -9,24 +9,20 @@
 
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
+#include <uapi/linux/strata.h>
 
 /*
- * Per-CPU counters. Only the owning CPU writes its copy (this_cpu_*), so no
- * lock; readers sum all copies. 64-bit loads are single instructions on the
- * 64-bit architectures strata targets, so a reader never sees a torn value.
+ * Per-CPU counters, indexed by enum strata_stat (include/uapi/linux/strata.h).
+ * Only the owning CPU writes its copy (this_cpu_*), so no lock; readers sum
+ * all copies. 64-bit loads are single instructions on the 64-bit
+ * architectures strata targets, so a reader never sees a torn value.
  */
 struct strata_counters {
-	u64 seen;
-	u64 parsed;
-	u64 truncated;
-	u64 malformed;
-	u64 unsupported;
-	u64 fragments;
-	u64 ipv4;
-	u64 ipv6;
-	u64 fingerprints;	/* payloads fingerprinted (non-empty payload) */
-	u64 fp_sum;		/* their payload hashes summed mod 2^64: a cross-check */
+	u64 v[__STRATA_STAT_MAX];
 };
+
+#define strata_count(c, stat)		this_cpu_inc((c)->v[stat])
+#define strata_count_add(c, stat, n)	this_cpu_add((c)->v[stat], n)
 
 /**
  * struct strata_net - strata's state in one network namespace
