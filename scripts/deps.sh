@@ -9,7 +9,8 @@ build="make gcc pkg-config linux-headers-amd64 libmnl-dev libnl-genl-3-dev
        liburcu-dev liblmdb-dev libpcap-dev libxxhash-dev libzstd-dev
        libjansson-dev"
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
-       busybox-static tshark iproute2 xz-utils cpio kmod python3"
+       busybox-static tshark iproute2 xz-utils cpio kmod python3
+       clang libclang-rt-14-dev"
 bench="$build valgrind softflowd nfdump"
 demo="$check"
 

@@ -5,11 +5,13 @@
 include tests/unit/unit.mk
 include tests/offline/offline.mk
 include tests/vm/vm.mk
+include tests/fuzz/fuzz.mk
 
 check:
 	@bash scripts/deps.sh check
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-offline
+	$(MAKE) check-fuzz
 	$(MAKE) check-vm
 	@echo "make check: all suites passed"
