@@ -161,13 +161,17 @@ static enum strata_parse_status parse_l4(const __u8 *d, __u32 caplen,
 		set_payload(p, off + 8);
 		/*
 		 * UDP's length must fit the datagram; shorter means bytes after
-		 * the UDP payload, which are not payload. Zero is an IPv6
-		 * jumbogram's. UDP-Lite's field is checksum coverage instead.
+		 * the UDP payload, which are not payload. Zero is only allowed
+		 * in an IPv6 jumbogram, whose payload does not fit 16 bits
+		 * (RFC 2675). UDP-Lite's field is checksum coverage instead.
 		 */
-		if (p->proto == NH_UDP && ulen) {
-			if (ulen < 8 || ulen > end - off)
+		if (p->proto == NH_UDP) {
+			if (!ulen && !(p->family == 6 && end - off > 0xffff))
 				return STRATA_PARSE_MALFORMED;
-			p->payload_len = ulen - 8;
+			if (ulen && (ulen < 8 || ulen > end - off))
+				return STRATA_PARSE_MALFORMED;
+			if (ulen)
+				p->payload_len = ulen - 8;
 		}
 		break;
 	}
@@ -205,6 +209,9 @@ static enum strata_parse_status parse_l4(const __u8 *d, __u32 caplen,
 		set_payload(p, off + 8);
 		break;
 	}
+	case NH_ESP:
+		p->flags |= STRATA_PKT_ESP;
+		fallthrough;
 	default:
 		/* Not parsed: the rest is payload, with no ports. */
 		set_payload(p, off);
@@ -355,8 +362,10 @@ static enum strata_parse_status parse_ipv6(const __u8 *d, __u32 caplen,
 		} else {
 			hlen = (d[off + 1] + 1) * 8;
 		}
-		if ((__u64)off + hlen > p->ip_len)
-			return STRATA_PARSE_MALFORMED;
+		/* The whole header must be at hand: what follows it is read next. */
+		st = need(off, hlen, p->ip_len, caplen);
+		if (st)
+			return st;
 		nh = d[off];
 		off += hlen;
 		p->ip_opt_len = off - 40;

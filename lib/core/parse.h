@@ -16,7 +16,7 @@
  * @STRATA_PARSE_TRUNCATED: the captured bytes end inside a header; the
  *	fields before that point are filled in
  * @STRATA_PARSE_MALFORMED: a header contradicts itself or the packet
- *	length (bad version, IHL < 5, total length beyond the packet, option
+ *	length (IHL < 5, total length beyond the packet, option
  *	or extension header running past its header, TCP data offset < 5, ...)
  * @STRATA_PARSE_UNSUPPORTED: not an IPv4 or IPv6 packet
  */
@@ -29,12 +29,14 @@ enum strata_parse_status {
 
 /* strata_pkt.flags */
 #define STRATA_PKT_L4		0x0001	/* L4 header parsed: ports and TCP fields valid */
-#define STRATA_PKT_FRAG		0x0002	/* a fragment (IPv4 MF/offset, IPv6 fragment header) */
+#define STRATA_PKT_FRAG		0x0002	/* a fragment: MF set or offset > 0 (an IPv6
+					 * atomic fragment, RFC 6946, is not one) */
 #define STRATA_PKT_FRAG_LATER	0x0004	/* a non-first fragment: no L4 header in it */
 #define STRATA_PKT_DF		0x0008	/* IPv4 don't-fragment */
 #define STRATA_PKT_MF		0x0010	/* more fragments follow */
 #define STRATA_PKT_IPOPT	0x0020	/* IPv4 options or IPv6 extension headers present */
-#define STRATA_PKT_ESP		0x0040	/* parsing stopped at ESP: the rest is encrypted */
+#define STRATA_PKT_ESP		0x0040	/* parsing stopped at ESP (IPv4 or IPv6): the
+					 * rest is encrypted */
 #define STRATA_PKT_TRAILER	0x0080	/* bytes after the IP datagram (link padding) */
 
 /* TCP flag bits as on the wire (byte 13 of the TCP header). */
