@@ -39,18 +39,22 @@ bool strata_link_supported(int linktype)
 	return false;
 }
 
-/* Follow VLAN tags from the ethertype at @off to the IP header. */
-static int ethertype_l3(const __u8 *f, __u32 caplen, __u32 off, __u32 *l3off)
+/*
+ * The IP header behind a link header whose ethertype is at @et_off and whose
+ * payload starts at @off, following VLAN tags: each tag's TCI opens the
+ * payload and the next ethertype follows it.
+ */
+static int ethertype_l3(const __u8 *f, __u32 caplen, __u32 et_off, __u32 off,
+			__u32 *l3off)
 {
 	int tags = 0;
 
 	for (;;) {
 		__u16 et;
 
-		if (off + 2 > caplen)
+		if (off > caplen || et_off + 2 > caplen)
 			return -EMSGSIZE;
-		et = strata_be16(f + off);
-		off += 2;
+		et = strata_be16(f + et_off);
 		switch (et) {
 		case ETH_IPV4:
 		case ETH_IPV6:
@@ -61,7 +65,8 @@ static int ethertype_l3(const __u8 *f, __u32 caplen, __u32 off, __u32 *l3off)
 		case ETH_QINQ_OLD:
 			if (++tags > MAX_VLAN_TAGS)
 				return -ENOENT;
-			off += 2;	/* TCI; the next ethertype follows */
+			et_off = off + 2;
+			off += 4;
 			break;
 		default:
 			return -ENOENT;
@@ -84,12 +89,12 @@ int strata_link_l3(int linktype, const __u8 *f, __u32 caplen, __u32 *l3off)
 	__u32 af;
 
 	switch (linktype) {
-	case LT_EN10MB:
-		return ethertype_l3(f, caplen, 12, l3off);
-	case LT_SLL:
-		return ethertype_l3(f, caplen, 14, l3off);
-	case LT_SLL2:
-		return ethertype_l3(f, caplen, 0, l3off);
+	case LT_EN10MB:		/* dst, src, ethertype */
+		return ethertype_l3(f, caplen, 12, 14, l3off);
+	case LT_SLL:		/* type, hatype, halen, addr[8], protocol */
+		return ethertype_l3(f, caplen, 14, 16, l3off);
+	case LT_SLL2:		/* protocol first, then 18 more bytes */
+		return ethertype_l3(f, caplen, 0, 20, l3off);
 	case LT_RAW: case LT_RAW_BSD1: case LT_RAW_BSD2:
 	case LT_IPV4: case LT_IPV6:
 		return raw_l3(f, caplen, 0, l3off);
