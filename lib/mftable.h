@@ -37,7 +37,9 @@ struct strata_mftable_stats {
 /**
  * strata_mftable_new() - create a table
  * @cap: the most conversations it holds at once (rounded up to a power of two
- *	for the hash; the cap itself is enforced exactly)
+ *	for the hash; the cap itself is enforced exactly). A conversation
+ *	stays in the table, and counts against the cap, until it has been
+ *	idle for 60 s, so that its TCP tracking survives quiet spells
  * @window_ns: microflow window length in ns
  * @close: callback for closed microflows (may be NULL)
  * @arg: passed to @close
@@ -52,6 +54,10 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
  * @t: the table
  * @pkt: the packet
  * @ts_ns: its timestamp
+ *
+ * A packet stamped before the current window (capture files are not always
+ * in order) is accounted in the current window: a closed window was already
+ * exported and is not reopened.
  *
  * When @ts_ns is in a later window than the table's current one, every
  * microflow of the earlier windows is closed first (in no set order), and a

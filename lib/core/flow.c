@@ -102,6 +102,21 @@ static void tcp_track(struct strata_mflow *mf, const struct strata_pkt *p,
 	len = p->payload_len + !!(fl & STRATA_TCP_SYN) + !!(fl & STRATA_TCP_FIN);
 	end = seq + len;
 
+	/*
+	 * A SYN that is neither this side's known SYN again nor the first
+	 * thing seen is a new connection on the same 5-tuple (port reuse):
+	 * what was tracked belongs to the old one.
+	 */
+	if ((fl & (STRATA_TCP_SYN | STRATA_TCP_ACK)) == STRATA_TCP_SYN &&
+	    (t->valid || r->valid) && !(t->syn_seen && t->isn == seq)) {
+		memset(mf->tcp, 0, sizeof(mf->tcp));
+		mf->hs = 0;
+		mf->initiator = dir;
+	}
+	if (fl & STRATA_TCP_SYN && !t->syn_seen) {
+		t->syn_seen = 1;
+		t->isn = seq;
+	}
 	tcp_handshake(mf, d, fl, dir, ts);
 	if (!p->tcp_window && !(fl & STRATA_TCP_RST))
 		d->zero_window++;

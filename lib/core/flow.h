@@ -120,6 +120,8 @@ struct strata_dir_stats {
  * @valid: @seq_next is known
  * @hole: a gap [@hole_start, @hole_end) is open
  * @acked_pending: a data segment awaits its ACK (for an RTT sample)
+ * @syn_seen: this side's SYN was seen; @isn holds its sequence number
+ * @isn: initial sequence number of this side (valid with @syn_seen)
  * @seq_next: one past the highest sequence number sent so far
  * @hole_start: start of the most recent gap in the sequence space
  * @hole_end: end of that gap
@@ -132,7 +134,8 @@ struct strata_tcp_dir {
 	__u8 valid;
 	__u8 hole;
 	__u8 acked_pending;
-	__u8 pad;
+	__u8 syn_seen;
+	__u32 isn;
 	__u32 seq_next;
 	__u32 hole_start;
 	__u32 hole_end;
@@ -159,7 +162,10 @@ struct strata_tcp_dir {
  * @tcp: TCP tracking per direction, kept across windows
  *
  * The initiator is the sender of the first packet seen, except that the
- * receiver of a SYN-ACK (a SYN with ACK) is the initiator.
+ * receiver of a SYN-ACK (a SYN with ACK) is the initiator. A SYN with a new
+ * initial sequence number on a conversation that already carried TCP is a
+ * new connection reusing the 5-tuple: the TCP tracking and the handshake
+ * restart, and the SYN's sender becomes the initiator.
  */
 struct strata_mflow {
 	struct strata_flow_key key;
