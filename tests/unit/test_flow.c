@@ -1,0 +1,978 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Unit tests of microflow accounting: conversation keys, windows, 128-bit
+ * statistics, per-direction counters against a brute-force model, TCP RTTs.
+ */
+#include "unit.h"
+#include "core/flow.h"
+
+#define W1S	1000000000ULL
+/* Some time in 2023, well inside a window. */
+#define T0	(1700000000ULL * W1S + 123456789ULL)
+
+typedef unsigned __int128 u128;
+
+struct ep {
+	__u8 addr[16];
+	__u16 port;
+};
+
+static void ep4(struct ep *e, __u8 a, __u8 b, __u8 c, __u8 d, __u16 port)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr[10] = e->addr[11] = 0xff;
+	e->addr[12] = a;
+	e->addr[13] = b;
+	e->addr[14] = c;
+	e->addr[15] = d;
+	e->port = port;
+}
+
+static void ep6(struct ep *e, __u16 last, __u16 port)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr[0] = 0x20;
+	e->addr[1] = 0x01;
+	e->addr[2] = 0x0d;
+	e->addr[3] = 0xb8;
+	e->addr[14] = last >> 8;
+	e->addr[15] = last & 0xff;
+	e->port = port;
+}
+
+/* A parsed packet as strata_parse() would give it, without the bytes. */
+static void mkpkt(struct strata_pkt *p, const struct ep *src, const struct ep *dst,
+		  __u8 family, __u8 proto)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->saddr, src->addr, 16);
+	memcpy(p->daddr, dst->addr, 16);
+	p->family = family;
+	p->proto = proto;
+	p->sport = src->port;
+	p->dport = dst->port;
+	p->ttl = 64;
+	p->l4_off = family == 4 ? 20 : 40;
+	p->flags = STRATA_PKT_L4;
+}
+
+static void mktcp(struct strata_pkt *p, const struct ep *src, const struct ep *dst,
+		  __u32 seq, __u32 ack, __u8 flags, __u16 win, __u16 len)
+{
+	mkpkt(p, src, dst, 4, 6);
+	p->tcp_seq = seq;
+	p->tcp_ack = ack;
+	p->tcp_flags = flags;
+	p->tcp_window = win;
+	p->payload_off = 40;
+	p->payload_len = len;
+	p->ip_len = 40 + len;
+}
+
+/* ---- keys ---- */
+
+static void key_of(const struct strata_pkt *p, struct strata_flow_key *k, int *dir)
+{
+	/* Garbage first: the padding must come back zero. */
+	memset(k, 0xee, sizeof(*k));
+	*dir = strata_flow_key(p, k);
+	assert_int_equal(k->pad, 0);
+}
+
+static void check_pair(const struct ep *a, const struct ep *b, __u8 family,
+		       __u8 proto, int a_is_ep0)
+{
+	struct strata_flow_key k1, k2;
+	struct strata_pkt p;
+	int d1, d2;
+
+	mkpkt(&p, a, b, family, proto);
+	key_of(&p, &k1, &d1);
+	mkpkt(&p, b, a, family, proto);
+	key_of(&p, &k2, &d2);
+	/* Both directions: one key, compared whole. */
+	assert_memory_equal(&k1, &k2, sizeof(k1));
+	assert_int_equal(d1, a_is_ep0 ? 0 : 1);
+	assert_int_equal(d2, a_is_ep0 ? 1 : 0);
+	assert_int_equal(k1.proto, proto);
+	assert_int_equal(k1.family, family);
+	/* Endpoint 0 is the lower one. */
+	assert_memory_equal(k1.addr[0], a_is_ep0 ? a->addr : b->addr, 16);
+	assert_memory_equal(k1.addr[1], a_is_ep0 ? b->addr : a->addr, 16);
+	assert_int_equal(k1.port[0], a_is_ep0 ? a->port : b->port);
+	assert_int_equal(k1.port[1], a_is_ep0 ? b->port : a->port);
+}
+
+static void test_flow_key_v4(void **state)
+{
+	struct ep a, b;
+
+	(void)state;
+	ep4(&a, 10, 0, 0, 1, 40000);
+	ep4(&b, 10, 0, 0, 2, 80);
+	check_pair(&a, &b, 4, 6, 1);
+	check_pair(&b, &a, 4, 6, 0);
+	/* Address order is network (byte) order: 9.0.0.3 < 10.0.0.2, though
+	 * the last 4 bytes read as a little-endian word say otherwise. */
+	ep4(&a, 10, 0, 0, 2, 1);
+	ep4(&b, 9, 0, 0, 3, 2);
+	check_pair(&b, &a, 4, 17, 1);
+	ep4(&a, 192, 168, 1, 200, 1);
+	ep4(&b, 192, 168, 2, 1, 2);
+	check_pair(&a, &b, 4, 17, 1);
+	/* The address decides before the port. */
+	ep4(&a, 10, 0, 0, 1, 65535);
+	ep4(&b, 10, 0, 0, 2, 1);
+	check_pair(&a, &b, 4, 6, 1);
+	/* Same address: the lower port is endpoint 0 (numeric, not bytes). */
+	ep4(&a, 127, 0, 0, 1, 0x0100);
+	ep4(&b, 127, 0, 0, 1, 0x00ff);
+	check_pair(&b, &a, 4, 6, 1);
+	/* ICMP echo: both ports are the identifier. */
+	ep4(&a, 10, 0, 0, 7, 0x4242);
+	ep4(&b, 10, 0, 0, 3, 0x4242);
+	check_pair(&b, &a, 4, 1, 1);
+}
+
+static void test_flow_key_v6(void **state)
+{
+	struct ep a, b;
+
+	(void)state;
+	ep6(&a, 1, 443);
+	ep6(&b, 2, 443);
+	check_pair(&a, &b, 6, 6, 1);
+	/* The first differing byte decides. */
+	ep6(&a, 0x0100, 1);
+	ep6(&b, 0x00ff, 2);
+	check_pair(&b, &a, 6, 17, 1);
+	a.addr[0] = 0xfe;
+	a.addr[1] = 0x80;
+	check_pair(&b, &a, 6, 58, 1);
+}
+
+static void test_flow_key_distinct(void **state)
+{
+	struct strata_flow_key k1, k2;
+	struct strata_pkt p;
+	struct ep a, b;
+	int d;
+
+	(void)state;
+	ep4(&a, 10, 0, 0, 1, 1000);
+	ep4(&b, 10, 0, 0, 2, 53);
+	mkpkt(&p, &a, &b, 4, 17);
+	key_of(&p, &k1, &d);
+	/* Another protocol, another port: another conversation. */
+	mkpkt(&p, &a, &b, 4, 6);
+	key_of(&p, &k2, &d);
+	assert_true(memcmp(&k1, &k2, sizeof(k1)));
+	b.port = 54;
+	mkpkt(&p, &a, &b, 4, 17);
+	key_of(&p, &k2, &d);
+	assert_true(memcmp(&k1, &k2, sizeof(k1)));
+}
+
+/* ---- windows ---- */
+
+static void test_window_start(void **state)
+{
+	static const __u64 win[] = { W1S, 60 * W1S, 1, 7, 250000000ULL };
+	struct rng r;
+	size_t i;
+	int k;
+
+	(void)state;
+	assert_true(strata_window_start(0, W1S) == 0);
+	assert_true(strata_window_start(W1S - 1, W1S) == 0);
+	assert_true(strata_window_start(W1S, W1S) == W1S);
+	assert_true(strata_window_start(T0, W1S) == 1700000000ULL * W1S);
+	assert_true(strata_window_start(T0, 60 * W1S) ==
+		    1700000000ULL / 60 * 60 * W1S);
+	assert_true(strata_window_start(~0ULL, W1S) == ~0ULL / W1S * W1S);
+	rng_seed(&r, 31);
+	for (i = 0; i < sizeof(win) / sizeof(win[0]); i++) {
+		for (k = 0; k < 10000; k++) {
+			__u64 t = rng_u64(&r) >> (k & 1 ? 1 : 0);
+			__u64 s = strata_window_start(t, win[i]);
+
+			/* A multiple of the window, holding t. */
+			assert_true(s % win[i] == 0);
+			assert_true(s <= t && t - s < win[i]);
+			/* Boundaries belong to the window they start. */
+			assert_true(strata_window_start(s, win[i]) == s);
+			if (s)
+				assert_true(strata_window_start(s - 1, win[i]) ==
+					    s - win[i]);
+		}
+	}
+}
+
+/* ---- statistics ---- */
+
+struct model_stat {
+	__u64 n, sum, min, max;
+	u128 sumsq;
+};
+
+static void model_add(struct model_stat *m, __u64 x)
+{
+	if (!m->n || x < m->min)
+		m->min = x;
+	if (!m->n || x > m->max)
+		m->max = x;
+	m->n++;
+	m->sum += x;
+	m->sumsq += (u128)x * x;
+}
+
+static void expect_stat(const struct strata_stat *s, const struct model_stat *m,
+			const char *what)
+{
+	u128 sq = (u128)s->sumsq_hi << 64 | s->sumsq_lo;
+
+	if (s->n != m->n || s->sum != m->sum || sq != m->sumsq ||
+	    (m->n && (s->min != m->min || s->max != m->max)))
+		fail_msg("%s: n %llu/%llu sum %llu/%llu sumsq %s min %llu/%llu max %llu/%llu (got/want)",
+			 what, (unsigned long long)s->n, (unsigned long long)m->n,
+			 (unsigned long long)s->sum, (unsigned long long)m->sum,
+			 sq == m->sumsq ? "same" : "DIFFERS",
+			 (unsigned long long)s->min, (unsigned long long)m->min,
+			 (unsigned long long)s->max, (unsigned long long)m->max);
+}
+
+static void test_stat_add(void **state)
+{
+	struct strata_stat s;
+	struct model_stat m;
+	struct rng r;
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(&m, 0, sizeof(m));
+	strata_stat_add(&s, 5);
+	model_add(&m, 5);
+	expect_stat(&s, &m, "one sample");
+	assert_true(s.min == 5 && s.max == 5);
+	strata_stat_add(&s, 3);
+	strata_stat_add(&s, 9);
+	model_add(&m, 3);
+	model_add(&m, 9);
+	expect_stat(&s, &m, "three samples");
+	strata_stat_add(&s, 0);
+	model_add(&m, 0);
+	expect_stat(&s, &m, "a zero sample");
+
+	/* x^2 just below 2^64, many times: the carry into the high word. */
+	memset(&s, 0, sizeof(s));
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < 1000; i++) {
+		strata_stat_add(&s, 0xffffffffULL);
+		model_add(&m, 0xffffffffULL);
+	}
+	expect_stat(&s, &m, "2^32-1 x 1000");
+	assert_true(s.sumsq_hi != 0);
+
+	/* Nanosecond samples around 1e10 (10 s): each square is ~1e20 > 2^64. */
+	memset(&s, 0, sizeof(s));
+	memset(&m, 0, sizeof(m));
+	rng_seed(&r, 32);
+	for (i = 0; i < 100000; i++) {
+		__u64 x = rng_range(&r, 5000000000ULL, 20000000000ULL);
+
+		strata_stat_add(&s, x);
+		model_add(&m, x);
+	}
+	expect_stat(&s, &m, "1e10-ish x 100000");
+
+	/* Up to 2^40 mixed with small ones. */
+	for (i = 0; i < 100000; i++) {
+		__u64 x = rng_u64(&r) >> (24 + rng_range(&r, 0, 39));
+
+		strata_stat_add(&s, x);
+		model_add(&m, x);
+	}
+	expect_stat(&s, &m, "mixed magnitudes");
+}
+
+/* ---- microflow accounting against a model ---- */
+
+struct model_dir {
+	__u64 packets, bytes, payload, first, last, prev;
+	struct model_stat size, iat;
+	__u32 flags[8], zero_window, fragments;
+	__u8 ttl_min, ttl_max;
+};
+
+static void model_packet(struct model_dir *m, const struct strata_pkt *p, __u64 ts)
+{
+	int b;
+
+	if (m->packets)
+		model_add(&m->iat, ts >= m->prev ? ts - m->prev : 0);
+	else
+		m->first = ts;
+	if (!m->packets || p->ttl < m->ttl_min)
+		m->ttl_min = p->ttl;
+	if (!m->packets || p->ttl > m->ttl_max)
+		m->ttl_max = p->ttl;
+	m->packets++;
+	m->bytes += p->ip_len;
+	m->payload += p->payload_len;
+	model_add(&m->size, p->ip_len);
+	m->last = ts;
+	m->prev = ts;
+	if (p->proto == 6 && (p->flags & STRATA_PKT_L4)) {
+		for (b = 0; b < 8; b++)
+			if (p->tcp_flags & (1 << b))
+				m->flags[b]++;
+		if (!p->tcp_window && !(p->tcp_flags & STRATA_TCP_RST))
+			m->zero_window++;
+	}
+	if (p->flags & STRATA_PKT_FRAG)
+		m->fragments++;
+}
+
+static void expect_dir(const struct strata_dir_stats *d, const struct model_dir *m,
+		       const char *what)
+{
+	char w[96];
+	int b;
+
+#define D(f, v) do {							\
+	if ((__u64)d->f != (__u64)(v))					\
+		fail_msg("%s: " #f " %llu, want %llu", what,		\
+			 (unsigned long long)d->f, (unsigned long long)(v)); \
+} while (0)
+	D(packets, m->packets);
+	D(bytes, m->bytes);
+	D(payload_bytes, m->payload);
+	D(fragments, m->fragments);
+	snprintf(w, sizeof(w), "%s size", what);
+	expect_stat(&d->size, &m->size, w);
+	snprintf(w, sizeof(w), "%s iat", what);
+	expect_stat(&d->iat, &m->iat, w);
+	if (m->packets) {
+		D(first_ns, m->first);
+		D(last_ns, m->last);
+		D(ttl_min, m->ttl_min);
+		D(ttl_max, m->ttl_max);
+	}
+	for (b = 0; b < 8; b++)
+		if (d->tcp_flags[b] != m->flags[b])
+			fail_msg("%s: tcp_flags[%d] %u, want %u", what, b,
+				 d->tcp_flags[b], m->flags[b]);
+	D(zero_window, m->zero_window);
+#undef D
+}
+
+/*
+ * Random conversations over several windows: every field of both
+ * directions' statistics is recomputed from the packets and compared at
+ * each window's end, then the microflow is rolled as the table would.
+ */
+static void bruteforce(__u8 proto, __u64 seed, int trials)
+{
+	struct rng r;
+	int trial;
+
+	rng_seed(&r, seed);
+	for (trial = 0; trial < trials; trial++) {
+		__u64 win = trial & 1 ? W1S : 60 * W1S;
+		__u64 ts = T0 + rng_range(&r, 0, 10 * W1S), ws;
+		int npk = rng_range(&r, 1, 300), i, first_dir = -1, nwin = 0;
+		struct model_dir m[2];
+		struct strata_mflow mf;
+		struct ep e[2];
+		char what[64];
+
+		if (trial & 2) {
+			ep4(&e[0], 10, 1, 0, 1, rng_range(&r, 1, 65535));
+			ep4(&e[1], 10, 1, 0, 2, rng_range(&r, 1, 65535));
+		} else {
+			ep6(&e[0], 1, 5000);
+			ep6(&e[1], 2, 5001);
+		}
+		memset(m, 0, sizeof(m));
+		ws = 0;
+		for (i = 0; i < npk; i++) {
+			struct strata_flow_key key;
+			struct strata_pkt p;
+			int from = rng_range(&r, 0, 9) < 6 ? 0 : 1, dir, k;
+
+			/* Mostly small steps, now and then a same-time packet or
+			 * a jump into a later window. */
+			k = rng_range(&r, 0, 99);
+			ts += k < 10 ? 0 : k < 97 ? rng_range(&r, 1, win / 200) :
+			      rng_range(&r, win / 2, 3 * win);
+			mkpkt(&p, &e[from], &e[!from], trial & 2 ? 4 : 6, proto);
+			p.ip_len = rng_range(&r, 28, 1500);
+			p.payload_off = p.l4_off + (proto == 6 ? 20 : 8);
+			if (p.ip_len < p.payload_off)
+				p.ip_len = p.payload_off;
+			p.payload_len = p.ip_len - p.payload_off;
+			p.ttl = rng_range(&r, 1, 255);
+			if (rng_range(&r, 0, 9) == 0)
+				p.flags |= STRATA_PKT_FRAG | STRATA_PKT_MF;
+			if (proto == 6) {
+				p.tcp_flags = rng_u64(&r);
+				p.tcp_window = rng_range(&r, 0, 4) ? rng_u64(&r) : 0;
+				p.tcp_seq = rng_u64(&r);
+				p.tcp_ack = rng_u64(&r);
+			}
+			dir = strata_flow_key(&p, &key);
+			assert_int_equal(dir, from);	/* e[0] is the lower */
+			if (i == 0) {
+				ws = strata_window_start(ts, win);
+				strata_mflow_init(&mf, &key, ws);
+				first_dir = dir;
+			} else if (strata_window_start(ts, win) != ws) {
+				snprintf(what, sizeof(what), "trial %d window %d dir 0",
+					 trial, nwin);
+				expect_dir(&mf.dir[0], &m[0], what);
+				what[strlen(what) - 1] = '1';
+				expect_dir(&mf.dir[1], &m[1], what);
+				ws = strata_window_start(ts, win);
+				strata_mflow_roll(&mf, ws);
+				assert_true(mf.window_start == ws);
+				memset(m, 0, sizeof(m));
+				nwin++;
+			}
+			assert_memory_equal(&mf.key, &key, sizeof(key));
+			strata_mflow_account(&mf, &p, dir, ts);
+			model_packet(&m[dir], &p, ts);
+		}
+		snprintf(what, sizeof(what), "trial %d window %d dir 0", trial, nwin);
+		expect_dir(&mf.dir[0], &m[0], what);
+		what[strlen(what) - 1] = '1';
+		expect_dir(&mf.dir[1], &m[1], what);
+		assert_int_equal(mf.started, 1);
+		/* Without TCP, the first sender started the conversation. */
+		if (proto != 6)
+			assert_int_equal(mf.initiator, first_dir);
+	}
+}
+
+static void test_bruteforce_udp(void **state)
+{
+	(void)state;
+	bruteforce(17, 41, 2000);
+}
+
+static void test_bruteforce_tcp(void **state)
+{
+	(void)state;
+	/* Random flags, windows and sequence numbers: the counters that do
+	 * not depend on sequence tracking must still be exact. */
+	bruteforce(6, 42, 2000);
+}
+
+static void test_mflow_init(void **state)
+{
+	struct strata_flow_key key;
+	struct strata_mflow mf;
+	struct strata_pkt p;
+	struct ep a, b;
+	int d;
+
+	(void)state;
+	ep4(&a, 10, 0, 0, 1, 1);
+	ep4(&b, 10, 0, 0, 2, 2);
+	mkpkt(&p, &a, &b, 4, 6);
+	strata_flow_key(&p, &key);
+	memset(&mf, 0xaa, sizeof(mf));
+	strata_mflow_init(&mf, &key, 5 * W1S);
+	assert_memory_equal(&mf.key, &key, sizeof(key));
+	assert_true(mf.window_start == 5 * W1S);
+	assert_int_equal(mf.started, 0);
+	assert_int_equal(mf.hs, 0);
+	for (d = 0; d < 2; d++) {
+		assert_int_equal(mf.dir[d].packets, 0);
+		assert_int_equal(mf.dir[d].bytes, 0);
+		assert_int_equal(mf.dir[d].size.n, 0);
+		assert_int_equal(mf.dir[d].iat.n, 0);
+		assert_int_equal(mf.dir[d].rtt_hs.n, 0);
+		assert_int_equal(mf.dir[d].rtt_data.n, 0);
+		assert_int_equal(mf.dir[d].retrans, 0);
+		assert_int_equal(mf.dir[d].tcp_flags[1], 0);
+		assert_int_equal(mf.tcp[d].valid, 0);
+		assert_int_equal(mf.tcp[d].acked_pending, 0);
+	}
+}
+
+static void test_iat_backwards(void **state)
+{
+	struct strata_flow_key key;
+	struct strata_mflow mf;
+	struct strata_pkt p;
+	struct ep a, b;
+	int d;
+
+	(void)state;
+	ep4(&a, 10, 0, 0, 1, 1);
+	ep4(&b, 10, 0, 0, 2, 2);
+	mkpkt(&p, &a, &b, 4, 17);
+	p.ip_len = 100;
+	d = strata_flow_key(&p, &key);
+	strata_mflow_init(&mf, &key, strata_window_start(T0, W1S));
+	strata_mflow_account(&mf, &p, d, T0 + 1000);
+	strata_mflow_account(&mf, &p, d, T0 + 400);	/* earlier: iat 0 */
+	strata_mflow_account(&mf, &p, d, T0 + 1500);
+	assert_int_equal(mf.dir[d].iat.n, 2);
+	/* 0 for the step back, then at least 500 (from 1000) or 1100 (from 400);
+	 * never a wrapped-around huge value. */
+	assert_true(mf.dir[d].iat.min == 0);
+	assert_true(mf.dir[d].iat.max <= 1100);
+}
+
+/* ---- initiator ---- */
+
+static int first_packet_initiator(__u8 proto, __u8 flags, int from_hi)
+{
+	struct strata_flow_key key;
+	struct strata_mflow mf;
+	struct strata_pkt p;
+	struct ep lo, hi;
+	int d;
+
+	ep4(&lo, 10, 0, 0, 1, 1000);
+	ep4(&hi, 10, 0, 0, 2, 80);
+	if (proto == 6)
+		mktcp(&p, from_hi ? &hi : &lo, from_hi ? &lo : &hi, 1, 1, flags,
+		      100, 0);
+	else
+		mkpkt(&p, from_hi ? &hi : &lo, from_hi ? &lo : &hi, 4, proto);
+	d = strata_flow_key(&p, &key);
+	assert_int_equal(d, from_hi);
+	strata_mflow_init(&mf, &key, strata_window_start(T0, W1S));
+	strata_mflow_account(&mf, &p, d, T0);
+	assert_int_equal(mf.started, 1);
+	return mf.initiator;
+}
+
+static void test_initiator(void **state)
+{
+	(void)state;
+	/* The first sender... */
+	assert_int_equal(first_packet_initiator(17, 0, 0), 0);
+	assert_int_equal(first_packet_initiator(17, 0, 1), 1);
+	assert_int_equal(first_packet_initiator(6, STRATA_TCP_SYN, 1), 1);
+	assert_int_equal(first_packet_initiator(6, STRATA_TCP_SYN, 0), 0);
+	assert_int_equal(first_packet_initiator(6, STRATA_TCP_ACK, 1), 1);
+	/* ... except that a SYN-ACK's receiver is the initiator. */
+	assert_int_equal(first_packet_initiator(6, STRATA_TCP_SYN | STRATA_TCP_ACK, 1), 0);
+	assert_int_equal(first_packet_initiator(6, STRATA_TCP_SYN | STRATA_TCP_ACK, 0), 1);
+}
+
+/* ---- scripted TCP ---- */
+
+struct conv {
+	struct strata_mflow mf;
+	struct ep cli, srv;
+	int ci;		/* the client's endpoint index */
+	int inited;
+};
+
+static void conv_init(struct conv *c, int cli_lower)
+{
+	memset(c, 0, sizeof(*c));
+	ep4(&c->cli, 10, 0, 0, cli_lower ? 1 : 9, 40000);
+	ep4(&c->srv, 10, 0, 0, 5, 443);
+	c->ci = cli_lower ? 0 : 1;
+}
+
+static void tx(struct conv *c, int from_cli, __u32 seq, __u32 ack, __u8 flags,
+		 __u16 win, __u16 len, __u64 ts)
+{
+	struct strata_flow_key key;
+	struct strata_pkt p;
+	int d;
+
+	if (from_cli)
+		mktcp(&p, &c->cli, &c->srv, seq, ack, flags, win, len);
+	else
+		mktcp(&p, &c->srv, &c->cli, seq, ack, flags, win, len);
+	d = strata_flow_key(&p, &key);
+	assert_int_equal(d, from_cli ? c->ci : !c->ci);
+	if (!c->inited) {
+		strata_mflow_init(&c->mf, &key, strata_window_start(ts, W1S));
+		c->inited = 1;
+	}
+	strata_mflow_account(&c->mf, &p, d, ts);
+}
+
+static struct strata_dir_stats *C(struct conv *c)
+{
+	return &c->mf.dir[c->ci];
+}
+
+static struct strata_dir_stats *S(struct conv *c)
+{
+	return &c->mf.dir[!c->ci];
+}
+
+#define SYN	STRATA_TCP_SYN
+#define ACK	STRATA_TCP_ACK
+#define PSH	STRATA_TCP_PSH
+#define FIN	STRATA_TCP_FIN
+#define RST	STRATA_TCP_RST
+
+/* Client ISN, server ISN; data starts at ISN + 1. */
+#define CI	1000u
+#define SI	5000u
+
+static void handshake(struct conv *c, __u32 ci, __u32 si, __u64 t, __u64 r1,
+		      __u64 r2)
+{
+	tx(c, 1, ci, 0, SYN, 64240, 0, t);
+	tx(c, 0, si, ci + 1, SYN | ACK, 65160, 0, t + r1);
+	tx(c, 1, ci + 1, si + 1, ACK, 502, 0, t + r1 + r2);
+}
+
+static void test_tcp_handshake(void **state)
+{
+	int lower;
+
+	(void)state;
+	for (lower = 0; lower <= 1; lower++) {
+		struct conv c;
+
+		conv_init(&c, lower);
+		tx(&c, 1, CI, 0, SYN, 64240, 0, T0);
+		assert_int_equal(c.mf.hs, STRATA_HS_SYN);
+		assert_true(c.mf.syn_ns == T0);
+		tx(&c, 0, SI, CI + 1, SYN | ACK, 65160, 0, T0 + 300000);
+		assert_int_equal(c.mf.hs, STRATA_HS_SYNACK);
+		assert_true(c.mf.synack_ns == T0 + 300000);
+		tx(&c, 1, CI + 1, SI + 1, ACK, 502, 0, T0 + 320000);
+		assert_int_equal(c.mf.hs, STRATA_HS_DONE);
+		assert_int_equal(c.mf.initiator, c.ci);
+
+		/* The responder answered the SYN after 300 us, the initiator
+		 * the SYN-ACK after 20 us. */
+		assert_int_equal(S(&c)->rtt_hs.n, 1);
+		assert_int_equal(S(&c)->rtt_hs.sum, 300000);
+		assert_int_equal(C(&c)->rtt_hs.n, 1);
+		assert_int_equal(C(&c)->rtt_hs.sum, 20000);
+		/* A SYN is not data: no data RTT yet, no retransmission. */
+		assert_int_equal(S(&c)->rtt_data.n, 0);
+		assert_int_equal(C(&c)->rtt_data.n, 0);
+		assert_int_equal(C(&c)->retrans, 0);
+		assert_int_equal(S(&c)->retrans, 0);
+		assert_int_equal(C(&c)->tcp_flags[1], 1);	/* SYN */
+		assert_int_equal(S(&c)->tcp_flags[1], 1);
+		assert_int_equal(S(&c)->tcp_flags[4], 1);	/* ACK */
+		assert_int_equal(C(&c)->tcp_flags[4], 1);
+	}
+}
+
+static void test_tcp_rtt_data(void **state)
+{
+	int lower;
+
+	(void)state;
+	for (lower = 0; lower <= 1; lower++) {
+		__u64 t = T0 + 1000000;
+		struct conv c;
+
+		conv_init(&c, lower);
+		handshake(&c, CI, SI, T0, 1000, 1000);
+		/* Request: the server's response ACKs it 80 us later. */
+		tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, t);
+		tx(&c, 0, SI + 1, CI + 101, PSH | ACK, 500, 200, t + 80000);
+		assert_int_equal(S(&c)->rtt_data.n, 1);
+		assert_int_equal(S(&c)->rtt_data.sum, 80000);
+		assert_int_equal(C(&c)->rtt_data.n, 0);
+		/* The client ACKs the response 3 us later. */
+		tx(&c, 1, CI + 101, SI + 201, ACK, 502, 0, t + 83000);
+		assert_int_equal(C(&c)->rtt_data.n, 1);
+		assert_int_equal(C(&c)->rtt_data.sum, 3000);
+		assert_int_equal(S(&c)->rtt_data.n, 1);
+
+		/* A partial ACK does not cover the segment; the full one does. */
+		t += 10000000;
+		tx(&c, 1, CI + 101, SI + 201, ACK, 502, 1000, t);
+		tx(&c, 0, SI + 201, CI + 601, ACK, 500, 0, t + 5000);
+		assert_int_equal(S(&c)->rtt_data.n, 1);
+		tx(&c, 0, SI + 201, CI + 1101, ACK, 500, 0, t + 9000);
+		assert_int_equal(S(&c)->rtt_data.n, 2);
+		assert_int_equal(S(&c)->rtt_data.sum, 80000 + 9000);
+		/* A duplicate ACK samples nothing more. */
+		tx(&c, 0, SI + 201, CI + 1101, ACK, 500, 0, t + 12000);
+		assert_int_equal(S(&c)->rtt_data.n, 2);
+		/* Pure ACKs are neither data nor retransmissions. */
+		assert_int_equal(S(&c)->retrans, 0);
+		assert_int_equal(C(&c)->retrans, 0);
+
+		/* Two segments in flight, one ACK for both: one sample, timed
+		 * from one of them. */
+		t += 10000000;
+		tx(&c, 1, CI + 1101, SI + 201, ACK, 502, 100, t);
+		tx(&c, 1, CI + 1201, SI + 201, ACK, 502, 100, t + 5);
+		tx(&c, 0, SI + 201, CI + 1301, ACK, 500, 0, t + 100);
+		assert_int_equal(S(&c)->rtt_data.n, 3);
+		assert_true(S(&c)->rtt_data.sum == 89000 + 100 ||
+			    S(&c)->rtt_data.sum == 89000 + 95);
+	}
+}
+
+static void test_tcp_retrans_karn(void **state)
+{
+	__u64 t = T0 + 1000000;
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, t);
+	tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, t + 200000000);
+	assert_int_equal(C(&c)->retrans, 1);
+	assert_int_equal(C(&c)->out_of_order, 0);
+	/* The ACK could answer either copy: Karn's rule, no sample. */
+	tx(&c, 0, SI + 1, CI + 101, ACK, 500, 0, t + 200050000);
+	assert_int_equal(S(&c)->rtt_data.n, 0);
+	/* New data afterwards is sampled again. */
+	tx(&c, 1, CI + 101, SI + 1, PSH | ACK, 502, 100, t + 300000000);
+	tx(&c, 0, SI + 1, CI + 201, ACK, 500, 0, t + 300040000);
+	assert_int_equal(S(&c)->rtt_data.n, 1);
+	assert_int_equal(S(&c)->rtt_data.sum, 40000);
+	assert_int_equal(C(&c)->retrans, 1);
+	/* A third copy of the first segment. */
+	tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, t + 400000000);
+	assert_int_equal(C(&c)->retrans, 2);
+	assert_int_equal(S(&c)->retrans, 0);
+}
+
+static void test_tcp_syn_fin_retrans(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 0);
+	tx(&c, 1, CI, 0, SYN, 64240, 0, T0);
+	tx(&c, 1, CI, 0, SYN, 64240, 0, T0 + 100000000);
+	assert_int_equal(C(&c)->retrans, 1);
+	tx(&c, 0, SI, CI + 1, SYN | ACK, 65160, 0, T0 + 100300000);
+	tx(&c, 0, SI, CI + 1, SYN | ACK, 65160, 0, T0 + 200300000);
+	assert_int_equal(S(&c)->retrans, 1);
+	tx(&c, 1, CI + 1, SI + 1, ACK, 502, 0, T0 + 200400000);
+	assert_int_equal(c.mf.hs, STRATA_HS_DONE);
+	/* FIN, then the same FIN again. */
+	tx(&c, 1, CI + 1, SI + 1, FIN | ACK, 502, 0, T0 + 300000000);
+	assert_int_equal(C(&c)->retrans, 1);
+	tx(&c, 1, CI + 1, SI + 1, FIN | ACK, 502, 0, T0 + 400000000);
+	assert_int_equal(C(&c)->retrans, 2);
+	assert_int_equal(C(&c)->tcp_flags[0], 2);
+}
+
+static void test_tcp_out_of_order(void **state)
+{
+	__u64 t = T0 + 1000000;
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 0);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx(&c, 1, CI + 1, SI + 1, ACK, 502, 100, t);
+	/* [CI+101, CI+201) is missing: a gap. */
+	tx(&c, 1, CI + 201, SI + 1, ACK, 502, 100, t + 10);
+	assert_int_equal(C(&c)->out_of_order, 0);
+	assert_int_equal(C(&c)->retrans, 0);
+	/* The missing segment arrives: it fills the gap. */
+	tx(&c, 1, CI + 101, SI + 1, ACK, 502, 100, t + 20);
+	assert_int_equal(C(&c)->out_of_order, 1);
+	assert_int_equal(C(&c)->retrans, 0);
+	/* Sent again: now it was seen before. */
+	tx(&c, 1, CI + 101, SI + 1, ACK, 502, 100, t + 30);
+	assert_int_equal(C(&c)->out_of_order, 1);
+	assert_int_equal(C(&c)->retrans, 1);
+	/* In-order data goes on without either. */
+	tx(&c, 1, CI + 301, SI + 1, ACK, 502, 100, t + 40);
+	assert_int_equal(C(&c)->out_of_order, 1);
+	assert_int_equal(C(&c)->retrans, 1);
+	assert_int_equal(S(&c)->out_of_order, 0);
+}
+
+static void test_tcp_zero_window(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx(&c, 1, CI + 1, SI + 1, ACK, 502, 1000, T0 + 10000);
+	tx(&c, 0, SI + 1, CI + 1001, ACK, 0, 0, T0 + 20000);
+	assert_int_equal(S(&c)->zero_window, 1);
+	tx(&c, 0, SI + 1, CI + 1001, ACK, 0, 0, T0 + 30000);
+	assert_int_equal(S(&c)->zero_window, 2);
+	/* A reset with a zero window is not a zero-window advertisement. */
+	tx(&c, 0, SI + 1, CI + 1001, RST | ACK, 0, 0, T0 + 40000);
+	assert_int_equal(S(&c)->zero_window, 2);
+	tx(&c, 1, CI + 1001, SI + 1, RST, 0, 0, T0 + 50000);
+	assert_int_equal(C(&c)->zero_window, 0);
+}
+
+static void test_tcp_seq_wrap(void **state)
+{
+	const __u32 ci = 0xffffff00u - 1;	/* data starts 256 below 2^32 */
+	__u64 t = T0 + 1000000;
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 1);
+	handshake(&c, ci, 0xfffffffeu, T0, 1000, 1000);
+	assert_int_equal(c.mf.hs, STRATA_HS_DONE);
+	/* 512 bytes from 0xffffff00 to 0x100, across the wrap. */
+	tx(&c, 1, 0xffffff00u, 0xffffffffu, ACK, 502, 512, t);
+	tx(&c, 0, 0xffffffffu, 0x100, ACK, 500, 0, t + 9000);
+	assert_int_equal(S(&c)->rtt_data.n, 1);
+	assert_int_equal(S(&c)->rtt_data.sum, 9000);
+	/* Next in order, after the wrap: not a retransmission. */
+	tx(&c, 1, 0x100, 0xffffffffu, ACK, 502, 100, t + 10000);
+	assert_int_equal(C(&c)->retrans, 0);
+	/* The server's first data byte is at 0xffffffff: 2 bytes wrap too. */
+	tx(&c, 0, 0xffffffffu, 0x164, ACK, 500, 2, t + 11000);
+	tx(&c, 0, 0x1, 0x164, ACK, 500, 10, t + 12000);
+	assert_int_equal(S(&c)->retrans, 0);
+	assert_int_equal(S(&c)->out_of_order, 0);
+	/* The segment before the wrap again: a retransmission. */
+	tx(&c, 1, 0xffffff00u, 0xb, ACK, 502, 512, t + 20000);
+	assert_int_equal(C(&c)->retrans, 1);
+	/* A gap just past the wrap, filled. */
+	tx(&c, 1, 0x264, 0xb, ACK, 502, 100, t + 30000);	/* gap [0x164,0x264) */
+	tx(&c, 1, 0x164, 0xb, ACK, 502, 256, t + 40000);
+	assert_int_equal(C(&c)->out_of_order, 1);
+	assert_int_equal(C(&c)->retrans, 1);
+}
+
+static void test_tcp_port_reuse(void **state)
+{
+	__u64 t = T0 + 1000000;
+	struct conv c;
+	int lower;
+
+	(void)state;
+	/*
+	 * A connection closes and the client opens a new one from the same
+	 * port (same key, same window) with a new ISN that lies "before" the
+	 * old sequence numbers, as it does half of the time. Its SYN was never
+	 * seen before: not a retransmission; nor is its data.
+	 */
+	for (lower = 0; lower <= 1; lower++) {
+		conv_init(&c, lower);
+		handshake(&c, CI, SI, T0, 1000, 1000);
+		tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, t);
+		tx(&c, 0, SI + 1, CI + 101, ACK, 500, 0, t + 100);
+		tx(&c, 1, CI + 101, SI + 1, FIN | ACK, 502, 0, t + 200);
+		tx(&c, 0, SI + 1, CI + 102, FIN | ACK, 500, 0, t + 300);
+		tx(&c, 1, CI + 102, SI + 2, ACK, 502, 0, t + 400);
+		assert_int_equal(C(&c)->retrans, 0);
+
+		tx(&c, 1, CI - 100000, 0, SYN, 64240, 0, t + 1000);
+		tx(&c, 0, SI - 200000, CI - 99999, SYN | ACK, 65160, 0, t + 2000);
+		tx(&c, 1, CI - 99999, SI - 199999, ACK, 502, 0, t + 3000);
+		tx(&c, 1, CI - 99999, SI - 199999, PSH | ACK, 502, 100, t + 4000);
+		tx(&c, 0, SI - 199999, CI - 99899, PSH | ACK, 500, 100, t + 5000);
+		if (C(&c)->retrans || S(&c)->retrans)
+			fail_msg("new connection on a reused port: retrans %u (client) %u (server), want 0",
+				 C(&c)->retrans, S(&c)->retrans);
+		assert_int_equal(c.mf.initiator, c.ci);
+	}
+}
+
+static void test_roll(void **state)
+{
+	struct strata_mflow before, fresh;
+	__u64 ws = strata_window_start(T0, W1S);
+	struct conv c;
+	int d;
+
+	(void)state;
+	conv_init(&c, 0);
+	handshake(&c, CI, SI, T0, 1000, 2000);
+	tx(&c, 1, CI + 1, SI + 1, PSH | ACK, 502, 100, T0 + 10000);
+	/* The server's response is still unacknowledged when the window ends. */
+	tx(&c, 0, SI + 1, CI + 101, PSH | ACK, 500, 300, T0 + 20000);
+	before = c.mf;
+	strata_mflow_roll(&c.mf, ws + W1S);
+	/* What outlives the window. */
+	assert_true(c.mf.window_start == ws + W1S);
+	assert_memory_equal(&c.mf.key, &before.key, sizeof(before.key));
+	assert_int_equal(c.mf.initiator, before.initiator);
+	assert_int_equal(c.mf.hs, STRATA_HS_DONE);
+	assert_true(c.mf.syn_ns == before.syn_ns);
+	assert_true(c.mf.synack_ns == before.synack_ns);
+	assert_memory_equal(c.mf.tcp, before.tcp, sizeof(before.tcp));
+	/* What does not: the window's statistics, as for a new microflow. */
+	strata_mflow_init(&fresh, &before.key, ws + W1S);
+	for (d = 0; d < 2; d++) {
+		struct strata_dir_stats *x = &c.mf.dir[d];
+
+		assert_int_equal(x->packets, 0);
+		assert_int_equal(x->bytes, 0);
+		assert_int_equal(x->payload_bytes, 0);
+		assert_int_equal(x->size.n, 0);
+		assert_int_equal(x->size.sum, 0);
+		assert_int_equal(x->size.sumsq_lo, 0);
+		assert_int_equal(x->iat.n, 0);
+		assert_int_equal(x->rtt_hs.n, 0);
+		assert_int_equal(x->rtt_hs.sum, 0);
+		assert_int_equal(x->rtt_data.n, 0);
+		assert_int_equal(x->retrans, 0);
+		assert_int_equal(x->out_of_order, 0);
+		assert_int_equal(x->zero_window, 0);
+		assert_int_equal(x->fragments, 0);
+		assert_memory_equal(x->tcp_flags, fresh.dir[d].tcp_flags,
+				    sizeof(x->tcp_flags));
+	}
+
+	/*
+	 * The next window, opened by the server (a pure ACK): the client
+	 * stays the initiator; the client's ACK samples the response sent in
+	 * the window before; a copy of the client's window-0 data is a
+	 * retransmission. Each side's first packet starts a new iat series.
+	 */
+	tx(&c, 0, SI + 301, CI + 101, ACK, 500, 0, ws + W1S + 100);
+	assert_int_equal(c.mf.initiator, c.ci);
+	tx(&c, 1, CI + 101, SI + 301, ACK, 502, 0, ws + W1S + 700);
+	assert_int_equal(C(&c)->rtt_data.n, 1);
+	assert_true(C(&c)->rtt_data.sum == ws + W1S + 700 - (T0 + 20000));
+	assert_int_equal(S(&c)->rtt_data.n, 0);
+	tx(&c, 1, CI + 1, SI + 301, PSH | ACK, 502, 100, ws + W1S + 800);
+	assert_int_equal(C(&c)->retrans, 1);
+	assert_int_equal(C(&c)->packets, 2);
+	assert_int_equal(C(&c)->iat.n, 1);
+	assert_int_equal(C(&c)->iat.sum, 100);
+	assert_true(C(&c)->first_ns == ws + W1S + 700);
+	assert_int_equal(S(&c)->packets, 1);
+	assert_int_equal(S(&c)->iat.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow_key_v4),
+		cmocka_unit_test(test_flow_key_v6),
+		cmocka_unit_test(test_flow_key_distinct),
+		cmocka_unit_test(test_window_start),
+		cmocka_unit_test(test_stat_add),
+		cmocka_unit_test(test_mflow_init),
+		cmocka_unit_test(test_bruteforce_udp),
+		cmocka_unit_test(test_bruteforce_tcp),
+		cmocka_unit_test(test_iat_backwards),
+		cmocka_unit_test(test_initiator),
+		cmocka_unit_test(test_tcp_handshake),
+		cmocka_unit_test(test_tcp_rtt_data),
+		cmocka_unit_test(test_tcp_retrans_karn),
+		cmocka_unit_test(test_tcp_syn_fin_retrans),
+		cmocka_unit_test(test_tcp_out_of_order),
+		cmocka_unit_test(test_tcp_zero_window),
+		cmocka_unit_test(test_tcp_seq_wrap),
+		cmocka_unit_test(test_tcp_port_reuse),
+		cmocka_unit_test(test_roll),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
