@@ -168,10 +168,17 @@ static enum strata_parse_status parse_l4(const __u8 *d, __u32 caplen,
 		if (p->proto == NH_UDP) {
 			if (!ulen && !(p->family == 6 && end - off > 0xffff))
 				return STRATA_PARSE_MALFORMED;
-			if (ulen && (ulen < 8 || ulen > end - off))
+			if (ulen && ulen < 8)
 				return STRATA_PARSE_MALFORMED;
-			if (ulen)
+			/*
+			 * A first fragment's UDP length covers the whole
+			 * datagram; its own payload is what it carries.
+			 */
+			if (ulen && !(p->flags & STRATA_PKT_MF)) {
+				if (ulen > end - off)
+					return STRATA_PARSE_MALFORMED;
 				p->payload_len = ulen - 8;
+			}
 		}
 		break;
 	}

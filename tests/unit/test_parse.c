@@ -495,6 +495,44 @@ static void test_version(void **state)
 	}
 }
 
+/*
+ * A first fragment of a large UDP datagram: the UDP length covers the whole
+ * datagram, more than the fragment holds. Not malformed (found in the VM,
+ * where the receiver counted every first fragment as malformed); its payload
+ * is what the fragment carries.
+ */
+static void test_udp_first_fragment(void **state)
+{
+	struct strata_pkt got;
+	struct pb_ip4 h;
+	struct pb b;
+
+	(void)state;
+	ip4_default(&h);
+	h.mf = true;
+	pb_ip4(&b, &h);
+	pb_udp(&b, 4000, 5000);
+	pb_fill(&b, 1472, 9);
+	pb_finish(&b);
+	b.d[20 + 4] = 2980 >> 8;	/* UDP length of the whole datagram */
+	b.d[20 + 5] = 2980 & 0xff;
+	expect_st(parse(b.d, b.len, b.len, &got), STRATA_PARSE_OK);
+	assert_true(got.flags & STRATA_PKT_FRAG);
+	assert_true(got.flags & STRATA_PKT_L4);
+	assert_int_equal(got.sport, 4000);
+	assert_int_equal(got.payload_len, 1472);
+
+	/* Without MF the same length is beyond the datagram: malformed. */
+	h.mf = false;
+	pb_ip4(&b, &h);
+	pb_udp(&b, 4000, 5000);
+	pb_fill(&b, 1472, 9);
+	pb_finish(&b);
+	b.d[20 + 4] = 2980 >> 8;
+	b.d[20 + 5] = 2980 & 0xff;
+	expect_st(parse(b.d, b.len, b.len, &got), STRATA_PARSE_MALFORMED);
+}
+
 static void test_ipv4_fragments(void **state)
 {
 	static const __u8 zeros[64];
@@ -1720,6 +1758,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_trailer),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_ipv4_fragments),
+		cmocka_unit_test(test_udp_first_fragment),
 		cmocka_unit_test(test_ipv6_udp),
 		cmocka_unit_test(test_ipv6_ext_chain),
 		cmocka_unit_test(test_ipv6_fragments),
