@@ -70,6 +70,16 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 			goto truncated;
 	}
 
+	/*
+	 * The stack only hands IPv4 to the IPv4 hooks, but a raw socket
+	 * (IP_HDRINCL) can send any first byte: a version that does not
+	 * match the hook's family is a malformed packet of that family.
+	 */
+	if (caplen && data[0] >> 4 != (state->pf == NFPROTO_IPV4 ? 4 : 6)) {
+		strata_count(c, STRATA_STAT_MALFORMED);
+		return NF_ACCEPT;
+	}
+
 	switch (strata_parse(data, caplen, skb->len, &pkt)) {
 	case STRATA_PARSE_OK:
 		break;

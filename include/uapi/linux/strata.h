@@ -18,8 +18,10 @@
  *    STRATA_STAT_PARSED       "parsed"        headers parsed completely
  *    STRATA_STAT_TRUNCATED    "truncated"     headers longer than the
  *                                             module's header buffer (256 B)
- *    STRATA_STAT_MALFORMED    "malformed"     headers contradicting themselves
- *                                             or the packet length
+ *    STRATA_STAT_MALFORMED    "malformed"     headers contradicting themselves,
+ *                                             the packet length, or the hook's
+ *                                             family (IP version 5 sent by a
+ *                                             raw socket at the IPv4 hook)
  *    STRATA_STAT_UNSUPPORTED  "unsupported"   neither IPv4 nor IPv6
  *    STRATA_STAT_FRAGMENTS    "fragments"     IP fragments (also in parsed)
  *    STRATA_STAT_IPV4         "ipv4"          parsed IPv4 packets
