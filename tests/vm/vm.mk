@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The strata authors.
+# The QEMU lab: `make check-vm` runs the selftests in a VM booting Debian's
+# kernel, `make demo-vm` shows the counters of two namespaces talking.
+
+include tests/selftests/selftests.mk
+
+# KVER and B go to run.sh so that the VM boots the kernel the module was
+# built for and caches its initramfs under $(B)/vm.
+VM_RUN := KVER=$(KVER) B=$(B) tests/vm/run.sh
+
+.PHONY: selftests check-vm demo-vm
+
+check-vm: module selftests
+	$(VM_RUN) -- tests/vm/selftests.sh $(B)/selftests
+
+demo-vm: module
+	$(VM_RUN) --results $(B)/vm/demo -- tests/vm/demo.sh
