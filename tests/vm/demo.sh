@@ -73,6 +73,10 @@ ip netns exec $S bash -c "head -c 1000000 /dev/urandom >/dev/tcp/$C6/8006"
 wait
 counters
 
+step "the same counters through the strata tool: strata -n $S stats, and -j for JSON"
+"$STRATA_REPO/build/strata" -n $S stats | sed 's/^/    /'
+"$STRATA_REPO/build/strata" -j -n $C stats | sed 's/^/    /'
+
 step "unload strata.ko: /proc/net/strata goes away"
 rmmod strata
 ls /proc/net/strata 2>&1 | sed 's/^/    /' || true

@@ -14,5 +14,5 @@ VM_RUN := KVER=$(KVER) B=$(B) tests/vm/run.sh
 check-vm: module selftests
 	$(VM_RUN) -- tests/vm/selftests.sh $(B)/selftests
 
-demo-vm: module
+demo-vm: module tools
 	$(VM_RUN) --results $(B)/vm/demo -- tests/vm/demo.sh
