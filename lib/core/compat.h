@@ -24,7 +24,7 @@ typedef struct xxh64_state strata_h64_state;
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
-#define XXH_STATIC_LINKING_ONLY
+#define XXH_INLINE_ALL	/* xxh64 inlined: it is on the per-packet path */
 #include <xxhash.h>
 
 typedef XXH64_state_t strata_h64_state;

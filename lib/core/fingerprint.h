@@ -18,16 +18,22 @@
  * a cut depends only on the 64 bytes before it: inserting or prepending bytes
  * moves the cuts near the edit and leaves the others where they were.
  */
-#define STRATA_FP_SEG_MIN	32
-#define STRATA_FP_SEG_AVG	128
-#define STRATA_FP_SEG_MAX	512
-/*
- * At most this many segments are cut per payload; the scan for cuts stops
- * there (only the whole-payload hash covers the rest), which bounds the
- * per-byte Gear work on large payloads. The tail after the last cut is a
- * segment of its own when the payload ends before the limit.
- */
+#define STRATA_FP_SEG_MIN	16
+#define STRATA_FP_SEG_AVG	48
+#define STRATA_FP_SEG_MAX	192
+/* At most this many segments are kept per payload (the first ones). */
 #define STRATA_FP_MAX_SEGS	16
+/*
+ * Cuts are looked for in the first STRATA_FP_SCAN_MAX bytes of a payload
+ * only: the Gear scan costs about five instructions per byte, which on
+ * full-size payloads would be most of the per-packet work (10 Gb/s leaves a
+ * few hundred ns per packet). An edit near the start (a header added by a
+ * proxy) or a re-framing that shifts the stream by less than this still
+ * leaves segments in common; the whole-payload hash covers every byte. A
+ * segment ends at a cut or at the end of the payload; one the scan limit
+ * cuts short is not content-defined and is dropped.
+ */
+#define STRATA_FP_SCAN_MAX	512
 /* Seeds, fixed so that every sensor computes the same fingerprints. */
 #define STRATA_FP_SEED_PAYLOAD	0x5354524154415031ULL	/* "STRATAP1" */
 #define STRATA_FP_SEED_SEGMENT	0x5354524154415331ULL	/* "STRATAS1" */

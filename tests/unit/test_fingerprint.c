@@ -20,8 +20,10 @@ static __u32 seg_hash(const __u8 *p, __u32 n)
  * The Gear table is the implementation's, so the cut points cannot be
  * recomputed here. What can be checked: the segment hashes describe a
  * partition of a prefix of the payload, one segment after the other, each
- * hash matching exactly one length that the size rules allow. Returns the
- * number of bytes the segments cover; fills @end with each segment's end.
+ * hash matching exactly one length that the size rules allow. Cuts are only
+ * looked for in the first STRATA_FP_SCAN_MAX bytes, and a segment the scan
+ * limit cuts short is dropped. Returns the number of bytes the segments
+ * cover; fills @end with each segment's end.
  */
 static __u32 check_partition(const __u8 *d, __u32 len, const struct strata_fp *fp,
 			     __u32 *end)
@@ -53,9 +55,21 @@ static __u32 check_partition(const __u8 *d, __u32 len, const struct strata_fp *f
 		pos += found;
 		end[i] = pos;
 	}
-	/* Below the segment limit, the segments cover the whole payload. */
-	if (fp->nseg < STRATA_FP_MAX_SEGS && pos != len)
+	if (pos > STRATA_FP_SCAN_MAX)
+		fail_msg("len %u: segments cover %u bytes, past the scan limit %u",
+			 len, pos, STRATA_FP_SCAN_MAX);
+	/* Below both limits, the segments cover the whole payload. */
+	if (fp->nseg < STRATA_FP_MAX_SEGS && len <= STRATA_FP_SCAN_MAX && pos != len)
 		fail_msg("len %u: %u segments cover %u bytes", len, fp->nseg, pos);
+	/*
+	 * Past the scan limit, the covered prefix ends at the last cut before
+	 * it: no room was left for a whole segment (a forced cut would have
+	 * come at most SEG_MAX bytes later).
+	 */
+	if (fp->nseg < STRATA_FP_MAX_SEGS && len > STRATA_FP_SCAN_MAX &&
+	    pos + STRATA_FP_SEG_MAX <= STRATA_FP_SCAN_MAX)
+		fail_msg("len %u: %u segments stop at %u, a whole segment before the scan limit",
+			 len, fp->nseg, pos);
 	return pos;
 }
 
@@ -172,13 +186,13 @@ static void test_large_payload(void **state)
 	(void)state;
 	rng_seed(&r, 13);
 	rng_bytes(&r, buf_a, MAXLEN);
-	/* More than MAX_SEGS * SEG_MAX bytes: the segment limit is reached,
-	 * the whole-payload hash still covers everything. */
+	/* Segments cover at most the scanned prefix; the whole-payload hash
+	 * still covers everything. */
 	strata_fp_compute(buf_a, 65535, &fp);
-	assert_int_equal(fp.nseg, STRATA_FP_MAX_SEGS);
+	assert_true(fp.nseg >= 1);
 	assert_true(fp.hash == XXH64(buf_a, 65535, STRATA_FP_SEED_PAYLOAD));
 	covered = check_partition(buf_a, 65535, &fp, end);
-	assert_true(covered <= STRATA_FP_MAX_SEGS * STRATA_FP_SEG_MAX);
+	assert_true(covered <= STRATA_FP_SCAN_MAX);
 	print_message("64 KiB payload: %u segments cover %u bytes\n", fp.nseg,
 		      covered);
 }
@@ -200,19 +214,19 @@ static void test_segment_sizes(void **state)
 		rng_bytes(&r, buf_a, len);
 		strata_fp_compute(buf_a, len, &fp);
 		check_partition(buf_a, len, &fp, end);
-		/* All 16 segments are cut (none is a tail at this length). */
+		/* All segments end at cuts (none is a tail at this length). */
 		for (i = 0; i < fp.nseg; i++) {
 			__u32 sz = end[i] - start;
 
 			nseg++;
 			bytes += sz;
 			at_max += sz == STRATA_FP_SEG_MAX;
-			hist[sz < 64 ? 0 : sz < 128 ? 1 : sz < 256 ? 2 :
-			     sz < 512 ? 3 : 4]++;
+			hist[sz < 32 ? 0 : sz < 64 ? 1 : sz < 128 ? 2 :
+			     sz < STRATA_FP_SEG_MAX ? 3 : 4]++;
 			start = end[i];
 		}
 	}
-	print_message("segment sizes over %lu cuts: mean %.1f; <64 %.1f%%, 64-127 %.1f%%, 128-255 %.1f%%, 256-511 %.1f%%, =512 %.2f%%\n",
+	print_message("segment sizes over %lu cuts: mean %.1f; <32 %.1f%%, 32-63 %.1f%%, 64-127 %.1f%%, 128-191 %.1f%%, =192 %.2f%%\n",
 		      nseg, (double)bytes / nseg, 100.0 * hist[0] / nseg,
 		      100.0 * hist[1] / nseg, 100.0 * hist[2] / nseg,
 		      100.0 * hist[3] / nseg, 100.0 * hist[4] / nseg);
@@ -220,7 +234,7 @@ static void test_segment_sizes(void **state)
 	assert_true(bytes >= nseg * STRATA_FP_SEG_AVG * 2 / 3);
 	assert_true(bytes <= nseg * STRATA_FP_SEG_AVG * 3 / 2);
 	/* Forced cuts at the maximum are rare with random data. */
-	assert_true(at_max * 100 < nseg);
+	assert_true(at_max * 50 < nseg);
 }
 
 static void test_determinism(void **state)
@@ -349,7 +363,7 @@ enum edit { PREPEND, INSERT, STRIP, UNRELATED };
  * The share of the original's segments found again after an edit, averaged
  * over random payloads of 1000-2000 bytes.
  */
-static double measure_share(enum edit e, __u64 seed, int trials)
+static double measure_share(enum edit e, __u64 seed, int trials, int *two_or_more)
 {
 	struct strata_fp a, b;
 	double total = 0;
@@ -388,50 +402,62 @@ static double measure_share(enum edit e, __u64 seed, int trials)
 		strata_fp_compute(buf_b, blen, &b);
 		assert_true(a.nseg > 0);
 		total += (double)strata_fp_shared(&a, &b) / a.nseg;
+		if (two_or_more)
+			*two_or_more += strata_fp_shared(&a, &b) >= 2;
 	}
 	return total / trials;
 }
 
 /*
  * Thresholds: with cuts that depend only on the 64 bytes before them, an
- * edit disturbs the cut after it, and the MIN/normalisation rules then
- * realign within about one more segment. Payloads of 1000-2000 bytes hold
- * about 8-16 segments, so losing two of them keeps 80-90%. Measured with
- * the FastCDC parameters of fingerprint.h (see the printed figures), the
- * thresholds sit about 0.1 below, so that a cut rule that stops realigning
- * (or a segment hash over the wrong bytes) fails while the parameters can
- * still be tuned.
+ * edit disturbs the cut after it, and the cuts realign within about one
+ * more segment. Cuts are looked for in the first 512 bytes only (about 6-7
+ * segments): a prepend or strip of 1-64 bytes loses the first segment and,
+ * at the far end of the window, the segments the shift pushes past the
+ * limit; an insertion mid-payload (past the window for most of these
+ * lengths) loses almost nothing. Measured (printed figures): prepend and
+ * strip 0.64-0.65 with at least two segments shared in 98%, insert 0.96.
+ * The share thresholds sit about 0.1 below, so that a cut rule that stops
+ * realigning (or a segment hash over the wrong bytes) fails while the
+ * parameters can still be tuned. What matching needs, at least two shared
+ * segments, is asserted separately.
  */
 static void test_share_prepend(void **state)
 {
-	double s = measure_share(PREPEND, 21, 2000);
+	int two = 0;
+	double s = measure_share(PREPEND, 21, 2000, &two);
 
 	(void)state;
-	print_message("share after prepending 1-64 bytes: %.3f\n", s);
-	assert_true(s >= 0.70);
+	print_message("share after prepending 1-64 bytes: %.3f; >= 2 segments shared in %.1f%%\n",
+		      s, 100.0 * two / 2000);
+	assert_true(s >= 0.55);
+	assert_true(two >= 2000 * 95 / 100);
 }
 
 static void test_share_insert(void **state)
 {
-	double s = measure_share(INSERT, 22, 2000);
+	double s = measure_share(INSERT, 22, 2000, NULL);
 
 	(void)state;
 	print_message("share after inserting 1-64 bytes mid-payload: %.3f\n", s);
-	assert_true(s >= 0.70);
+	assert_true(s >= 0.85);
 }
 
 static void test_share_strip(void **state)
 {
-	double s = measure_share(STRIP, 23, 2000);
+	int two = 0;
+	double s = measure_share(STRIP, 23, 2000, &two);
 
 	(void)state;
-	print_message("share after stripping 1-64 leading bytes: %.3f\n", s);
-	assert_true(s >= 0.70);
+	print_message("share after stripping 1-64 leading bytes: %.3f; >= 2 segments shared in %.1f%%\n",
+		      s, 100.0 * two / 2000);
+	assert_true(s >= 0.55);
+	assert_true(two >= 2000 * 95 / 100);
 }
 
 static void test_share_unrelated(void **state)
 {
-	double s = measure_share(UNRELATED, 24, 2000);
+	double s = measure_share(UNRELATED, 24, 2000, NULL);
 
 	(void)state;
 	print_message("share between unrelated payloads: %.5f\n", s);
@@ -471,7 +497,11 @@ static void test_one_byte_change(void **state)
 				if (i >= b.nseg || b.seg[i] != a.seg[i])
 					fail_msg("len %u: change at %u altered segment %u ending at %u",
 						 len, q, i, end[i]);
-			if (i < a.nseg && (i >= b.nseg || b.seg[i] == a.seg[i]))
+			/*
+			 * The segment holding it differs, or is gone: moved
+			 * past the scan limit, it is dropped.
+			 */
+			if (i < a.nseg && i < b.nseg && b.seg[i] == a.seg[i])
 				fail_msg("len %u: change at %u left segment %u holding it alike",
 					 len, q, i);
 			buf_a[q] = old;
