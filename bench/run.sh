@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The strata authors.
+# The benchmarks of `make bench`: strata's shared core and offline reader next
+# to softflowd and nfpcapd on one generated capture, printed as ratios.
+#
+# Environment: B (build dir, default build), BENCH_PACKETS (capture size,
+# default 1000000), BENCH_REPS (timed repetitions, best kept, default 5),
+# BENCH_CG_PACKETS (callgrind on this prefix of the capture; default 0, the
+# whole capture). Exits 0 when the figures were measured, whether or not the
+# target is met; 1 when a tool failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+B=${B:-build}
+OUT=$B/bench
+PACKETS=${BENCH_PACKETS:-1000000}
+REPS=${BENCH_REPS:-5}
+CG_PACKETS=${BENCH_CG_PACKETS:-0}
+CAP=$OUT/capture-$PACKETS.pcap
+WORK=$OUT/work
+TARGET=3	# the core's packets/s over softflowd's, from the issue
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+for t in core-bench gen-pcap pcap-head; do
+	[ -x "$OUT/$t" ] || die "$OUT/$t missing; run 'make bench'"
+done
+for t in softflowd nfpcapd valgrind callgrind_annotate; do
+	command -v "$t" >/dev/null || die "$t not installed; run 'bash scripts/deps.sh bench'"
+done
+rm -rf "$WORK"
+mkdir -p "$WORK"
+WORK=$(realpath "$WORK")
+start_all=$(date +%s)
+
+# ---- the capture: generated once per generator build, never committed ----
+if [ ! -s "$CAP" ] || [ "$OUT/gen-pcap" -nt "$CAP" ]; then
+	log "generating $CAP ($PACKETS packets)"
+	"$OUT/gen-pcap" -n "$PACKETS" -o "$CAP.tmp"
+	mv "$CAP.tmp" "$CAP"
+fi
+CG_CAP=$CAP
+cg_pkts=$PACKETS
+if [ "$CG_PACKETS" -gt 0 ] && [ "$CG_PACKETS" -lt "$PACKETS" ]; then
+	CG_CAP=$WORK/prefix-$CG_PACKETS.pcap
+	"$OUT/pcap-head" "$CG_PACKETS" "$CAP" "$CG_CAP"
+	cg_pkts=$CG_PACKETS
+fi
+
+# ---- helpers ----
+
+# kv LINE KEY: the value of KEY=value in a core-bench output line.
+kv() { sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<"$1"; }
+
+# wall SECONDS_VAR CMD...: run CMD (its output to $WORK/last.out), set the
+# variable to the wall-clock seconds it took; CPU seconds go to $WORK/last.cpu.
+wall() {
+	local var=$1 t0 t1 rc=0
+	shift
+	t0=$(date +%s%N)
+	TIMEFORMAT='%U %S'
+	{ time timeout 600 "$@" >"$WORK/last.out" 2>&1 || rc=$?; } 2>"$WORK/last.cpu"
+	t1=$(date +%s%N)
+	[ $rc = 0 ] || { tail -5 "$WORK/last.out" >&2; die "$1 failed (exit $rc)"; }
+	printf -v "$var" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')"
+}
+
+# best_of NAME CMD...: REPS runs of CMD; sets BEST_S to the best wall-clock
+# seconds and BEST_CPU to that run's CPU seconds; its output to $WORK/NAME.out.
+best_of() {
+	local name=$1 s i
+	shift
+	BEST_S= BEST_CPU=
+	for ((i = 0; i < REPS; i++)); do
+		wall s "$@"
+		if [ -z "$BEST_S" ] || awk -v a="$s" -v b="$BEST_S" 'BEGIN{exit !(a<b)}'; then
+			BEST_S=$s
+			BEST_CPU=$(awk '{printf "%.2f", $1+$2}' "$WORK/last.cpu")
+			cp "$WORK/last.out" "$WORK/$name.out"
+		fi
+	done
+}
+
+# ir FILE: total instructions in a callgrind output file.
+ir() { awk '/^totals:/{t=$2} /^summary:/{s=$2} END{print (t!="" ? t : s)}' "$1"; }
+
+# ---- timed runs, one at a time (nothing else of ours runs beside them) ----
+
+# busy: percent of CPU time not idle over the next second, all CPUs; ours
+# are not running, so it is other work that would compete with the timings.
+busy() {
+	local a b
+	a=$(head -1 /proc/stat)
+	sleep 1
+	b=$(head -1 /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN{split(a,x); split(b,y); t=0
+		for (i=2;i<=9;i++) t+=y[i]-x[i]; id=(y[5]-x[5])+(y[6]-x[6])
+		printf "%.0f%%", t ? 100*(t-id)/t : 0}'
+}
+busy0=$(busy)
+
+log "core in memory: best of $REPS passes (and $REPS without fingerprints)"
+core=$("$OUT/core-bench" -F -r "$REPS" "$CAP" 2>"$WORK/core.err") || { cat "$WORK/core.err" >&2; die "core-bench failed"; }
+core_line=$(grep '^core ' <<<"$core")
+core_cnt=$(grep '^core_counters ' <<<"$core")
+core_pps=$(kv "$core_line" pps)
+nofp_pps=$(kv "$(grep '^nofp ' <<<"$core")" pps)
+frames=$(kv "$core_line" frames)
+
+log "strata offline reader (strata_offline_run): best of $REPS runs"
+off=$("$OUT/core-bench" -O -r "$REPS" "$CAP") || die "core-bench -O failed"
+off_line=$(grep '^offline ' <<<"$off")
+off_pps=$(kv "$off_line" pps)
+
+# softflowd reads the file, keeps its flows (cap as strata's table: 2^20) and
+# exports NetFlow v9 (IPv6 too) to a local UDP port nothing listens on: the
+# datagrams are built and sent, which is its whole job. No control socket
+# (-c none): with one, 1.1.0 at EOF may block in accept() for good, depending
+# on stale poll state (seen here with some socket paths).
+sf_cmd=(softflowd -n 127.0.0.1:39995 -v 9 -6 -d -m 1048576
+	-p "$WORK/softflowd.pid" -c none -r)
+log "softflowd -r: best of $REPS runs"
+best_of softflowd "${sf_cmd[@]}" "$CAP"
+sf_s=$BEST_S sf_cpu=$BEST_CPU
+sf_seen=$(sed -n 's/^Packets processed: \([0-9]*\).*/\1/p' "$WORK/softflowd.out")
+sf_ign=$(sed -n 's/^Ignored packets: \([0-9]*\).*/\1/p' "$WORK/softflowd.out")
+sf_pps=$(awk -v n="$frames" -v s="$sf_s" 'BEGIN{printf "%.0f", n/s}')
+
+# nfpcapd reads the file, builds flows and writes an nfcapd file (fresh
+# directory per run, so every run writes the same).
+log "nfpcapd -r: best of $REPS runs"
+best_of nfpcapd sh -c 'rm -rf "$1" && mkdir "$1" && exec nfpcapd -r "$2" -w "$1"' \
+	sh "$WORK/nfpcapd" "$CAP"
+nf_s=$BEST_S nf_cpu=$BEST_CPU
+nf_seen=$(sed -n 's/^Total: Processed: \([0-9]*\).*/\1/p' "$WORK/nfpcapd.out")
+nf_flowpk=$(sed -n 's/.*Flows: \([0-9]*\), Packets: \([0-9]*\).*/\2/p' "$WORK/nfpcapd.out" | head -1)
+nf_pps=$(awk -v n="$frames" -v s="$nf_s" 'BEGIN{printf "%.0f", n/s}')
+
+# Reference tools, when installed (scripts/deps.sh bench does not add them):
+# tshark building its TCP conversation table (a full dissection: one run, it
+# is slow), tcpdump printing one line per packet.
+ts_pps= td_pps=
+if command -v tshark >/dev/null; then
+	log "tshark -z conv,tcp (reference, 1 run)"
+	wall ts_s tshark -n -r "$CAP" -q -z conv,tcp
+	ts_pps=$(awk -v n="$frames" -v s="$ts_s" 'BEGIN{printf "%.0f", n/s}')
+fi
+if command -v tcpdump >/dev/null; then
+	log "tcpdump -r (reference, best of $REPS)"
+	best_of tcpdump sh -c 'tcpdump -nn -q -r "$1" >/dev/null' sh "$CAP"
+	td_s=$BEST_S
+	td_pps=$(awk -v n="$frames" -v s="$td_s" 'BEGIN{printf "%.0f", n/s}')
+fi
+
+busy1=$(busy)
+
+# ---- instructions under callgrind: two at a time (one per core); counts do
+# not depend on what runs beside them ----
+
+log "callgrind on $CG_CAP ($cg_pkts packets): core loop, strata offline, softflowd, nfpcapd"
+vg=(valgrind --tool=callgrind --quiet)
+(
+	"${vg[@]}" --instr-atstart=no --callgrind-out-file="$WORK/cg.core" \
+		"$OUT/core-bench" -1 "$CG_CAP" >"$WORK/cg.core.log" 2>&1 &
+	"${vg[@]}" --callgrind-out-file="$WORK/cg.softflowd" "${sf_cmd[@]}" \
+		"$CG_CAP" >"$WORK/cg.softflowd.log" 2>&1 &
+	wait
+	"${vg[@]}" --callgrind-out-file="$WORK/cg.offline" \
+		"$OUT/core-bench" -O -r 1 "$CG_CAP" >"$WORK/cg.offline.log" 2>&1 &
+	mkdir -p "$WORK/cg-nfpcapd"
+	"${vg[@]}" --callgrind-out-file="$WORK/cg.nfpcapd" nfpcapd -r "$CG_CAP" \
+		-w "$WORK/cg-nfpcapd" >"$WORK/cg.nfpcapd.log" 2>&1 &
+	wait
+)
+for f in core offline softflowd nfpcapd; do
+	[ -s "$WORK/cg.$f" ] || { tail -5 "$WORK/cg.$f.log" >&2; die "callgrind run of $f failed"; }
+done
+ipp() { awk -v i="$(ir "$WORK/cg.$1")" -v n="$cg_pkts" 'BEGIN{printf "%.0f", i/n}'; }
+core_ipp=$(ipp core)
+off_ipp=$(ipp offline)
+sf_ipp=$(ipp softflowd)
+nf_ipp=$(ipp nfpcapd)
+
+# ---- the table ----
+
+mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
+row() { printf '%-42s %-12s %-38s %-12s %s\n' "$@"; }
+
+echo
+echo "strata bench: $CAP, $frames frames ($(awk -v b="$(stat -c %s "$CAP")" 'BEGIN{printf "%.0f MB", b/1e6}')), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "packets/s: frames in the file / seconds (best of $REPS); ratio = strata / peer"
+echo "instructions/packet: callgrind Ir / $cg_pkts frames; ratio = peer / strata"
+echo "CPUs busy with other work just before / after the timed runs: $busy0 / $busy1 (well above 0%: timings are pessimistic)"
+echo
+row "job" "strata" "peer" "peer figure" "ratio"
+row "---" "------" "----" "-----------" "-----"
+row "pps: core, capture in memory" "$(mpps "$core_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$core_pps" "$sf_pps")"
+row "pps: core, capture in memory" "$(mpps "$core_pps")" "nfpcapd -r, whole run" "$(mpps "$nf_pps")" "$(ratio "$core_pps" "$nf_pps")"
+row "pps: core minus fingerprints (diagnostic)" "$(mpps "$nofp_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$nofp_pps" "$sf_pps")"
+row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$off_pps" "$sf_pps")"
+row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "nfpcapd -r, whole run" "$(mpps "$nf_pps")" "$(ratio "$off_pps" "$nf_pps")"
+[ -n "$ts_pps" ] && row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "tshark -q -z conv,tcp (ref., 1 run)" "$(mpps "$ts_pps")" "$(ratio "$off_pps" "$ts_pps")"
+[ -n "$td_pps" ] && row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "tcpdump -nn -q -r (reference)" "$(mpps "$td_pps")" "$(ratio "$off_pps" "$td_pps")"
+row "instr/pkt: core loop" "$core_ipp" "softflowd -r, whole run" "$sf_ipp" "$(ratio "$sf_ipp" "$core_ipp")"
+row "instr/pkt: core loop" "$core_ipp" "nfpcapd -r, whole run" "$nf_ipp" "$(ratio "$nf_ipp" "$core_ipp")"
+row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "softflowd -r, whole run" "$sf_ipp" "$(ratio "$sf_ipp" "$off_ipp")"
+row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "nfpcapd -r, whole run" "$nf_ipp" "$(ratio "$nf_ipp" "$off_ipp")"
+echo
+echo "CPU seconds of the best whole runs (user+sys): softflowd $sf_cpu, nfpcapd $nf_cpu (nfpcapd runs a reader and a flow thread)"
+echo "accounted: strata $(kv "$core_cnt" parsed) IP packets parsed, $(kv "$core_cnt" not_ip) not IP, $(kv "$core_cnt" microflows) microflows (1 s windows);" \
+	"softflowd ${sf_seen:-?} processed, ${sf_ign:-?} ignored; nfpcapd ${nf_seen:-?} read, ${nf_flowpk:-?} in flows"
+echo
+
+verdict=$(awk -v a="$core_pps" -v b="$sf_pps" -v t="$TARGET" \
+	'BEGIN{r=a/b; printf "%.2fx (target %sx): %s", r, t, (r >= t ? "PASS" : "BELOW TARGET")}')
+echo "target: core packets/s >= ${TARGET}x softflowd's whole run: $verdict"
+
+echo
+echo "where the core's instructions go (callgrind, core loop only, top functions by self cost):"
+# awk reads to the end: no SIGPIPE for callgrind_annotate under pipefail.
+callgrind_annotate "$WORK/cg.core" 2>/dev/null |
+	awk '/^-+$/ {n++} n >= 5 && /^ *[0-9,]+ \(/ && c++ < 12 {print "  " $0}' || true
+echo
+log "done in $(( $(date +%s) - start_all )) s; raw outputs in $WORK"
