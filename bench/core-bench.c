@@ -50,12 +50,9 @@ struct capture {
 
 /* What one pass produced, so the compiler cannot drop the work. */
 struct tally {
-	struct strata_counters c;
+	struct strata_offline o;	/* counters, as strata_offline_run() keeps them */
 	struct strata_mftable_stats st;
-	__u64 not_ip;
-	__u64 link_short;
 	__u64 closed_pkts;
-	__u64 fp_xor;
 };
 
 static double now(void)
@@ -159,9 +156,9 @@ static void on_close(const struct strata_mflow *mf, void *arg)
 }
 
 /*
- * What strata_offline_run() does per frame, minus the file: the link layer,
- * the core (parse, fingerprint, counters), the microflow table; at the end
- * the table is flushed, closing every microflow.
+ * What strata_offline_run() does per frame, minus the file: the library's
+ * own per-frame function (link layer, core, table); at the end the table is
+ * flushed, closing every microflow.
  */
 static void pass(const struct capture *cap, struct strata_mftable *t,
 		 struct tally *ty, int nofp)
@@ -170,33 +167,23 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
 		const struct rec *r = &cap->rec[i];
 		const __u8 *frame = cap->arena + r->off;
 		struct strata_pkt pkt;
-		struct strata_fp fp;
-		__u32 l3, caplen, wirelen;
-		int rc = strata_link_l3(cap->linktype, frame, r->caplen, &l3);
+		__u32 l3;
 
-		if (rc == -ENOENT) {
-			ty->not_ip++;
+		if (!nofp) {
+			strata_offline_frame(&ty->o, t, cap->linktype, frame,
+					     r->caplen, r->len, r->ts_ns);
 			continue;
 		}
-		if (rc) {
-			ty->link_short++;
+		/* Diagnostic: parse and table only, no payload fingerprints. */
+		ty->o.frames++;
+		if (strata_link_l3(cap->linktype, frame, r->caplen, &l3)) {
+			ty->o.not_ip++;
 			continue;
 		}
-		caplen = r->caplen - l3;
-		wirelen = r->len > l3 ? r->len - l3 : 0;
-		if (wirelen < caplen)
-			wirelen = caplen;
-		if (nofp) {
-			/* Diagnostic: the same minus the payload fingerprints. */
-			ty->c.seen++;
-			if (strata_parse(frame + l3, caplen, wirelen, &pkt) ==
-			    STRATA_PARSE_OK) {
-				ty->c.parsed++;
-				strata_mftable_packet(t, &pkt, r->ts_ns);
-			}
-		} else if (strata_core_packet(frame + l3, caplen, wirelen, &pkt,
-					      &fp, &ty->c) == STRATA_PARSE_OK) {
-			ty->fp_xor ^= fp.hash;
+		ty->o.counters.seen++;
+		if (strata_parse(frame + l3, r->caplen - l3, r->len - l3, &pkt) ==
+		    STRATA_PARSE_OK) {
+			ty->o.counters.parsed++;
 			strata_mftable_packet(t, &pkt, r->ts_ns);
 		}
 	}
@@ -244,12 +231,12 @@ static void print_tally(const char *what, size_t frames, const struct tally *ty)
 	       "parsed=%llu truncated=%llu malformed=%llu unsupported=%llu "
 	       "ipv4=%llu ipv6=%llu mf_packets=%llu microflows=%llu closed=%llu "
 	       "table_full=%llu closed_pkts=%llu\n", what, frames,
-	       (unsigned long long)ty->not_ip, (unsigned long long)ty->link_short,
-	       (unsigned long long)ty->c.seen, (unsigned long long)ty->c.parsed,
-	       (unsigned long long)ty->c.truncated,
-	       (unsigned long long)ty->c.malformed,
-	       (unsigned long long)ty->c.unsupported,
-	       (unsigned long long)ty->c.ipv4, (unsigned long long)ty->c.ipv6,
+	       (unsigned long long)ty->o.not_ip, (unsigned long long)ty->o.link_short,
+	       (unsigned long long)ty->o.counters.seen, (unsigned long long)ty->o.counters.parsed,
+	       (unsigned long long)ty->o.counters.truncated,
+	       (unsigned long long)ty->o.counters.malformed,
+	       (unsigned long long)ty->o.counters.unsupported,
+	       (unsigned long long)ty->o.counters.ipv4, (unsigned long long)ty->o.counters.ipv6,
 	       (unsigned long long)ty->st.packets, (unsigned long long)ty->st.flows,
 	       (unsigned long long)ty->st.closed,
 	       (unsigned long long)ty->st.table_full,
@@ -293,10 +280,13 @@ static int run_offline(const char *path, int reps)
 			return 1;
 		}
 	}
-	ty.c = o.counters;
-	ty.st = o.table;
-	ty.not_ip = o.not_ip;
-	ty.link_short = o.link_short;
+	{
+		__u64 closed = ty.closed_pkts;
+
+		ty.o = o;
+		ty.st = o.table;
+		ty.closed_pkts = closed;
+	}
 	report("offline", (size_t)o.frames, secs, reps);
 	print_tally("offline", (size_t)o.frames, &ty);
 	free(secs);

@@ -46,6 +46,38 @@ enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
 	return st;
 }
 
+void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
+			  int linktype, const __u8 *frame, __u32 caplen,
+			  __u32 len, __u64 ts_ns)
+{
+	enum strata_parse_status st;
+	struct strata_pkt pkt;
+	struct strata_fp fp;
+	__u32 l3, wirelen;
+	int rc;
+
+	o->frames++;
+	rc = strata_link_l3(linktype, frame, caplen, &l3);
+	if (rc == -ENOENT) {
+		o->not_ip++;
+		return;
+	}
+	if (rc) {
+		o->link_short++;
+		return;
+	}
+	caplen -= l3;
+	wirelen = len > l3 ? len - l3 : 0;
+	if (wirelen < caplen)	/* a file that claims less than it holds */
+		wirelen = caplen;
+	st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &fp,
+				&o->counters);
+	if (st == STRATA_PARSE_OK)
+		strata_mftable_packet(t, &pkt, ts_ns);
+	if (o->on_packet)
+		o->on_packet(&pkt, st, ts_ns, len, o->arg);
+}
+
 static int open_error(const char *path, struct strata_offline *o,
 		      const char *why)
 {
@@ -107,12 +139,6 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 	}
 
 	for (;;) {
-		struct strata_pkt pkt;
-		struct strata_fp fp;
-		enum strata_parse_status st;
-		__u32 l3, caplen, wirelen;
-		__u64 ts;
-
 		rc = pcap_next_ex(p, &h, &frame);
 		if (rc == PCAP_ERROR_BREAK)
 			break;
@@ -124,27 +150,10 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 			err = -EIO;
 			break;
 		}
-		o->frames++;
-		rc = strata_link_l3(linktype, frame, h->caplen, &l3);
-		if (rc == -ENOENT) {
-			o->not_ip++;
-			continue;
-		}
-		if (rc) {
-			o->link_short++;
-			continue;
-		}
-		caplen = h->caplen - l3;
-		wirelen = h->len > l3 ? h->len - l3 : 0;
-		if (wirelen < caplen)	/* a file that claims less than it holds */
-			wirelen = caplen;
-		ts = (__u64)h->ts.tv_sec * NSEC_PER_SEC + (__u64)h->ts.tv_usec;
-		st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &fp,
-					&o->counters);
-		if (st == STRATA_PARSE_OK)
-			strata_mftable_packet(t, &pkt, ts);
-		if (o->on_packet)
-			o->on_packet(&pkt, st, ts, h->len, o->arg);
+		/* Nanosecond precision was asked for: tv_usec holds ns. */
+		strata_offline_frame(o, t, linktype, frame, h->caplen, h->len,
+				     (__u64)h->ts.tv_sec * NSEC_PER_SEC +
+				     (__u64)h->ts.tv_usec);
 	}
 	strata_mftable_flush(t);
 	strata_mftable_stats(t, &o->table);

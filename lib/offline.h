@@ -90,6 +90,25 @@ struct strata_offline {
 };
 
 /**
+ * strata_offline_frame() - one captured frame through the whole pipeline
+ * @o: counters to update (frames, not_ip, link_short, counters) and the
+ *	on_packet callback
+ * @t: the microflow table
+ * @linktype: the capture's link type
+ * @frame: the frame
+ * @caplen: captured bytes of it
+ * @len: its original length on the wire
+ * @ts_ns: its timestamp in ns since the epoch
+ *
+ * Link layer, then strata_core_packet(), then the table. What
+ * strata_offline_run() does for each record, for callers that hold frames
+ * in memory (benchmarks, tests).
+ */
+void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
+			  int linktype, const __u8 *frame, __u32 caplen,
+			  __u32 len, __u64 ts_ns);
+
+/**
  * strata_offline_run() - analyse a pcap or pcapng file
  * @path: the file
  * @o: options in, results out
