@@ -226,7 +226,8 @@ int cmd_analyze(int argc, char **argv)
 	if (err && !o.frames)
 		return fail("analyze", "%s", o.errbuf);
 
-	qsort(an.list, an.n, sizeof(*an.list), by_first);
+	if (an.n)	/* an empty list is NULL, which qsort may not be given */
+		qsort(an.list, an.n, sizeof(*an.list), by_first);
 	pr_begin();
 	pr_str("file", "file         %s\n", file);
 	if (err)
