@@ -67,19 +67,6 @@ FIXTURE_TEARDOWN(inject)
 static const uint8_t amac[6] = { 2, 0, 0, 0, 0x99, 0x0a };
 static const uint8_t bmac[6] = { 2, 0, 0, 0, 0x99, 0x0b };
 
-static uint16_t sum16(const uint8_t *b, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
@@ -105,7 +92,7 @@ static void ip4_sum(uint8_t *ip)
 	size_t ihl = (ip[0] & 15) * 4;
 
 	put16(ip + 10, 0);
-	put16(ip + 10, sum16(ip, ihl, 0));
+	put16(ip + 10, strata_csum16(ip, ihl, 0));
 }
 
 /*

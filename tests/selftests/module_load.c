@@ -18,20 +18,6 @@ FIXTURE(traffic) {
 	pid_t sender, churner;
 };
 
-static uint16_t csum(const void *data, size_t len)
-{
-	const uint8_t *b = data;
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
 
 /*
  * Runs in A until killed: UDP to B over IPv4 and IPv6 (to a closed port, so
@@ -65,7 +51,7 @@ static void __attribute__((noreturn)) send_forever(const char *a)
 		sendto(s6, "strata", 6, MSG_DONTWAIT, (struct sockaddr *)&u6, lu6);
 		echo.un.echo.sequence = htons(seq);
 		echo.checksum = 0;
-		echo.checksum = csum(&echo, sizeof(echo));
+		echo.checksum = htons(strata_csum16(&echo, sizeof(echo), 0));
 		sendto(r4, &echo, sizeof(echo), MSG_DONTWAIT, (struct sockaddr *)&e4, le4);
 		echo6.icmp6_seq = htons(seq);
 		sendto(r6, &echo6, sizeof(echo6), MSG_DONTWAIT, (struct sockaddr *)&e6, le6);

@@ -472,6 +472,28 @@ static inline int strata_udp_bound(const char *netns, int family, const char *ad
 }
 
 /* Send one datagram of @len bytes. Return: 0 or -errno. */
+/**
+ * strata_csum16() - the Internet checksum (RFC 1071)
+ * @data: bytes
+ * @len: how many
+ * @sum: a partial sum to start from (a pseudo-header's), or 0
+ *
+ * Return: the folded, complemented checksum in host order.
+ */
+static inline uint16_t strata_csum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *b = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /* The payload strata_udp_send() sends for a datagram of @len bytes. */
 static inline const char *strata_udp_payload(size_t len)
 {
