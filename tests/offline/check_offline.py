@@ -15,6 +15,8 @@ import shutil
 import sys
 import time
 
+# No __pycache__ in the source tree: the checks run from a clean checkout.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asan_sweep  # noqa: E402
 import conv_check  # noqa: E402

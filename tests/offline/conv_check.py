@@ -152,6 +152,10 @@ def tshark_frames(path):
             # ICMP error quoting a packet, which this comparison excludes.
             raise RuntimeError("frame %s has several %s: a tunnel or an ICMP "
                                "error; choose another file" % (v["frame.number"], multi[0]))
+        if v.get("ip.src") and v.get("ipv6.src"):
+            # 6in4 or 4in6: one header of each family, no comma to show it.
+            raise RuntimeError("frame %s has an IPv4 and an IPv6 header: a tunnel; "
+                               "choose another file" % v["frame.number"])
         for proto in PROTOS:
             if not v.get(proto + ".srcport"):
                 continue
