@@ -74,11 +74,16 @@ static int ethertype_l3(const __u8 *f, __u32 caplen, __u32 et_off, __u32 off,
 	}
 }
 
-static int raw_l3(const __u8 *f, __u32 caplen, __u32 off, __u32 *l3off)
+/* @version: 4 or 6 for a link type that names one, 0 for either. */
+static int raw_l3(const __u8 *f, __u32 caplen, __u32 off, int version,
+		  __u32 *l3off)
 {
+	int v;
+
 	if (off >= caplen)
 		return -EMSGSIZE;
-	if (f[off] >> 4 != 4 && f[off] >> 4 != 6)
+	v = f[off] >> 4;
+	if ((v != 4 && v != 6) || (version && v != version))
 		return -ENOENT;
 	*l3off = off;
 	return 0;
@@ -96,8 +101,11 @@ int strata_link_l3(int linktype, const __u8 *f, __u32 caplen, __u32 *l3off)
 	case LT_SLL2:		/* protocol first, then 18 more bytes */
 		return ethertype_l3(f, caplen, 0, 20, l3off);
 	case LT_RAW: case LT_RAW_BSD1: case LT_RAW_BSD2:
-	case LT_IPV4: case LT_IPV6:
-		return raw_l3(f, caplen, 0, l3off);
+		return raw_l3(f, caplen, 0, 0, l3off);
+	case LT_IPV4:
+		return raw_l3(f, caplen, 0, 4, l3off);
+	case LT_IPV6:
+		return raw_l3(f, caplen, 0, 6, l3off);
 	case LT_NULL:
 	case LT_LOOP:
 		if (caplen < 4)
@@ -113,7 +121,7 @@ int strata_link_l3(int linktype, const __u8 *f, __u32 caplen, __u32 *l3off)
 			af = __builtin_bswap32(af);
 		switch (af) {
 		case 2: case 10: case 24: case 28: case 30:
-			return raw_l3(f, caplen, 4, l3off);
+			return raw_l3(f, caplen, 4, 0, l3off);
 		}
 		return -ENOENT;
 	}

@@ -27,7 +27,8 @@ bool strata_link_supported(int linktype);
  * @l3off: set to the offset of the IP header
  *
  * Return: 0 when an IPv4 or IPv6 header follows at *@l3off; -ENOENT for a
- * frame that carries something else (ARP, LLDP, ...); -EMSGSIZE when the
+ * frame that carries something else (ARP, LLDP, ..., or the other IP
+ * version under link type 228 or 229); -EMSGSIZE when the
  * link header itself is cut short; -EPROTONOSUPPORT for a link type
  * strata_link_supported() rejects.
  */

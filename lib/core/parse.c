@@ -239,6 +239,13 @@ static enum strata_parse_status parse_ipv4(const __u8 *d, __u32 caplen,
 		return STRATA_PARSE_TRUNCATED;
 	ihl = (d[0] & 0x0f) * 4;
 	tot = strata_be16(d + 2);
+	/*
+	 * Zero: the length is the packet's. A capture taken on a sender with
+	 * segmentation offload shows its large segments so, and Linux's BIG
+	 * TCP gives packets over 64 KiB a zero total length in the stack.
+	 */
+	if (!tot)
+		tot = wirelen;
 	if (ihl < 20 || tot < ihl || tot > wirelen)
 		return STRATA_PARSE_MALFORMED;
 

@@ -67,7 +67,8 @@ enum strata_parse_status {
  * @ttl: IPv4 TTL or IPv6 hop limit
  * @tos: IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN)
  * @ip_len: length of the IP datagram from its header (IPv4 total length;
- *	IPv6 40 + payload length)
+ *	IPv6 40 + payload length); a zero IPv4 total length (segmentation
+ *	offload, BIG TCP) or IPv6 jumbogram takes the packet's length
  * @l4_off: offset of the L4 header from the start of the IP header
  * @payload_off: offset of the payload from the start of the IP header: after
  *	the L4 header, or after the IP headers when L4 is not parsed (a

@@ -301,6 +301,15 @@ static void test_raw(void **state)
 	f.len = 0;
 	put(&f, ip6, sizeof(ip6));
 	expect_off(229, &f, 0);
+	/* 228 and 229 name the version: the other one is not theirs. */
+	{
+		__u32 off;
+
+		assert_int_equal(l3(228, &f, f.len, &off), -ENOENT);
+		f.len = 0;
+		put(&f, ip4, sizeof(ip4));
+		assert_int_equal(l3(229, &f, f.len, &off), -ENOENT);
+	}
 }
 
 static void test_random_frames(void **state)

@@ -414,6 +414,18 @@ static void test_ipv4_total_length(void **state)
 	/* ... even when only part of it was captured. */
 	expect_st(parse(b.d, 30, len, &got), STRATA_PARSE_MALFORMED);
 
+	/*
+	 * Zero: a segmentation-offload capture or BIG TCP. The length is the
+	 * packet's (found in TSO captures, where tshark counts them too).
+	 */
+	put16(b.d + 2, 0);
+	ip4_fix_csum(b.d);
+	expect_st(parse(b.d, len, len, &got), STRATA_PARSE_OK);
+	assert_int_equal(got.ip_len, len);
+	assert_true(got.flags & STRATA_PKT_L4);
+	expect_st(parse(b.d, len, len + 1000, &got), STRATA_PARSE_OK);
+	assert_int_equal(got.ip_len, len + 1000);
+
 	/* Shorter than the fixed header. */
 	put16(b.d + 2, 19);
 	ip4_fix_csum(b.d);
