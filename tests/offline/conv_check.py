@@ -48,6 +48,8 @@ from collections import defaultdict
 
 # Path below the pcaps folder -> what kind of capture it stands for.
 FILES = {
+    "zeek_zeek/testing/btest/Traces/krb/kerberos_tso.pcapng":
+        "captured on a sender with TSO: segments with an IPv4 total length of 0",
     "zeek_zeek/testing/btest/Traces/wikipedia.pcap":
         "Ethernet, IPv4, HTTP over TCP and DNS over UDP, 34 conversations",
     "ntop_nDPI/tests/cfgs/default/pcap/1kxun.pcap":
