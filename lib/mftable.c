@@ -32,6 +32,7 @@ struct strata_mftable {
 	__u32 pool_size;	/* entries allocated */
 	__u32 free_head;
 	unsigned int cap;
+	__u32 seg_budget;
 	__u64 window_ns;
 	__u64 window;		/* start of the current window */
 	bool have_window;
@@ -64,6 +65,7 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
 	memset(t->buckets, 0xff, n * sizeof(*t->buckets));
 	t->mask = n - 1;
 	t->cap = cap;
+	t->seg_budget = STRATA_FP_SEG_PACKETS;
 	t->window_ns = window_ns;
 	t->free_head = NIL;
 	t->close = close;
@@ -146,7 +148,7 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 }
 
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns)
+			  __u64 ts_ns, bool *segments)
 {
 	struct strata_flow_key key;
 	__u64 w = strata_window_start(ts_ns, t->window_ns);
@@ -165,6 +167,8 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 		rollover(t, w, false);
 	}
 
+	if (segments)
+		*segments = false;
 	dir = strata_flow_key(pkt, &key);
 	h = key_hash(t, &key) & t->mask;
 	for (i = t->buckets[h]; i != NIL; i = t->pool[i].next)
@@ -189,9 +193,17 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 	if (!mf_active(&t->pool[i].mf))
 		t->st.flows++;
 	strata_mflow_account(&t->pool[i].mf, pkt, dir, ts_ns);
+	if (segments)
+		*segments = strata_mflow_fp_segments(&t->pool[i].mf, pkt, dir,
+						     t->seg_budget);
 	t->pool[i].last_ns = ts_ns;
 	t->st.packets++;
 	return 0;
+}
+
+void strata_mftable_set_fp_segments(struct strata_mftable *t, __u32 budget)
+{
+	t->seg_budget = budget;
 }
 
 void strata_mftable_flush(struct strata_mftable *t)

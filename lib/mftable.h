@@ -63,11 +63,24 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
  * microflow of the earlier windows is closed first (in no set order), and a
  * conversation idle for 60 s is forgotten.
  *
+ * @segments: set (when not NULL) to whether the packet's payload should get
+ *	segment hashes, by strata_mflow_fp_segments() and the table's budget;
+ *	false for a packet the table could not account
+ *
  * Return: 0, or -ENOSPC when the conversation is new and the table is full
  * (counted in table_full).
  */
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns);
+			  __u64 ts_ns, bool *segments);
+
+/**
+ * strata_mftable_set_fp_segments() - set the segment hash budget
+ * @t: the table
+ * @budget: packets with payload per direction and window whose payload gets
+ *	segment hashes: STRATA_FP_SEG_PACKETS when a table is created, 0 for
+ *	none, STRATA_FP_SEG_ALL for every packet
+ */
+void strata_mftable_set_fp_segments(struct strata_mftable *t, __u32 budget);
 
 /**
  * strata_mftable_flush() - close every live microflow

@@ -15,7 +15,6 @@
 
 enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
 					    __u32 wirelen, struct strata_pkt *pkt,
-					    struct strata_fp *fp,
 					    struct strata_counters *c)
 {
 	enum strata_parse_status st = strata_parse(data, caplen, wirelen, pkt);
@@ -30,8 +29,6 @@ enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
 			c->ipv6++;
 		if (pkt->flags & STRATA_PKT_FRAG)
 			c->fragments++;
-		strata_fp_compute(data + pkt->payload_off,
-				  strata_pkt_payload_caplen(pkt, caplen), fp);
 		break;
 	case STRATA_PARSE_TRUNCATED:
 		c->truncated++;
@@ -44,6 +41,22 @@ enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
 		break;
 	}
 	return st;
+}
+
+void strata_core_fingerprint(const __u8 *data, __u32 caplen,
+			     const struct strata_pkt *pkt, bool segments,
+			     struct strata_fp *fp, struct strata_counters *c)
+{
+	__u32 n = strata_pkt_payload_caplen(pkt, caplen);
+
+	if (segments)
+		strata_fp_compute(data + pkt->payload_off, n, fp);
+	else
+		strata_fp_hash(data + pkt->payload_off, n, fp);
+	if (n) {
+		c->fingerprints++;
+		c->segmented += segments;
+	}
 }
 
 void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
@@ -70,10 +83,14 @@ void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 	wirelen = len > l3 ? len - l3 : 0;
 	if (wirelen < caplen)	/* a file that claims less than it holds */
 		wirelen = caplen;
-	st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &fp,
-				&o->counters);
-	if (st == STRATA_PARSE_OK)
-		strata_mftable_packet(t, &pkt, ts_ns);
+	st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &o->counters);
+	if (st == STRATA_PARSE_OK) {
+		bool segments;
+
+		strata_mftable_packet(t, &pkt, ts_ns, &segments);
+		strata_core_fingerprint(frame + l3, caplen, &pkt, segments, &fp,
+					&o->counters);
+	}
 	if (o->on_packet)
 		o->on_packet(&pkt, st, ts_ns, len, o->arg);
 }
@@ -137,6 +154,8 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 		pcap_close(p);
 		return err;
 	}
+	if (o->fp_segments)
+		strata_mftable_set_fp_segments(t, o->fp_segments);
 
 	for (;;) {
 		rc = pcap_next_ex(p, &h, &frame);

@@ -21,6 +21,8 @@
  * @fragments: IP fragments (also counted in parsed)
  * @ipv4: IPv4 packets parsed
  * @ipv6: IPv6 packets parsed
+ * @fingerprints: packets with payload at hand that were fingerprinted
+ * @segmented: of those, the packets also given segment hashes
  */
 struct strata_counters {
 	__u64 seen;
@@ -31,23 +33,36 @@ struct strata_counters {
 	__u64 fragments;
 	__u64 ipv4;
 	__u64 ipv6;
+	__u64 fingerprints;
+	__u64 segmented;
 };
 
 /**
- * strata_core_packet() - run the shared core on one IP packet
+ * strata_core_packet() - parse one IP packet and count the outcome
  * @data: the packet from its IP header
  * @caplen: bytes at hand
  * @wirelen: bytes on the wire from the IP header on
  * @pkt: the parse result
- * @fp: the payload fingerprint (computed when the parse succeeded)
  * @c: counters to update
  *
  * Return: the parse status.
  */
 enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
 					    __u32 wirelen, struct strata_pkt *pkt,
-					    struct strata_fp *fp,
 					    struct strata_counters *c);
+
+/**
+ * strata_core_fingerprint() - fingerprint a parsed packet's payload
+ * @data: the packet from its IP header, as given to strata_core_packet()
+ * @caplen: bytes at hand
+ * @pkt: its parse result (STRATA_PARSE_OK)
+ * @segments: compute segment hashes too (strata_mflow_fp_segments())
+ * @fp: the fingerprint of the payload bytes at hand
+ * @c: counters to update (fingerprints, segmented)
+ */
+void strata_core_fingerprint(const __u8 *data, __u32 caplen,
+			     const struct strata_pkt *pkt, bool segments,
+			     struct strata_fp *fp, struct strata_counters *c);
 
 /**
  * typedef strata_offline_pkt_fn - called for each packet of a capture
@@ -65,6 +80,8 @@ typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
  * struct strata_offline - one offline run
  * @window_ns: microflow window (default 1 s when 0)
  * @table_cap: microflow table cap (default 1 << 20 when 0)
+ * @fp_segments: segment hash budget (strata_mftable_set_fp_segments());
+ *	0 means the default, STRATA_FP_SEG_PACKETS
  * @on_close: closed microflows (may be NULL)
  * @on_packet: every packet, after the core ran on it (may be NULL)
  * @arg: passed to both callbacks
@@ -78,6 +95,7 @@ typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
 struct strata_offline {
 	__u64 window_ns;
 	unsigned int table_cap;
+	__u32 fp_segments;
 	strata_mf_close_fn on_close;
 	strata_offline_pkt_fn on_packet;
 	void *arg;
@@ -100,7 +118,8 @@ struct strata_offline {
  * @len: its original length on the wire
  * @ts_ns: its timestamp in ns since the epoch
  *
- * Link layer, then strata_core_packet(), then the table. What
+ * Link layer, strata_core_packet(), the table, then
+ * strata_core_fingerprint() with the table's segment decision. What
  * strata_offline_run() does for each record, for callers that hold frames
  * in memory (benchmarks, tests).
  */

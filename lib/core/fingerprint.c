@@ -304,6 +304,13 @@ void strata_fp_end(struct strata_fp_stream *st)
 	out->hash = out->len ? strata_h64_digest(&st->whole) : 0;
 }
 
+void strata_fp_hash(const __u8 *data, __u32 len, struct strata_fp *out)
+{
+	out->len = len;
+	out->nseg = 0;
+	out->hash = len ? strata_h64(data, len, STRATA_FP_SEED_PAYLOAD) : 0;
+}
+
 /*
  * The contiguous case, the common one: the same cuts as the stream, but each
  * hash computed in one call, without streaming state to reset and digest.
@@ -313,9 +320,7 @@ void strata_fp_compute(const __u8 *data, __u32 len, struct strata_fp *out)
 	__u32 i = 0, seg_len = 0;
 	__u64 gear = 0;
 
-	out->len = len;
-	out->nseg = 0;
-	out->hash = len ? strata_h64(data, len, STRATA_FP_SEED_PAYLOAD) : 0;
+	strata_fp_hash(data, len, out);
 	while (i < len && out->nseg < STRATA_FP_MAX_SEGS) {
 		__u32 start = i, scan = len < STRATA_FP_SCAN_MAX ? len : STRATA_FP_SCAN_MAX;
 		bool cut;

@@ -76,6 +76,18 @@ struct strata_fp_stream {
 void strata_fp_compute(const __u8 *data, __u32 len, struct strata_fp *out);
 
 /**
+ * strata_fp_hash() - the whole-payload hash only, no segment hashes
+ * @data: payload bytes
+ * @len: number of bytes
+ * @out: the fingerprint, with @out->nseg 0
+ *
+ * For the packets a microflow does not sample for segments
+ * (strata_mflow_fp_segments()): the hash costs about 0.07 ns per byte, the
+ * segment scan about 0.3 ns per scanned byte plus a hash per segment.
+ */
+void strata_fp_hash(const __u8 *data, __u32 len, struct strata_fp *out);
+
+/**
  * strata_fp_begin() - start a streamed fingerprint
  * @st: stream state
  * @out: where the fingerprint is written; valid after strata_fp_end()

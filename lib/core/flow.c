@@ -228,6 +228,18 @@ void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
 	tcp_track(mf, pkt, dir, ts_ns);
 }
 
+bool strata_mflow_fp_segments(struct strata_mflow *mf,
+			      const struct strata_pkt *pkt, int dir,
+			      __u32 budget)
+{
+	struct strata_dir_stats *d = &mf->dir[dir];
+
+	if (!pkt->payload_len || d->fp_segmented >= budget)
+		return false;
+	d->fp_segmented++;
+	return true;
+}
+
 void strata_mflow_roll(struct strata_mflow *mf, __u64 window_start)
 {
 	memset(mf->dir, 0, sizeof(mf->dir));

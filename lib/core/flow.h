@@ -92,6 +92,8 @@ void strata_stat_add(struct strata_stat *s, __u64 x);
  *	data already seen, but never seen themselves)
  * @zero_window: TCP segments advertising a zero window (not RST)
  * @fragments: IP fragments
+ * @fp_segmented: packets whose payload was given segment hashes
+ *	(strata_mflow_fp_segments())
  * @ttl_min: smallest TTL / hop limit
  * @ttl_max: largest TTL / hop limit
  */
@@ -110,9 +112,10 @@ struct strata_dir_stats {
 	__u32 out_of_order;
 	__u32 zero_window;
 	__u32 fragments;
+	__u32 fp_segmented;
 	__u8 ttl_min;
 	__u8 ttl_max;
-	__u8 pad[6];
+	__u8 pad[2];
 };
 
 /**
@@ -216,6 +219,38 @@ void strata_mflow_init(struct strata_mflow *mf,
  */
 void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
 			  int dir, __u64 ts_ns);
+
+/*
+ * Segment hashes are computed for the first STRATA_FP_SEG_PACKETS packets
+ * carrying payload in each direction of each microflow window; every packet
+ * gets the whole-payload hash. See strata_mflow_fp_segments().
+ */
+#define STRATA_FP_SEG_PACKETS	4
+/* A segment budget that gives every packet with payload its segment hashes. */
+#define STRATA_FP_SEG_ALL	0xffffffffU
+
+/**
+ * strata_mflow_fp_segments() - whether a packet gets segment hashes
+ * @mf: the packet's microflow, before strata_mflow_account() of the packet
+ * @pkt: the parsed packet
+ * @dir: its direction
+ * @budget: packets with payload per direction and window to segment
+ *	(STRATA_FP_SEG_PACKETS by default, 0 for none, STRATA_FP_SEG_ALL)
+ *
+ * The whole-payload hash, computed for every packet, matches a packet seen
+ * unchanged at two places (per-hop delay and loss, NAT). Segment hashes are
+ * for payloads that were changed on the way: a proxy that prefixes a header
+ * or re-frames a request, a load balancer forwarding it. That happens at the
+ * start of a conversation and of each exchange, which the first packets of
+ * each window cover, and the scan costs about eight times the hash per
+ * scanned byte: on bulk transfers the budget keeps its cost off most packets.
+ * Counts a yes in @mf->dir[@dir].fp_segmented.
+ *
+ * Return: true when the caller should compute the segment hashes.
+ */
+bool strata_mflow_fp_segments(struct strata_mflow *mf,
+			      const struct strata_pkt *pkt, int dir,
+			      __u32 budget);
 
 /**
  * strata_mflow_roll() - move a microflow to a new window

@@ -68,7 +68,7 @@ static int acct(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
 	struct strata_pkt p;
 
 	conv_pkt(&p, i, reply, len);
-	return strata_mftable_packet(t, &p, ts);
+	return strata_mftable_packet(t, &p, ts, NULL);
 }
 
 /* The closed microflow of conversation @i (protocol @proto) in window @ws. */
@@ -343,19 +343,19 @@ static void test_tcp_across_windows(void **state)
 	t = strata_mftable_new(16, W1S, on_close, &c);
 	assert_non_null(t);
 	tcp_pkt(&p, 1, 100, 0, STRATA_TCP_SYN, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000, NULL), 0);
 	tcp_pkt(&p, 0, 900, 101, STRATA_TCP_SYN | STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000, NULL), 0);
 	/* Next window: the server speaks first (its ACK), then the client
 	 * sends its window-0 segment again. */
 	tcp_pkt(&p, 0, 901, 201, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200, NULL), 0);
 	strata_mftable_flush(t);
 
 	mf = find_p(&c, 9, WS0, 6);
@@ -467,6 +467,70 @@ static void test_no_callback(void **state)
 	strata_mftable_free(t);
 }
 
+/* Whether packet (@i, @reply, @len) at @ts gets segment hashes. */
+static bool seg(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
+		__u64 ts)
+{
+	struct strata_pkt p;
+	bool s = !len;	/* the wrong answer, so the call must set it */
+
+	conv_pkt(&p, i, reply, len);
+	assert_int_equal(strata_mftable_packet(t, &p, ts, &s), 0);
+	return s;
+}
+
+/*
+ * The segment budget: the first STRATA_FP_SEG_PACKETS packets with payload
+ * of each direction of each window; packets without payload never; a new
+ * budget in every window; the count kept in the closed microflow; 0 and
+ * STRATA_FP_SEG_ALL; a packet the full table could not account gets none.
+ */
+static void test_fp_segments(void **state)
+{
+	struct closed c = { 0 };
+	struct strata_mftable *t;
+	struct strata_pkt p;
+	const struct strata_mflow *mf;
+	unsigned int n;
+	bool s;
+
+	(void)state;
+	assert_int_equal(STRATA_FP_SEG_PACKETS, 4);
+	t = strata_mftable_new(2, W1S, on_close, &c);
+	assert_non_null(t);
+	assert_false(seg(t, 1, 0, 0, WS0));		/* no payload */
+	for (n = 0; n < 4; n++) {
+		assert_true(seg(t, 1, 0, 100, WS0 + n));
+		assert_false(seg(t, 1, 0, 0, WS0 + n));
+	}
+	assert_false(seg(t, 1, 0, 100, WS0 + 10));	/* budget spent */
+	for (n = 0; n < 4; n++)				/* the other direction */
+		assert_true(seg(t, 1, 1, 100, WS0 + 20 + n));
+	assert_false(seg(t, 1, 1, 100, WS0 + 30));
+	assert_true(seg(t, 2, 0, 100, WS0 + 40));	/* another conversation */
+	/* Table full: the packet is not accounted and gets no segments. */
+	conv_pkt(&p, 3, 0, 100);
+	s = true;
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 50, &s), -ENOSPC);
+	assert_false(s);
+	/* A new window, a new budget. */
+	assert_true(seg(t, 1, 0, 100, WS0 + W1S));
+	mf = find(&c, 1, WS0);
+	assert_non_null(mf);
+	assert_int_equal(mf->dir[mf->initiator].fp_segmented, 4);
+	assert_int_equal(mf->dir[!mf->initiator].fp_segmented, 4);
+	assert_int_equal(mf->dir[mf->initiator].packets, 10);
+
+	strata_mftable_set_fp_segments(t, 0);
+	assert_false(seg(t, 2, 0, 100, WS0 + W1S + 1));
+	strata_mftable_set_fp_segments(t, STRATA_FP_SEG_ALL);
+	for (n = 0; n < 100; n++)
+		assert_true(seg(t, 2, 1, 100, WS0 + W1S + 2 + n));
+	assert_false(seg(t, 2, 1, 0, WS0 + W1S + 200));
+	strata_mftable_free(t);
+	free(c.mf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_across_windows),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_no_callback),
+		cmocka_unit_test(test_fp_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

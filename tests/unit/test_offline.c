@@ -69,42 +69,57 @@ static void test_core_packet(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	tcp4(&b, 0, STRATA_TCP_ACK, 1, 1, 300);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
 			 STRATA_PARSE_OK);
+	strata_core_fingerprint(b.d, b.len, &pkt, true, &fp, &c);
 	strata_fp_compute(b.d + 40, 300, &want);
 	assert_true(fp.hash == want.hash);
 	assert_int_equal(fp.len, 300);
+	assert_true(want.nseg > 0);
 	assert_int_equal(fp.nseg, want.nseg);
 	assert_memory_equal(fp.seg, want.seg, want.nseg * sizeof(want.seg[0]));
+	/* Without segments: the same whole-payload hash and no segment. */
+	memset(&fp, 0xee, sizeof(fp));
+	strata_core_fingerprint(b.d, b.len, &pkt, false, &fp, &c);
+	assert_true(fp.hash == want.hash);
+	assert_int_equal(fp.len, 300);
+	assert_int_equal(fp.nseg, 0);
 	/* Cut by the snaplen: the fingerprint covers the bytes at hand. */
-	assert_int_equal(strata_core_packet(b.d, 100, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, 100, b.len, &pkt, &c),
 			 STRATA_PARSE_OK);
+	strata_core_fingerprint(b.d, 100, &pkt, true, &fp, &c);
 	strata_fp_compute(b.d + 40, 60, &want);
 	assert_true(fp.hash == want.hash);
 	assert_int_equal(fp.len, 60);
+	/* No payload bytes at hand: an empty fingerprint, not counted. */
+	strata_core_fingerprint(b.d, 40, &pkt, true, &fp, &c);
+	assert_int_equal(fp.len, 0);
+	assert_true(fp.hash == 0);
+	assert_int_equal(fp.nseg, 0);
 
-	assert_int_equal(strata_core_packet(b.d, 30, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, 30, b.len, &pkt, &c),
 			 STRATA_PARSE_TRUNCATED);
 	b.d[0] = 0x55;
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
 			 STRATA_PARSE_UNSUPPORTED);
 	b.d[0] = 0x44;
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
 			 STRATA_PARSE_MALFORMED);
 
 	pb_ip6(&b, &h6);
 	pb_udp(&b, 1, 2);
 	pb_fill(&b, 10, 1);
 	pb_finish(&b);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
 			 STRATA_PARSE_OK);
+	strata_core_fingerprint(b.d, b.len, &pkt, false, &fp, &c);
 	assert_int_equal(fp.len, 10);
 
 	pb_ip4(&b, &h4);
 	pb_udp(&b, 1, 2);
 	pb_fill(&b, 10, 1);
 	pb_finish(&b);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &fp, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
 			 STRATA_PARSE_OK);
 
 	assert_int_equal(c.seen, 7);
@@ -115,6 +130,8 @@ static void test_core_packet(void **state)
 	assert_int_equal(c.fragments, 1);
 	assert_int_equal(c.ipv4, 3);
 	assert_int_equal(c.ipv6, 1);
+	assert_int_equal(c.fingerprints, 4);
+	assert_int_equal(c.segmented, 2);
 }
 
 /* ---- capture files ---- */
@@ -423,6 +440,41 @@ static void test_run_pcapng(void **state)
 	assert_true(s.ts[1] == (__u64)SEC0 * W1S + 20000);
 }
 
+/*
+ * The segment budget through a whole run: 12 data segments one way in one
+ * window and 6 in the next get the default budget's segment hashes on 4 + 4
+ * of them; with STRATA_FP_SEG_ALL on all 18. Every one gets its hash.
+ */
+static void test_run_fp_segments(void **state)
+{
+	static struct rec r[18];
+	struct strata_offline o;
+	struct seen s;
+	char path[128];
+	int k, all;
+
+	(void)state;
+	for (k = 0; k < 18; k++) {
+		struct pb b;
+
+		tcp4(&b, 0, STRATA_TCP_ACK, 1 + 200 * k, 1, 200);
+		eth_wrap(&r[k], 0x0800, b.d, b.len);
+		r[k].ts_ns = (__u64)SEC0 * W1S + 1000 * (__u64)k + (k < 12 ? 0 : W1S);
+	}
+	path_of(path, sizeof(path), "segments.pcap");
+	write_pcap(path, DLT_EN10MB, 1, r, 18);
+	for (all = 0; all <= 1; all++) {
+		memset(&o, 0, sizeof(o));
+		memset(&s, 0, sizeof(s));
+		o.fp_segments = all ? STRATA_FP_SEG_ALL : 0;
+		if (strata_offline_run(path, &o))
+			fail_msg("%s: %s", path, o.errbuf);
+		assert_int_equal(o.counters.parsed, 18);
+		assert_int_equal(o.counters.fingerprints, 18);
+		assert_int_equal(o.counters.segmented, all ? 18 : 8);
+	}
+}
+
 static void test_run_errors(void **state)
 {
 	struct strata_offline o;
@@ -483,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_run_pcap),
 		cmocka_unit_test(test_run_linktypes),
 		cmocka_unit_test(test_run_pcapng),
+		cmocka_unit_test(test_run_fp_segments),
 		cmocka_unit_test(test_run_errors),
 	};
 
