@@ -12,8 +12,11 @@
  *                                   is not in the count
  *   core-bench -O [-r REPS] FILE    strata_offline_run() over FILE, wall clock
  *                                   whole (file reading included), best of REPS
- *   -F (with the first two)         also (or, with -1, only) the core without
- *                                   payload fingerprints: a diagnostic figure
+ *   -F (with the first two)         also (or, with -1, only) two diagnostic
+ *                                   figures: the core with segment hashes for
+ *                                   every packet with payload (STRATA_FP_SEG_ALL,
+ *                                   not only the default budget), and the core
+ *                                   without payload fingerprints
  *
  * Results go to stdout as one line of key=value pairs, for bench/run.sh.
  */
@@ -47,6 +50,15 @@ struct capture {
 	__u8 *arena;
 	size_t bytes;
 };
+
+/* What a pass runs: the core as configured by default, or a diagnostic. */
+enum mode {
+	CORE,		/* the default segment budget (STRATA_FP_SEG_PACKETS) */
+	ALLSEG,		/* segment hashes for every packet with payload */
+	NOFP,		/* no payload fingerprints at all */
+};
+
+static const char *const mode_name[] = { "core", "allseg", "nofp" };
 
 /* What one pass produced, so the compiler cannot drop the work. */
 struct tally {
@@ -161,7 +173,7 @@ static void on_close(const struct strata_mflow *mf, void *arg)
  * flushed, closing every microflow.
  */
 static void pass(const struct capture *cap, struct strata_mftable *t,
-		 struct tally *ty, int nofp)
+		 struct tally *ty, enum mode mode)
 {
 	for (size_t i = 0; i < cap->n; i++) {
 		const struct rec *r = &cap->rec[i];
@@ -169,7 +181,7 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
 		struct strata_pkt pkt;
 		__u32 l3;
 
-		if (!nofp) {
+		if (mode != NOFP) {
 			strata_offline_frame(&ty->o, t, cap->linktype, frame,
 					     r->caplen, r->len, r->ts_ns);
 			continue;
@@ -184,7 +196,7 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
 		if (strata_parse(frame + l3, r->caplen - l3, r->len - l3, &pkt) ==
 		    STRATA_PARSE_OK) {
 			ty->o.counters.parsed++;
-			strata_mftable_packet(t, &pkt, r->ts_ns);
+			strata_mftable_packet(t, &pkt, r->ts_ns, NULL);
 		}
 	}
 	strata_mftable_flush(t);
@@ -196,7 +208,7 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
  * allocation, not per-packet work) and freed after it stops.
  */
 static double timed_pass(const struct capture *cap, struct tally *ty, int cg,
-			 int nofp)
+			 enum mode mode)
 {
 	struct strata_mftable *t;
 	double t0, t1;
@@ -207,10 +219,12 @@ static double timed_pass(const struct capture *cap, struct tally *ty, int cg,
 		fprintf(stderr, "core-bench: microflow table: %s\n", strerror(errno));
 		exit(1);
 	}
+	if (mode == ALLSEG)
+		strata_mftable_set_fp_segments(t, STRATA_FP_SEG_ALL);
 	if (cg)
 		CALLGRIND_START_INSTRUMENTATION;
 	t0 = now();
-	pass(cap, t, ty, nofp);
+	pass(cap, t, ty, mode);
 	t1 = now();
 	if (cg)
 		CALLGRIND_STOP_INSTRUMENTATION;
@@ -230,7 +244,8 @@ static void print_tally(const char *what, size_t frames, const struct tally *ty)
 	printf("%s_counters frames=%zu not_ip=%llu link_short=%llu seen=%llu "
 	       "parsed=%llu truncated=%llu malformed=%llu unsupported=%llu "
 	       "ipv4=%llu ipv6=%llu mf_packets=%llu microflows=%llu closed=%llu "
-	       "table_full=%llu closed_pkts=%llu\n", what, frames,
+	       "table_full=%llu closed_pkts=%llu fingerprints=%llu segmented=%llu\n",
+	       what, frames,
 	       (unsigned long long)ty->o.not_ip, (unsigned long long)ty->o.link_short,
 	       (unsigned long long)ty->o.counters.seen, (unsigned long long)ty->o.counters.parsed,
 	       (unsigned long long)ty->o.counters.truncated,
@@ -240,7 +255,9 @@ static void print_tally(const char *what, size_t frames, const struct tally *ty)
 	       (unsigned long long)ty->st.packets, (unsigned long long)ty->st.flows,
 	       (unsigned long long)ty->st.closed,
 	       (unsigned long long)ty->st.table_full,
-	       (unsigned long long)ty->closed_pkts);
+	       (unsigned long long)ty->closed_pkts,
+	       (unsigned long long)ty->o.counters.fingerprints,
+	       (unsigned long long)ty->o.counters.segmented);
 }
 
 static void report(const char *what, size_t frames, double *secs, int reps)
@@ -298,7 +315,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: core-bench [-F] [-r REPS] FILE the core, capture in memory\n"
 		   "       core-bench [-F] -1 FILE          one pass, for callgrind\n"
 		   "       core-bench -O [-r REPS] FILE     strata_offline_run() on FILE\n"
-		   "  -F: also time the core without payload fingerprints (diagnostic)\n");
+		   "  -F: also time the core with segment hashes on every packet and\n"
+		   "      without fingerprints (diagnostics)\n");
 }
 
 int main(int argc, char **argv)
@@ -348,7 +366,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "core-bench: loaded %zu frames, %.1f MB in %.2f s\n",
 		cap.n, (double)cap.bytes / 1e6, now() - t0);
 	if (once) {
-		double s = timed_pass(&cap, &ty, 1, nofp);
+		double s = timed_pass(&cap, &ty, 1, nofp ? NOFP : CORE);
 
 		report(nofp ? "nofp_once" : "core_once", cap.n, &s, 1);
 		print_tally(nofp ? "nofp_once" : "core_once", cap.n, &ty);
@@ -358,16 +376,12 @@ int main(int argc, char **argv)
 	if (!secs)
 		return 1;
 	/* A warm-up pass first: page faults on the arena, cold caches. */
-	timed_pass(&cap, &ty, 0, 0);
-	for (int i = 0; i < reps; i++)
-		secs[i] = timed_pass(&cap, &ty, 0, 0);
-	report("core", cap.n, secs, reps);
-	print_tally("core", cap.n, &ty);
-	if (nofp) {
+	timed_pass(&cap, &ty, 0, CORE);
+	for (enum mode m = CORE; m <= (nofp ? NOFP : CORE); m++) {
 		for (int i = 0; i < reps; i++)
-			secs[i] = timed_pass(&cap, &ty, 0, 1);
-		report("nofp", cap.n, secs, reps);
-		print_tally("nofp", cap.n, &ty);
+			secs[i] = timed_pass(&cap, &ty, 0, m);
+		report(mode_name[m], cap.n, secs, reps);
+		print_tally(mode_name[m], cap.n, &ty);
 	}
 	free(secs);
 	free(cap.rec);

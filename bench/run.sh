@@ -101,11 +101,12 @@ busy() {
 }
 busy0=$(busy)
 
-log "core in memory: best of $REPS passes (and $REPS without fingerprints)"
+log "core in memory: best of $REPS passes (and $REPS each of two diagnostics)"
 core=$("$OUT/core-bench" -F -r "$REPS" "$CAP" 2>"$WORK/core.err") || { cat "$WORK/core.err" >&2; die "core-bench failed"; }
 core_line=$(grep '^core ' <<<"$core")
 core_cnt=$(grep '^core_counters ' <<<"$core")
 core_pps=$(kv "$core_line" pps)
+allseg_pps=$(kv "$(grep '^allseg ' <<<"$core")" pps)
 nofp_pps=$(kv "$(grep '^nofp ' <<<"$core")" pps)
 frames=$(kv "$core_line" frames)
 
@@ -199,6 +200,7 @@ row "job" "strata" "peer" "peer figure" "ratio"
 row "---" "------" "----" "-----------" "-----"
 row "pps: core, capture in memory" "$(mpps "$core_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$core_pps" "$sf_pps")"
 row "pps: core, capture in memory" "$(mpps "$core_pps")" "nfpcapd -r, whole run" "$(mpps "$nf_pps")" "$(ratio "$core_pps" "$nf_pps")"
+row "pps: core, segments for all (diagnostic)" "$(mpps "$allseg_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$allseg_pps" "$sf_pps")"
 row "pps: core minus fingerprints (diagnostic)" "$(mpps "$nofp_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$nofp_pps" "$sf_pps")"
 row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$off_pps" "$sf_pps")"
 row "pps: strata_offline_run, whole run" "$(mpps "$off_pps")" "nfpcapd -r, whole run" "$(mpps "$nf_pps")" "$(ratio "$off_pps" "$nf_pps")"
@@ -210,6 +212,8 @@ row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "softflowd -r, whole r
 row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "nfpcapd -r, whole run" "$nf_ipp" "$(ratio "$nf_ipp" "$off_ipp")"
 echo
 echo "CPU seconds of the best whole runs (user+sys): softflowd $sf_cpu, nfpcapd $nf_cpu (nfpcapd runs a reader and a flow thread)"
+echo "fingerprints: $(kv "$core_cnt" fingerprints) packets with payload hashed, $(kv "$core_cnt" segmented) of them also given segment hashes" \
+	"(the default budget: the first 4 with payload per direction and microflow window)"
 echo "accounted: strata $(kv "$core_cnt" parsed) IP packets parsed, $(kv "$core_cnt" not_ip) not IP, $(kv "$core_cnt" microflows) microflows (1 s windows);" \
 	"softflowd ${sf_seen:-?} processed, ${sf_ign:-?} ignored; nfpcapd ${nf_seen:-?} read, ${nf_flowpk:-?} in flows"
 echo
