@@ -261,6 +261,7 @@ void strata_fp_begin(struct strata_fp_stream *st, struct strata_fp *out)
 	st->out = out;
 	st->gear = 0;
 	st->seg_len = 0;
+	st->segments = true;
 	strata_h64_reset(&st->whole, STRATA_FP_SEED_PAYLOAD);
 	strata_h64_reset(&st->seg, STRATA_FP_SEED_SEGMENT);
 }
@@ -276,7 +277,7 @@ void strata_fp_feed(struct strata_fp_stream *st, const __u8 *data, __u32 len)
 	out->len += len;
 
 	/* Only the part of this piece that lies within the scanned prefix. */
-	if (out->len - len >= STRATA_FP_SCAN_MAX)
+	if (!st->segments || out->len - len >= STRATA_FP_SCAN_MAX)
 		return;
 	if (out->len > STRATA_FP_SCAN_MAX)
 		len -= out->len - STRATA_FP_SCAN_MAX;
@@ -298,7 +299,7 @@ void strata_fp_end(struct strata_fp_stream *st)
 	struct strata_fp *out = st->out;
 
 	/* The tail is a segment if the payload, not the scan limit, ended it. */
-	if (st->seg_len && out->nseg < STRATA_FP_MAX_SEGS &&
+	if (st->segments && st->seg_len && out->nseg < STRATA_FP_MAX_SEGS &&
 	    out->len <= STRATA_FP_SCAN_MAX)
 		out->seg[out->nseg++] = (__u32)strata_h64_digest(&st->seg);
 	out->hash = out->len ? strata_h64_digest(&st->whole) : 0;

@@ -57,13 +57,15 @@ struct strata_fp {
  *
  * For payloads that are not contiguous in memory (a non-linear sk_buff):
  * strata_fp_begin(), strata_fp_feed() for each piece in order, strata_fp_end().
- * The result equals strata_fp_compute() on the concatenation.
+ * The result equals strata_fp_compute() on the concatenation, or
+ * strata_fp_hash() when @segments is cleared after strata_fp_begin().
  */
 struct strata_fp_stream {
 	strata_h64_state whole;
 	strata_h64_state seg;
 	__u64 gear;
 	__u32 seg_len;
+	bool segments;
 	struct strata_fp *out;
 };
 

@@ -274,15 +274,21 @@ static void test_stream(void **state)
 		__u32 len = trial < 500 ? rng_range(&r, 0, 3000) :
 			    rng_range(&r, 3000, 66000);
 		__u32 mode = trial % 4;
+		bool segments = trial % 3 != 2;	/* else the hash alone */
 
 		if (trial % 10 == 0)
 			memset(buf_a, trial & 0xff, len);	/* degenerate */
 		else
 			rng_bytes(&r, buf_a, len);
-		strata_fp_compute(buf_a, len, &whole);
+		if (segments)
+			strata_fp_compute(buf_a, len, &whole);
+		else
+			strata_fp_hash(buf_a, len, &whole);
+		assert_true(segments || whole.nseg == 0);
 
 		memset(&streamed, 0x5a, sizeof(streamed));
 		strata_fp_begin(&st, &streamed);
+		st.segments = segments;
 		for (off = 0; off < len;) {
 			/* Piece sizes: tiny, around a segment, large, or mixed
 			 * with empty pieces. */
