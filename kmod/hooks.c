@@ -2,7 +2,8 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * Netfilter hooks: every IPv4 and IPv6 packet of a namespace, once, through
- * the shared core (parse, fingerprint), counted per CPU. Never drops a packet.
+ * the shared core (parse, microflow table, fingerprint) and into a record on
+ * its CPU's ring, counted per CPU. Never drops or changes a packet.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -20,15 +21,20 @@
 #define STRATA_HDR_MAX 256
 
 static void strata_fingerprint(struct strata_counters __percpu *c,
-			       struct sk_buff *skb, const struct strata_pkt *p)
+			       struct sk_buff *skb, const struct strata_pkt *p,
+			       bool segments, struct strata_fp *fp)
 {
 	u32 from = p->payload_off, to = min_t(u32, p->ip_len, skb->len);
-	struct strata_fp fp;
 
-	if (from >= to)
+	if (from >= to) {
+		memset(fp, 0, sizeof(*fp));
 		return;
+	}
 	if (to <= skb_headlen(skb)) {
-		strata_fp_compute(skb->data + from, to - from, &fp);
+		if (segments)
+			strata_fp_compute(skb->data + from, to - from, fp);
+		else
+			strata_fp_hash(skb->data + from, to - from, fp);
 	} else {
 		/* Paged data (GRO, GSO, zero-copy): feed it piece by piece. */
 		struct strata_fp_stream st;
@@ -36,7 +42,8 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		unsigned int done = 0, n;
 		const u8 *piece;
 
-		strata_fp_begin(&st, &fp);
+		strata_fp_begin(&st, fp);
+		st.segments = segments;
 		skb_prepare_seq_read(skb, from, to, &seq);
 		while ((n = skb_seq_read(done, &piece, &seq)) != 0) {
 			strata_fp_feed(&st, piece, n);
@@ -45,7 +52,102 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		strata_fp_end(&st);
 	}
 	strata_count(c, STRATA_STAT_FINGERPRINTS);
-	strata_count_add(c, STRATA_STAT_FP_SUM, fp.hash);
+	strata_count_add(c, STRATA_STAT_FP_SUM, fp->hash);
+	if (segments)
+		strata_count(c, STRATA_STAT_SEGMENTED);
+}
+
+/* The record's fields from the parse, the fingerprint and the verdict. */
+static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
+			const struct strata_fp *fp, const struct strata_verdict *v,
+			u64 ts_ns, u8 hook, u32 generation, u32 ifindex, u32 caplen)
+{
+	memset(r, 0, sizeof(*r));
+	r->ts_ns = ts_ns;
+	memcpy(r->saddr, p->saddr, 16);
+	memcpy(r->daddr, p->daddr, 16);
+	r->wire_len = p->ip_len;
+	r->payload_len = p->payload_len;
+	r->ip_id = p->ip_id;
+	r->flow_label = p->flow_label;
+	r->frag_off = p->frag_off;
+	r->sport = p->sport;
+	r->dport = p->dport;
+	r->family = p->family;
+	r->proto = p->proto;
+	r->ttl = p->ttl;
+	r->tos = p->tos;
+	r->tcp_flags = p->tcp_flags;
+	r->tcp_opts = p->tcp_opts;
+	r->pkt_flags = p->flags;
+	r->tcp_wscale = p->tcp_wscale;
+	r->tcp_sack_blocks = p->tcp_sack_blocks;
+	r->tcp_mss = p->tcp_mss;
+	r->tcp_window = p->tcp_window;
+	r->tcp_seq = p->tcp_seq;
+	r->tcp_ack = p->tcp_ack;
+	r->tcp_tsval = p->tcp_tsval;
+	r->tcp_tsecr = p->tcp_tsecr;
+	r->fp_hash = fp->hash;
+	r->fp_len = fp->len;
+	r->nseg = fp->nseg;
+	memcpy(r->seg, fp->seg, sizeof(r->seg));
+	r->hook = hook;
+	r->dir = v->dir;
+	r->key_hash = v->key_hash;
+	r->generation = generation;
+	r->ifindex = ifindex;
+	r->caplen = caplen;
+}
+
+/*
+ * A parsed packet: the microflow table, the fingerprint, the record. Bottom
+ * halves are disabled: each CPU's ring has that CPU as its only producer.
+ */
+static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
+			  const struct strata_pkt *pkt,
+			  const struct nf_hook_state *state)
+{
+	const struct strata_config *cfg = rcu_dereference(sn->config);
+	const struct strata_filter *f = strata_config_match(cfg, pkt);
+	u32 snaplen = f ? f->snaplen : cfg->snaplen;
+	u32 budget = f && f->fields & STRATA_FILT_SEG_BUDGET ?
+		f->seg_budget : cfg->seg_budget;
+	u64 ts = ktime_get_real_ns(), pos = U64_MAX;
+	struct strata_rec_packet rec;
+	struct strata_verdict v;
+	struct strata_fp fp;
+	bool record = false;
+
+	if (cfg->flags & STRATA_CFG_F_RECORDS) {
+		u32 *n = this_cpu_ptr(sn->sample);
+
+		if (++*n >= cfg->sampling) {
+			*n = 0;
+			pos = strata_ring_next_pos(sn);
+			record = pos != U64_MAX;
+		} else {
+			strata_count(sn->counters, STRATA_STAT_SAMPLED_OUT);
+		}
+	}
+	if (!(cfg->flags & STRATA_CFG_F_FINGERPRINT))
+		budget = 0;
+	strata_table_packet(sn, cfg, pkt, ts, budget, pos, &v);
+	if (cfg->flags & STRATA_CFG_F_FINGERPRINT)
+		strata_fingerprint(sn->counters, skb, pkt, v.segments, &fp);
+	else
+		memset(&fp, 0, sizeof(fp));
+	if (record) {
+		u32 caplen = min3(snaplen, skb->len, pkt->ip_len);
+		const struct net_device *dev = state->hook == NF_INET_PRE_ROUTING ?
+			state->in : state->out;
+
+		fill_record(&rec, pkt, &fp, &v, ts,
+			    state->hook == NF_INET_PRE_ROUTING ?
+			    STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT,
+			    cfg->generation, dev ? dev->ifindex : 0, caplen);
+		strata_ring_write(sn, &rec, skb, caplen);
+	}
 }
 
 /*
@@ -56,12 +158,14 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct strata_counters __percpu *c = strata_net(state->net)->counters;
+	struct strata_net *sn = strata_net(state->net);
+	struct strata_counters __percpu *c = sn->counters;
 	u32 caplen = skb_headlen(skb);
 	u8 buf[STRATA_HDR_MAX];
 	const u8 *data = skb->data;
 	struct strata_pkt pkt;
 
+	local_bh_disable();
 	strata_count(c, STRATA_STAT_SEEN);
 	if (caplen < min_t(u32, skb->len, STRATA_HDR_MAX)) {
 		caplen = min_t(u32, skb->len, STRATA_HDR_MAX);
@@ -77,7 +181,7 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 	 */
 	if (caplen && data[0] >> 4 != (state->pf == NFPROTO_IPV4 ? 4 : 6)) {
 		strata_count(c, STRATA_STAT_MALFORMED);
-		return NF_ACCEPT;
+		goto out;
 	}
 
 	switch (strata_parse(data, caplen, skb->len, &pkt)) {
@@ -87,10 +191,10 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		goto truncated;
 	case STRATA_PARSE_MALFORMED:
 		strata_count(c, STRATA_STAT_MALFORMED);
-		return NF_ACCEPT;
+		goto out;
 	default:
 		strata_count(c, STRATA_STAT_UNSUPPORTED);
-		return NF_ACCEPT;
+		goto out;
 	}
 	strata_count(c, STRATA_STAT_PARSED);
 	if (pkt.family == 4)
@@ -99,11 +203,13 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		strata_count(c, STRATA_STAT_IPV6);
 	if (pkt.flags & STRATA_PKT_FRAG)
 		strata_count(c, STRATA_STAT_FRAGMENTS);
-	strata_fingerprint(c, skb, &pkt);
-	return NF_ACCEPT;
+	strata_packet(sn, skb, &pkt, state);
+	goto out;
 
 truncated:
 	strata_count(c, STRATA_STAT_TRUNCATED);
+out:
+	local_bh_enable();
 	return NF_ACCEPT;
 }
 

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Copyright (C) 2026 The strata authors. */
 /*
- * Per-CPU packet counters of a namespace and their reader, /proc/net/strata
- * (one "name value" line each; the genl family will carry them as well).
+ * Per-CPU packet counters of a namespace and their text reader,
+ * /proc/net/strata (one "name value" line each); netlink.c sends them too.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/netns/generic.h>
 #include "strata.h"
 
-/* The names /proc/net/strata prints, in enum strata_stat order. */
-static const char *const strata_stat_names[__STRATA_STAT_MAX] = {
+/* The names /proc/net/strata prints, in enum strata_counter order. */
+const char *const strata_stat_names[__STRATA_STAT_MAX] = {
 	[STRATA_STAT_SEEN] = "seen",
 	[STRATA_STAT_PARSED] = "parsed",
 	[STRATA_STAT_TRUNCATED] = "truncated",
@@ -21,20 +21,41 @@ static const char *const strata_stat_names[__STRATA_STAT_MAX] = {
 	[STRATA_STAT_IPV6] = "ipv6",
 	[STRATA_STAT_FINGERPRINTS] = "fingerprints",
 	[STRATA_STAT_FP_SUM] = "fp_sum",
+	[STRATA_STAT_SEGMENTED] = "segmented",
+	[STRATA_STAT_TABLE_FULL] = "table_full",
+	[STRATA_STAT_MF_NEW] = "mf_new",
+	[STRATA_STAT_MF_CLOSED] = "mf_closed",
+	[STRATA_STAT_MF_NOTIFY_FAIL] = "mf_notify_fail",
+	[STRATA_STAT_RECORDS] = "records",
+	[STRATA_STAT_RING_DROPS] = "ring_drops",
+	[STRATA_STAT_SAMPLED_OUT] = "sampled_out",
 };
 
-static int strata_stats_show(struct seq_file *m, void *v)
+/**
+ * strata_stats_sum() - the counters of a namespace, summed over the CPUs
+ * @sn: its strata state
+ * @sum: the sums, indexed by enum strata_counter
+ */
+void strata_stats_sum(struct strata_net *sn, u64 sum[__STRATA_STAT_MAX])
 {
-	struct strata_net *sn = strata_net(seq_file_single_net(m));
-	u64 sum[__STRATA_STAT_MAX] = { 0 };
 	int cpu, i;
 
+	memset(sum, 0, sizeof(u64) * __STRATA_STAT_MAX);
 	for_each_possible_cpu(cpu) {
 		const struct strata_counters *c = per_cpu_ptr(sn->counters, cpu);
 
 		for (i = 0; i < __STRATA_STAT_MAX; i++)
 			sum[i] += READ_ONCE(c->v[i]);
 	}
+}
+
+static int strata_stats_show(struct seq_file *m, void *v)
+{
+	struct strata_net *sn = strata_net(seq_file_single_net(m));
+	u64 sum[__STRATA_STAT_MAX];
+	int i;
+
+	strata_stats_sum(sn, sum);
 	for (i = 0; i < __STRATA_STAT_MAX; i++)
 		seq_printf(m, i == STRATA_STAT_FP_SUM ? "%s 0x%016llx\n" : "%s %llu\n",
 			   strata_stat_names[i], sum[i]);
