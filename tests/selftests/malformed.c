@@ -382,8 +382,9 @@ TEST_F_TIMEOUT(inject, prerouting, 120)
 			want.seen++;
 			want.malformed++;
 		}
+		strata_stats_any_flows(&want);
 		b1 = strata_stats_sub(&b1, &b0);
-		if (memcmp(&b1, &want, sizeof(want))) {
+		if (!strata_stats_match(&want, &b1)) {
 			TH_LOG("%s: expected %s; B's counters moved by (marker included):",
 			       cases[i].name, cases[i].expect == MALFORMED ?
 			       "to reach PRE_ROUTING and count as malformed" :
