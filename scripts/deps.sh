@@ -11,7 +11,10 @@ build="make gcc pkg-config linux-headers-amd64 libmnl-dev libnl-genl-3-dev
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
        busybox-static tshark iproute2 xz-utils cpio kmod python3
        clang libclang-rt-14-dev"
-bench="$build valgrind softflowd nfdump"
+# The kernel datapath part of the bench runs in the VM (iperf3 between
+# namespaces; tcpdump is its peer monitor).
+bench="$build valgrind softflowd nfdump linux-image-amd64 qemu-system-x86
+       busybox-static iproute2 xz-utils cpio kmod iperf3 tcpdump"
 demo="$check"
 
 case "${1:-}" in
