@@ -14,7 +14,8 @@ check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
 # The kernel datapath part of the bench runs in the VM (iperf3 between
 # namespaces; tcpdump is its peer monitor).
 bench="$build valgrind softflowd nfdump linux-image-amd64 qemu-system-x86
-       busybox-static iproute2 xz-utils cpio kmod iperf3 tcpdump"
+       busybox-static iproute2 xz-utils cpio kmod iperf3 tcpdump jq
+       ethtool"
 demo="$check"
 
 case "${1:-}" in
