@@ -13,6 +13,7 @@
 #define MAX_DEPTH 16
 
 bool pr_json;
+bool pr_stream;
 static json_t *stack[MAX_DEPTH];
 static const char *names[MAX_DEPTH];
 static int depth = -1;
@@ -37,12 +38,15 @@ void pr_begin(void)
 
 void pr_end(void)
 {
-	if (!pr_json || depth < 0)
-		return;
-	json_dumpf(stack[0], stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(stack[0]);
-	depth = -1;
+	if (pr_json && depth >= 0) {
+		json_dumpf(stack[0], stdout, JSON_PRESERVE_ORDER |
+			   (pr_stream ? JSON_COMPACT : JSON_INDENT(2)));
+		fputc('\n', stdout);
+		json_decref(stack[0]);
+		depth = -1;
+	}
+	if (pr_stream)
+		fflush(stdout);
 }
 
 static void open_container(const char *name, json_t *c)
@@ -92,6 +96,26 @@ void pr_str(const char *name, const char *fmt, const char *s)
 		add(name, json_string(s));
 	else if (fmt)
 		printf(fmt, s);
+}
+
+void pr_bool(const char *name, const char *fmt, bool v)
+{
+	if (pr_json)
+		add(name, json_boolean(v));
+	else if (fmt)
+		printf(fmt, v ? "on" : "off");
+}
+
+void pr_hex(const char *name, const char *fmt, uint64_t v)
+{
+	char buf[24];
+
+	if (pr_json) {
+		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v);
+		add(name, json_string(buf));
+	} else if (fmt) {
+		printf(fmt, (unsigned long long)v);
+	}
 }
 
 void pr_text(const char *fmt, ...)

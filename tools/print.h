@@ -13,6 +13,13 @@
 /* Whether -j was given; set once by main(). */
 extern bool pr_json;
 
+/*
+ * Set by commands that follow a stream (closed microflows, packets): each
+ * document is then one JSON object on one line (JSON Lines), and every
+ * pr_end() flushes stdout, text or JSON, so a pipe sees records at once.
+ */
+extern bool pr_stream;
+
 /* Open/close the top-level document (a JSON object; nothing in text). */
 void pr_begin(void);
 void pr_end(void);
@@ -28,6 +35,10 @@ void pr_close(void);
  */
 void pr_u64(const char *name, const char *fmt, uint64_t v);
 void pr_str(const char *name, const char *fmt, const char *s);
+/* A boolean: true/false in JSON; in text @fmt gets "on" or "off". */
+void pr_bool(const char *name, const char *fmt, bool v);
+/* A 64-bit hash: a "0x%016llx" string in JSON (JSON numbers stop at 2^63). */
+void pr_hex(const char *name, const char *fmt, uint64_t v);
 /* Text-only decoration (column headers, newlines). */
 void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

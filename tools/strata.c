@@ -56,6 +56,12 @@ int fail(const char *op, const char *fmt, ...)
 	return 1;
 }
 
+int fail_msg(const char *msg)
+{
+	fprintf(stderr, "strata: %s\n", msg);
+	return 1;
+}
+
 int usage_error(const char *op, const char *fmt, ...)
 {
 	va_list ap;

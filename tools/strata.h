@@ -18,6 +18,8 @@ int cmd_stats(int argc, char **argv);
 /* Print "strata: OP: MESSAGE" on stderr and return 1 (or 2 for usage). */
 int fail(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int usage_error(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "strata: MSG" for a library message that names its operation; 1. */
+int fail_msg(const char *msg);
 
 /* Print an address of a flow key in its family's usual form. */
 const char *addr_str(const unsigned char addr[16], int family, char *buf,
