@@ -18,6 +18,7 @@
 
 #define STRATA_VERSION "0.1.0"
 
+/* One line of help per row; an object with several forms has several rows. */
 struct cmd {
 	const char *name;
 	const char *args;
@@ -32,12 +33,23 @@ static const struct cmd cmds[] = {
 	{ "analyze", "FILE [--window SECONDS]",
 	  "run a pcap/pcapng file through the shared core; list its conversations",
 	  cmd_analyze },
+	{ "config", "show",
+	  "the module's configuration in this network namespace",
+	  cmd_config },
+	{ "config", "set [window MS] [snaplen N] [sampling N] [table-cap N]\n"
+		    "[segments N|all] [fingerprint on|off] [records on|off]\n"
+		    "[filter [proto P] [addr A[/LEN]] [port N] snaplen N [segments N|all]]...\n"
+		    "[no-filters] [generation G]",
+	  "change it (needs CAP_NET_ADMIN); filters replace the list, tried in order",
+	  cmd_config },
 	{ "stats", "",
-	  "the module's packet counters in this network namespace",
+	  "the module's counters in this network namespace",
 	  cmd_stats },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static void vmsg(const char *op, const char *fmt, va_list ap)
 {
@@ -83,15 +95,23 @@ const char *addr_str(const unsigned char addr[16], int family, char *buf,
 
 static void usage(FILE *f)
 {
+	const char *a, *nl;
 	unsigned int i;
 
 	fprintf(f, "Usage: strata [-j] [-n NETNS] OBJECT [ARGS]\n"
 		   "  -j        JSON output\n"
 		   "  -n NETNS  run in network namespace NETNS (ip netns name)\n"
 		   "Objects:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %-26s %s\n", cmds[i].name, cmds[i].args,
-			cmds[i].help);
+	for (i = 0; i < NCMDS; i++) {
+		/* Arguments on as many lines as the table gives, then the help. */
+		fprintf(f, "  %s", cmds[i].name);
+		for (a = cmds[i].args; a; a = nl ? nl + 1 : NULL) {
+			nl = strchr(a, '\n');
+			fprintf(f, "%s%.*s\n", a != cmds[i].args ? "      " :
+				*a ? " " : "", nl ? (int)(nl - a) : (int)strlen(a), a);
+		}
+		fprintf(f, "        %s\n", cmds[i].help);
+	}
 }
 
 static int cmd_help(int argc, char **argv)
@@ -160,10 +180,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (i = 0; i < NCMDS; i++)
 		if (!strcmp(argv[optind], cmds[i].name))
 			break;
-	if (i == sizeof(cmds) / sizeof(cmds[0]))
+	if (i == NCMDS)
 		return usage_error(argv[optind], "unknown object");
 	if (netns) {
 		rc = enter_netns(netns);

@@ -13,6 +13,7 @@
 typedef int (*cmd_fn)(int argc, char **argv);
 
 int cmd_analyze(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 
 /* Print "strata: OP: MESSAGE" on stderr and return 1 (or 2 for usage). */
