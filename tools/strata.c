@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include "keywords.h"
 #include "print.h"
 #include "strata.h"
 
@@ -45,6 +47,12 @@ static const struct cmd cmds[] = {
 	{ "stats", "",
 	  "the module's counters in this network namespace",
 	  cmd_stats },
+	{ "microflows", "[--closed] [-c N] [proto P] [addr A[/LEN]] [port N]",
+	  "the live microflow table, or with --closed the microflows as they close",
+	  cmd_microflows },
+	{ "packets", "[-c N] [-w FILE.pcap] [FILTER...]",
+	  "follow the packet records (FILTER: tcpdump syntax; needs CAP_NET_ADMIN)",
+	  cmd_packets },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };
@@ -91,6 +99,56 @@ const char *addr_str(const unsigned char addr[16], int family, char *buf,
 	if (family == 4)
 		return inet_ntop(AF_INET, addr + 12, buf, len);
 	return inet_ntop(AF_INET6, addr, buf, len);
+}
+
+const char *time_str(__u64 ns, unsigned int digits, char *buf, size_t len)
+{
+	static const __u64 div[] = { 1000000000, 100000000, 10000000, 1000000,
+				     100000, 10000, 1000, 100, 10, 1 };
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	if (digits > 9)
+		digits = 9;
+	if (!localtime_r(&sec, &tm) || !(n = strftime(buf, len, "%H:%M:%S", &tm)))
+		n = (size_t)snprintf(buf, len, "%lld", (long long)sec);
+	if (digits && n < len)
+		snprintf(buf + n, len - n, ".%0*llu", (int)digits,
+			 (unsigned long long)(ns % 1000000000 / div[digits]));
+	return buf;
+}
+
+volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void stop_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking poll() or recv() returns with EINTR. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int parse_count(const char *op, const char *s, unsigned long long *n)
+{
+	__u32 v;
+
+	if (!s)
+		return usage_error(op, "-c: a count is missing");
+	if (strata_kw_u32(s, 1, 0xffffffffU, &v))
+		return usage_error(op, "-c %s: not a count from 1 to 4294967295", s);
+	*n = v;
+	return 0;
 }
 
 static void usage(FILE *f)

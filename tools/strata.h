@@ -7,6 +7,10 @@
 #ifndef STRATA_TOOL_H
 #define STRATA_TOOL_H
 
+#include <signal.h>
+#include <stddef.h>
+#include <linux/types.h>
+
 #define EXIT_USAGE 2
 
 /* A command gets the arguments after its name; returns the exit code. */
@@ -14,6 +18,8 @@ typedef int (*cmd_fn)(int argc, char **argv);
 
 int cmd_analyze(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_microflows(int argc, char **argv);
+int cmd_packets(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 
 /* Print "strata: OP: MESSAGE" on stderr and return 1 (or 2 for usage). */
@@ -25,5 +31,19 @@ int fail_msg(const char *msg);
 /* Print an address of a flow key in its family's usual form. */
 const char *addr_str(const unsigned char addr[16], int family, char *buf,
 		     unsigned int len);
+
+/* Local time of @ns since the epoch, "HH:MM:SS" and @digits decimals. */
+const char *time_str(__u64 ns, unsigned int digits, char *buf, size_t len);
+
+/*
+ * Set by SIGINT and SIGTERM once stop_on_signals() ran: commands that follow
+ * a stream check it and end cleanly. The handlers interrupt blocking calls
+ * (no SA_RESTART), which then fail with EINTR.
+ */
+extern volatile sig_atomic_t stop_requested;
+void stop_on_signals(void);
+
+/* Parse the count of -c: 1 or more. Return 0 or the usage error's code. */
+int parse_count(const char *op, const char *s, unsigned long long *n);
 
 #endif /* STRATA_TOOL_H */
