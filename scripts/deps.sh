@@ -5,7 +5,7 @@
 # Usage: scripts/deps.sh build|check|bench|demo
 set -eu
 
-build="make gcc pkg-config linux-headers-amd64 libmnl-dev libnl-genl-3-dev
+build="make gcc pkg-config linux-headers-amd64 libmnl-dev
        liburcu-dev liblmdb-dev libpcap-dev libxxhash-dev libzstd-dev
        libjansson-dev"
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
