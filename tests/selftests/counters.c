@@ -101,7 +101,7 @@ static int recv_sizes(int fd, const size_t *want, size_t n, char *why, size_t wh
 TEST_F_TIMEOUT(pair, proc_format, 120)
 {
 	char buf[4096], err[256];
-	struct strata_stats s;
+	struct strata_procstats s;
 	const char *rest;
 	size_t i;
 	int old;
@@ -123,7 +123,7 @@ TEST_F_TIMEOUT(pair, proc_format, 120)
 /* A namespace that nobody uses counts nothing: the fixture is quiet. */
 TEST_F_TIMEOUT(pair, quiet_namespaces, 120)
 {
-	struct strata_stats a, b, zero = { 0 };
+	struct strata_procstats a, b, zero = { 0 };
 
 	strata_sleep_ms(1500);
 	ASSERT_EQ(0, strata_stats_read(self->p.a, &a));
@@ -141,7 +141,7 @@ TEST_F_TIMEOUT(pair, udp_exact, 120)
 	static const size_t len4[] = { 0, 1, 64, 512, 1000, 1472 };	/* 1472: MTU - 28 */
 	static const size_t len6[] = { 0, 1, 64, 512, 1000, 1452 };	/* 1452: MTU - 48 */
 	const size_t n4 = sizeof(len4) / sizeof(len4[0]), n6 = sizeof(len6) / sizeof(len6[0]);
-	struct strata_stats a0, b0, a1, b1, want = { 0 };
+	struct strata_procstats a0, b0, a1, b1, want = { 0 };
 	char why[128];
 	size_t i;
 
@@ -191,7 +191,7 @@ static void fragments(struct __test_metadata *_metadata, FIXTURE_DATA(pair) *sel
 		      int family)
 {
 	const size_t len = 3000;
-	struct strata_stats a0, b0, a1, b1, wa = { 0 }, wb = { 0 };
+	struct strata_procstats a0, b0, a1, b1, wa = { 0 }, wb = { 0 };
 	int tx = family == AF_INET ? self->tx4 : self->tx6;
 	int rx = family == AF_INET ? self->rx4 : self->rx6;
 	const char *dst = family == AF_INET ? STRATA_B4 : STRATA_B6;
@@ -241,7 +241,7 @@ TEST_F_TIMEOUT(pair, udp_fragments_ipv6, 120)
  */
 TEST_F_TIMEOUT(pair, per_namespace, 120)
 {
-	struct strata_stats a0, b0, c0, a1, b1, c1, d1, zero = { 0 }, want = { 0 };
+	struct strata_procstats a0, b0, c0, a1, b1, c1, d1, zero = { 0 }, want = { 0 };
 	char c[32], d[32], why[128];
 	int i;
 

@@ -358,7 +358,7 @@ static int send_marker(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
  */
 TEST_F_TIMEOUT(inject, prerouting, 120)
 {
-	struct strata_stats b0, b1, a0, a1, want, zero = { 0 };
+	struct strata_procstats b0, b1, a0, a1, want, zero = { 0 };
 	struct strata_fp marker_fp;
 	size_t i, failed = 0;
 	struct frame f;
@@ -437,7 +437,7 @@ TEST_F_TIMEOUT(inject, local_out_hdrincl, 60)
 	};
 	struct sockaddr_storage dst;
 	socklen_t dl = strata_sockaddr(AF_INET, "10.99.0.3", 0, &dst);
-	struct strata_stats a0, a1, want;
+	struct strata_procstats a0, a1, want;
 	size_t i, failed = 0;
 	int fd, one = 1;
 

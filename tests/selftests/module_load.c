@@ -125,7 +125,7 @@ FIXTURE_TEARDOWN(traffic)
 }
 
 /* Poll until @ns's counters show that @what has moved, at most 10 s. */
-static int wait_for_traffic(const char *ns, struct strata_stats *s)
+static int wait_for_traffic(const char *ns, struct strata_procstats *s)
 {
 	int i;
 
@@ -140,7 +140,7 @@ static int wait_for_traffic(const char *ns, struct strata_stats *s)
 
 static void rounds(struct __test_metadata *_metadata, FIXTURE_DATA(traffic) *self)
 {
-	struct strata_stats s;
+	struct strata_procstats s;
 	int i, ret;
 
 	for (i = 0; i < ROUNDS; i++) {

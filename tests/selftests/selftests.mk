@@ -32,4 +32,4 @@ $(KSELFTEST_HDR) &:
 $(B)/selftests/%: tests/selftests/%.c tests/selftests/strata_selftest.h $(KSELFTEST_HDR) \
 		$(B)/libstrata.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SELFTEST_CFLAGS) -Ilib -o $@ $< $(B)/libstrata.a $(LDLIBS_STRATA)
+	$(CC) $(SELFTEST_CFLAGS) -Iinclude -Ilib -o $@ $< $(B)/libstrata.a $(LDLIBS_STRATA)

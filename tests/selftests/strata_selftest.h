@@ -46,7 +46,7 @@
  */
 #define STRATA_ANY UINT64_MAX
 
-struct strata_stats {
+struct strata_procstats {
 #define X(n) uint64_t n;
 	STRATA_STATS(X)
 #undef X
@@ -61,12 +61,12 @@ static const char *const strata_stat_names[] = {
 #define STRATA_NSTATS (sizeof(strata_stat_names) / sizeof(strata_stat_names[0]))
 
 /* Counter @i, in file order: the struct is that many uint64_t in a row. */
-static inline uint64_t *strata_stat(struct strata_stats *s, size_t i)
+static inline uint64_t *strata_stat(struct strata_procstats *s, size_t i)
 {
 	return (uint64_t *)s + i;
 }
 
-static inline uint64_t strata_stat_get(const struct strata_stats *s, size_t i)
+static inline uint64_t strata_stat_get(const struct strata_procstats *s, size_t i)
 {
 	return ((const uint64_t *)s)[i];
 }
@@ -93,7 +93,7 @@ static void __attribute__((constructor)) strata_selftest_guard(void)
  *
  * Return: 0, or -EPROTO when a line is missing, misnamed or out of order.
  */
-static inline int strata_stats_parse(const char *text, struct strata_stats *s,
+static inline int strata_stats_parse(const char *text, struct strata_procstats *s,
 				     char *err, size_t errlen)
 {
 	const char *p = text;
@@ -199,7 +199,7 @@ static inline void strata_netns_leave(int old)
  * Return: 0; -ENOENT when the file does not exist (module not loaded);
  * -EPROTO when it does not parse (printed); another -errno.
  */
-static inline int strata_stats_read(const char *netns, struct strata_stats *s)
+static inline int strata_stats_read(const char *netns, struct strata_procstats *s)
 {
 	char buf[4096], err[256];
 	int old = -1, ret;
@@ -222,10 +222,10 @@ static inline int strata_stats_read(const char *netns, struct strata_stats *s)
 }
 
 /* The difference of two readings, counter by counter. */
-static inline struct strata_stats strata_stats_sub(const struct strata_stats *a,
-						   const struct strata_stats *b)
+static inline struct strata_procstats strata_stats_sub(const struct strata_procstats *a,
+						   const struct strata_procstats *b)
 {
-	struct strata_stats d;
+	struct strata_procstats d;
 	size_t i;
 
 	for (i = 0; i < STRATA_NSTATS; i++)
@@ -233,7 +233,7 @@ static inline struct strata_stats strata_stats_sub(const struct strata_stats *a,
 	return d;
 }
 
-static inline void strata_stats_print(const char *what, const struct strata_stats *s)
+static inline void strata_stats_print(const char *what, const struct strata_procstats *s)
 {
 	char line[512];
 	size_t i, off = 0;
@@ -249,7 +249,7 @@ static inline void strata_stats_print(const char *what, const struct strata_stat
  * one that differs: one failing test then tells the whole story.
  */
 #define ASSERT_STATS(what, expect, seen_) do { \
-	const struct strata_stats _e = (expect), _s = (seen_); \
+	const struct strata_procstats _e = (expect), _s = (seen_); \
 	size_t _i; \
 	int _bad = 0; \
 	for (_i = 0; _i < STRATA_NSTATS; _i++) { \
@@ -271,8 +271,8 @@ static inline void strata_stats_print(const char *what, const struct strata_stat
  *
  * Return: true when every counter matches.
  */
-static inline bool strata_stats_match(const struct strata_stats *expect,
-				      const struct strata_stats *seen)
+static inline bool strata_stats_match(const struct strata_procstats *expect,
+				      const struct strata_procstats *seen)
 {
 	size_t i;
 
@@ -287,7 +287,7 @@ static inline bool strata_stats_match(const struct strata_stats *expect,
  * strata_stats_any_flows() - mark the counters a traffic test does not predict
  * @s: expected values
  */
-static inline void strata_stats_any_flows(struct strata_stats *s)
+static inline void strata_stats_any_flows(struct strata_procstats *s)
 {
 	s->segmented = s->mf_new = s->mf_closed = STRATA_ANY;
 }
