@@ -61,14 +61,17 @@ static void open_container(const char *name, json_t *c)
 	names[depth] = name;
 }
 
+/* Text output has no containers: nothing is allocated for it. */
 void pr_open_obj(const char *name)
 {
-	open_container(name, json_object());
+	if (pr_json)
+		open_container(name, json_object());
 }
 
 void pr_open_arr(const char *name)
 {
-	open_container(name, json_array());
+	if (pr_json)
+		open_container(name, json_array());
 }
 
 void pr_close(void)
