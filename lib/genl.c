@@ -122,8 +122,8 @@ static int parse_attrs(const void *payload, size_t len, const struct pol *pol,
 	int rem = (int)len;
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (len > 65535)
-		return seterr(err, errlen, EINVAL, "%s: nest too long", where);
+	if (len > 0x7fffffff)
+		return seterr(err, errlen, EINVAL, "%s: too long", where);
 	for (; mnl_attr_ok(a, rem); rem -= NLA_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
 		unsigned int type = mnl_attr_get_type(a);
 		unsigned int plen = mnl_attr_get_payload_len(a);

@@ -267,8 +267,8 @@ int strata_genl_mf_recv(struct strata_genl *g, strata_genl_mf_fn fn,
 			char *err, size_t errlen);
 
 /*
- * Message parsing, without a socket: what the functions above use, for the
- * daemon and the unit tests. @op names the operation in error messages.
+ * Message building and parsing without a socket: what the functions above
+ * use, for the daemon (which may run its own socket loop) and the unit tests.
  */
 
 /**
