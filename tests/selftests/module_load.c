@@ -2,7 +2,9 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * strata.ko loads and unloads cleanly while UDP and ICMP flow both ways in
- * both families and while namespaces come and go; /proc/net/strata follows.
+ * both families, while namespaces come and go, and 50 times in a row with a
+ * reader of the rings and of the closed microflows attached during the
+ * traffic; /proc/net/strata follows.
  */
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
@@ -10,6 +12,8 @@
 #include <sys/prctl.h>
 
 #include "strata_selftest.h"
+#include "genl.h"
+#include "ring.h"
 
 #define ROUNDS 5
 
@@ -175,6 +179,72 @@ TEST_F_TIMEOUT(traffic, load_unload_with_netns_churn, 300)
 	self->churner = start(churn, NULL);
 	ASSERT_LT(0, self->churner);
 	rounds(_metadata, self);
+}
+
+static int count_rec(const struct strata_ring_rec *rec, void *arg)
+{
+	(*(unsigned long *)arg) += rec->type == STRATA_REC_PACKET;
+	return 0;
+}
+
+/*
+ * A reader in @ns for @ms: the rings mapped and read, a subscription to the
+ * closed microflows. Exit status 0 when it read packet records, else the
+ * step that failed.
+ */
+static void __attribute__((noreturn)) reader(const char *ns, unsigned int ms)
+{
+	struct strata_rings *rs;
+	struct strata_genl *sub;
+	unsigned long n = 0;
+	unsigned int t;
+	char err[256];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (strata_netns_enter(ns) < 0)
+		_exit(2);
+	rs = strata_rings_open(err, sizeof(err));
+	sub = strata_genl_open(err, sizeof(err));
+	if (!rs || !sub || strata_genl_subscribe(sub, err, sizeof(err))) {
+		fprintf(stderr, "# reader: %s\n", err);
+		_exit(3);
+	}
+	for (t = 0; t < ms; t += 20) {
+		if (strata_rings_poll(rs, 20, err, sizeof(err)) < 0 ||
+		    strata_rings_read(rs, count_rec, &n, err, sizeof(err)) < 0) {
+			fprintf(stderr, "# reader: %s\n", err);
+			_exit(4);
+		}
+	}
+	strata_genl_close(sub);
+	strata_rings_close(rs);
+	_exit(n ? 0 : 5);
+}
+
+/* 50 rounds of insmod, traffic with a reader attached, the reader leaving, rmmod. */
+TEST_F_TIMEOUT(traffic, load_unload_with_reader_50, 900)
+{
+	struct strata_procstats s;
+	int i, status;
+
+	for (i = 0; i < 50; i++) {
+		pid_t pid;
+
+		ASSERT_EQ(0, strata_sh("insmod '%s'", strata_ko()))
+			TH_LOG("round %d: insmod %s failed", i, strata_ko());
+		ASSERT_EQ(0, wait_for_traffic(self->p.b, &s))
+			TH_LOG("round %d: B's counters do not show A's traffic", i);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			reader(self->p.b, 300);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("round %d: the reader failed (status %#x: 3 open, 4 read, 5 no record)",
+			       i, status);
+		ASSERT_EQ(0, strata_sh("rmmod strata"))
+			TH_LOG("round %d: rmmod strata failed", i);
+	}
 }
 
 TEST_HARNESS_MAIN
