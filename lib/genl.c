@@ -726,17 +726,20 @@ bool strata_genl_seq_check(__u64 *next, __u64 seq, struct strata_mf_loss *loss)
 {
 	__u64 want = *next;
 
-	*next = seq + 1;
-	if (!want || seq == want)
+	if (!want || seq == want) {
+		*next = seq + 1;
 		return false;
+	}
 	memset(loss, 0, sizeof(*loss));
 	if (seq > want) {
 		loss->kind = STRATA_MF_LOSS_GAP;
 		loss->first = want;
 		loss->count = seq - want;
+		*next = seq + 1;
 	} else {
-		loss->kind = STRATA_MF_LOSS_RESTART;
+		loss->kind = STRATA_MF_LOSS_LATE;
 		loss->first = seq;
+		loss->count = 1;
 	}
 	return true;
 }

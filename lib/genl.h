@@ -127,14 +127,19 @@ typedef int (*strata_genl_mf_fn)(const struct strata_mflow *mf,
 /* struct strata_mf_loss.kind */
 #define STRATA_MF_LOSS_GAP	1	/* closed microflows never received */
 #define STRATA_MF_LOSS_OVERRUN	2	/* the socket overflowed (ENOBUFS) */
-#define STRATA_MF_LOSS_RESTART	3	/* the sequence went back: module reloaded */
+#define STRATA_MF_LOSS_LATE	3	/* one counted in a gap came after all */
 
 /**
  * struct strata_mf_loss - closed microflows a listener did not get
  * @kind: STRATA_MF_LOSS_*
- * @first: GAP: the first sequence number missing; RESTART: the one received
- * @count: GAP: how many are missing; OVERRUN, RESTART: 0 (an overrun is
- *	followed by the gap it made, counted, when the next message arrives)
+ * @first: GAP: the first sequence number missing; LATE: the one received
+ * @count: GAP: how many are missing; OVERRUN: 0 (an overrun is followed by
+ *	the gap it made, counted, when the next message arrives); LATE: 1, to
+ *	take off the gaps reported
+ *
+ * Microflows can arrive out of order (the kernel numbers them on the CPU
+ * that closes them): one that came after a later one is first counted in a
+ * GAP, then reported LATE when it arrives (and handed out as usual).
  */
 struct strata_mf_loss {
 	int kind;
@@ -342,8 +347,10 @@ int strata_genl_parse_error(const struct nlmsghdr *nlh, const char *op,
  * @seq: the number received
  * @loss: filled in when the function returns true
  *
- * Return: true when @seq shows a gap (STRATA_MF_LOSS_GAP) or a restart
- * (STRATA_MF_LOSS_RESTART: lower than expected).
+ * A number below the one expected is one reported missing that came late
+ * (STRATA_MF_LOSS_LATE); the expectation does not go back.
+ *
+ * Return: true when @seq shows a gap (STRATA_MF_LOSS_GAP) or came late.
  */
 bool strata_genl_seq_check(__u64 *next, __u64 seq, struct strata_mf_loss *loss);
 

@@ -214,9 +214,9 @@ static int on_loss(const struct strata_mf_loss *l, void *arg)
 		pr_text("-- receive buffer overrun: closed microflows dropped (the gap follows)\n");
 		break;
 	default:
-		pr_str("kind", NULL, "restart");
+		pr_str("kind", NULL, "late");
 		pr_u64("seq", NULL, l->first);
-		pr_text("-- sequence restarted at %llu (module reloaded?)\n",
+		pr_text("-- closed microflow %llu came late, out of order (counted lost above)\n",
 			(unsigned long long)l->first);
 		break;
 	}

@@ -950,10 +950,18 @@ static void test_seq_check(void **state)
 	assert_int_equal(l.first, 19);
 	assert_int_equal(l.count, 6);
 	assert_false(strata_genl_seq_check(&next, 26, &l));
-	assert_true(strata_genl_seq_check(&next, 1, &l));
-	assert_int_equal(l.kind, STRATA_MF_LOSS_RESTART);
-	assert_int_equal(l.first, 1);
-	assert_false(strata_genl_seq_check(&next, 2, &l));
+	/* 28 before 27: 27 is a gap, then comes late; 29 is on time. */
+	assert_true(strata_genl_seq_check(&next, 28, &l));
+	assert_int_equal(l.kind, STRATA_MF_LOSS_GAP);
+	assert_int_equal(l.first, 27);
+	assert_int_equal(l.count, 1);
+	assert_true(strata_genl_seq_check(&next, 27, &l));
+	assert_int_equal(l.kind, STRATA_MF_LOSS_LATE);
+	assert_int_equal(l.first, 27);
+	assert_int_equal(l.count, 1);
+	assert_int_equal(next, 29);
+	assert_false(strata_genl_seq_check(&next, 29, &l));
+	assert_int_equal(next, 30);
 }
 
 int main(void)
