@@ -196,6 +196,16 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		strata_count(c, STRATA_STAT_UNSUPPORTED);
 		goto out;
 	}
+	/*
+	 * A fragment overlapping one seen before of the same datagram is an
+	 * evasion attempt or a broken stack: the reassembly after this hook
+	 * drops it (RFC 5722), and so it counts as malformed here.
+	 */
+	if (pkt.flags & STRATA_PKT_FRAG &&
+	    strata_frag_overlap(this_cpu_ptr(sn->frags), &pkt, ktime_get_real_ns())) {
+		strata_count(c, STRATA_STAT_MALFORMED);
+		goto out;
+	}
 	strata_count(c, STRATA_STAT_PARSED);
 	if (pkt.family == 4)
 		strata_count(c, STRATA_STAT_IPV4);

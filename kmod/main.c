@@ -23,6 +23,11 @@ static int __net_init strata_net_init(struct net *net)
 	sn->sample = alloc_percpu(u32);
 	if (!sn->sample)
 		return -ENOMEM;
+	sn->frags = alloc_percpu(struct strata_frag_cache);
+	if (!sn->frags) {
+		ret = -ENOMEM;
+		goto err_sample;
+	}
 	ret = strata_config_init(sn);
 	if (ret)
 		goto err_sample;
@@ -44,6 +49,7 @@ err_stats:
 err_config:
 	strata_config_uninit(sn);
 err_sample:
+	free_percpu(sn->frags);
 	free_percpu(sn->sample);
 	return ret;
 }
@@ -58,6 +64,7 @@ static void __net_exit strata_net_exit(struct net *net)
 	strata_rings_free(sn);
 	strata_stats_uninit(net, sn);
 	strata_config_uninit(sn);
+	free_percpu(sn->frags);
 	free_percpu(sn->sample);
 }
 

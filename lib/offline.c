@@ -14,11 +14,15 @@
 #define NSEC_PER_SEC 1000000000ULL
 
 enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
-					    __u32 wirelen, struct strata_pkt *pkt,
+					    __u32 wirelen, __u64 ts_ns,
+					    struct strata_frag_cache *frags,
+					    struct strata_pkt *pkt,
 					    struct strata_counters *c)
 {
 	enum strata_parse_status st = strata_parse(data, caplen, wirelen, pkt);
 
+	if (st == STRATA_PARSE_OK && frags && strata_frag_overlap(frags, pkt, ts_ns))
+		st = STRATA_PARSE_MALFORMED;
 	c->seen++;
 	switch (st) {
 	case STRATA_PARSE_OK:
@@ -83,7 +87,8 @@ void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 	wirelen = len > l3 ? len - l3 : 0;
 	if (wirelen < caplen)	/* a file that claims less than it holds */
 		wirelen = caplen;
-	st = strata_core_packet(frame + l3, caplen, wirelen, &pkt, &o->counters);
+	st = strata_core_packet(frame + l3, caplen, wirelen, ts_ns, &o->frags, &pkt,
+				&o->counters);
 	if (st == STRATA_PARSE_OK) {
 		bool segments;
 
@@ -117,6 +122,7 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 
 	memset(&o->counters, 0, sizeof(o->counters));
 	memset(&o->table, 0, sizeof(o->table));
+	memset(&o->frags, 0, sizeof(o->frags));
 	o->frames = o->not_ip = o->link_short = 0;
 	o->errbuf[0] = 0;
 

@@ -9,6 +9,7 @@
 
 #include "core/parse.h"
 #include "core/fingerprint.h"
+#include "core/frag.h"
 #include "mftable.h"
 
 /**
@@ -42,13 +43,20 @@ struct strata_counters {
  * @data: the packet from its IP header
  * @caplen: bytes at hand
  * @wirelen: bytes on the wire from the IP header on
+ * @ts_ns: its timestamp
+ * @frags: recently seen fragments (may be NULL: no overlap detection)
  * @pkt: the parse result
  * @c: counters to update
+ *
+ * A fragment that overlaps one seen before of the same datagram
+ * (strata_frag_overlap()) is STRATA_PARSE_MALFORMED, as in the kernel.
  *
  * Return: the parse status.
  */
 enum strata_parse_status strata_core_packet(const __u8 *data, __u32 caplen,
-					    __u32 wirelen, struct strata_pkt *pkt,
+					    __u32 wirelen, __u64 ts_ns,
+					    struct strata_frag_cache *frags,
+					    struct strata_pkt *pkt,
 					    struct strata_counters *c);
 
 /**
@@ -90,6 +98,8 @@ typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
  * @frames: frames read from the file
  * @not_ip: frames carrying no IP (ARP, ...), not handed to the core
  * @link_short: frames too short for their link header
+ * @frags: fragments seen, for overlap detection (reset by strata_offline_run();
+ *	zeroed by the caller of strata_offline_frame())
  * @errbuf: on failure, a message naming the file, the offset and the cause
  */
 struct strata_offline {
@@ -104,6 +114,7 @@ struct strata_offline {
 	__u64 frames;
 	__u64 not_ip;
 	__u64 link_short;
+	struct strata_frag_cache frags;
 	char errbuf[512];
 };
 

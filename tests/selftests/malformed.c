@@ -477,4 +477,79 @@ TEST_F_TIMEOUT(inject, local_out_hdrincl, 60)
 	ASSERT_EQ(0, failed);
 }
 
+/*
+ * A fragment of a datagram: IPv4 (or IPv6 with a fragment header) from the
+ * foreign source to B, identification 0x4242, @off bytes in, @len bytes of
+ * @data, more fragments following when @mf.
+ */
+static void frag(struct frame *f, int family, uint16_t off, bool mf,
+		 const uint8_t *data, size_t len)
+{
+	if (family == AF_INET) {
+		uint8_t *ip = ip4(f, 0, IPPROTO_UDP, NULL, 0, data, len);
+
+		put16(ip + 4, 0x4242);
+		put16(ip + 6, (uint16_t)((mf ? 0x2000 : 0) | off / 8));
+		ip4_sum(ip);
+	} else {
+		uint8_t pl[8 + 64] = { IPPROTO_UDP, 0 };
+
+		put16(pl + 2, (uint16_t)(off | (mf ? 1 : 0)));
+		pl[4] = pl[5] = 0;
+		pl[6] = 0x42;
+		pl[7] = 0x42;
+		memcpy(pl + 8, data, len);
+		ip6(f, IPPROTO_FRAGMENT, pl, 8 + len);
+	}
+}
+
+/*
+ * Overlapping fragments: the first fragment counts as a parsed fragment;
+ * a second one whose bytes overlap it counts as malformed (the reassembly
+ * after the hook drops it, RFC 5722), in both families.
+ */
+TEST_F(inject, overlapping_fragments)
+{
+	static const uint8_t first[24] = { 0x30, 0x39, 0x23, 0x28, 0, 40 };	/* UDP, 40 bytes */
+	static const uint8_t later[16] = { 1, 2, 3, 4 };
+	struct strata_procstats b0, b1, b2, d, want;
+	int fam, families[2] = { AF_INET, AF_INET6 };
+	struct frame f;
+
+	for (fam = 0; fam < 2; fam++) {
+		ASSERT_EQ(0, strata_stats_read(self->p.b, &b0));
+		frag(&f, families[fam], 0, true, first, sizeof(first));
+		ASSERT_EQ(0, send_frame(self, &f));
+		ASSERT_EQ(0, send_marker(_metadata, self));
+		ASSERT_EQ(0, strata_stats_read(self->p.b, &b1));
+		/* 16 bytes at offset 16: inside the first fragment's 0..24. */
+		frag(&f, families[fam], 16, true, later, sizeof(later));
+		ASSERT_EQ(0, send_frame(self, &f));
+		ASSERT_EQ(0, send_marker(_metadata, self));
+		ASSERT_EQ(0, strata_stats_read(self->p.b, &b2));
+
+		memset(&want, 0, sizeof(want));
+		want.seen = want.parsed = 2;		/* the fragment, the marker */
+		want.fragments = 1;
+		want.ipv4 = families[fam] == AF_INET ? 2 : 1;
+		want.ipv6 = families[fam] == AF_INET6 ? 1 : 0;
+		want.fingerprints = want.fp_sum = STRATA_ANY;
+		want.records = want.ring_drops = STRATA_ANY;
+		strata_stats_any_flows(&want);
+		d = strata_stats_sub(&b1, &b0);
+		ASSERT_STATS(families[fam] == AF_INET ? "IPv4 first fragment" :
+			     "IPv6 first fragment", want, d);
+		memset(&want, 0, sizeof(want));
+		want.seen = 2;
+		want.malformed = 1;			/* the overlapping fragment */
+		want.parsed = want.ipv4 = 1;		/* the marker */
+		want.fingerprints = want.fp_sum = STRATA_ANY;
+		want.records = want.ring_drops = STRATA_ANY;
+		strata_stats_any_flows(&want);
+		d = strata_stats_sub(&b2, &b1);
+		ASSERT_STATS(families[fam] == AF_INET ? "IPv4 overlapping fragment" :
+			     "IPv6 overlapping fragment", want, d);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -69,7 +69,7 @@ static void test_core_packet(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	tcp4(&b, 0, STRATA_TCP_ACK, 1, 1, 300);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_OK);
 	strata_core_fingerprint(b.d, b.len, &pkt, true, &fp, &c);
 	strata_fp_compute(b.d + 40, 300, &want);
@@ -85,7 +85,7 @@ static void test_core_packet(void **state)
 	assert_int_equal(fp.len, 300);
 	assert_int_equal(fp.nseg, 0);
 	/* Cut by the snaplen: the fingerprint covers the bytes at hand. */
-	assert_int_equal(strata_core_packet(b.d, 100, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, 100, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_OK);
 	strata_core_fingerprint(b.d, 100, &pkt, true, &fp, &c);
 	strata_fp_compute(b.d + 40, 60, &want);
@@ -97,20 +97,20 @@ static void test_core_packet(void **state)
 	assert_true(fp.hash == 0);
 	assert_int_equal(fp.nseg, 0);
 
-	assert_int_equal(strata_core_packet(b.d, 30, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, 30, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_TRUNCATED);
 	b.d[0] = 0x55;
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_UNSUPPORTED);
 	b.d[0] = 0x44;
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_MALFORMED);
 
 	pb_ip6(&b, &h6);
 	pb_udp(&b, 1, 2);
 	pb_fill(&b, 10, 1);
 	pb_finish(&b);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_OK);
 	strata_core_fingerprint(b.d, b.len, &pkt, false, &fp, &c);
 	assert_int_equal(fp.len, 10);
@@ -119,7 +119,7 @@ static void test_core_packet(void **state)
 	pb_udp(&b, 1, 2);
 	pb_fill(&b, 10, 1);
 	pb_finish(&b);
-	assert_int_equal(strata_core_packet(b.d, b.len, b.len, &pkt, &c),
+	assert_int_equal(strata_core_packet(b.d, b.len, b.len, 0, NULL, &pkt, &c),
 			 STRATA_PARSE_OK);
 
 	assert_int_equal(c.seen, 7);
