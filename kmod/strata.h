@@ -20,6 +20,7 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/strata.h>
 #include "core/flow.h"
+#include "core/frag.h"
 
 /*
  * Per-CPU counters, indexed by enum strata_counter (include/uapi/linux/strata.h).
@@ -82,7 +83,9 @@ struct strata_config {
  * struct strata_table - the microflow table of a namespace
  * @ht: conversations (struct strata_mfe), RCU lookups, per-bucket locks
  * @count: conversations in @ht
- * @close_seq: sequence number of the last closed microflow
+ * @close_seq: number of the last closed microflow sent (worker only)
+ * @close_fail: closed microflows lost to an allocation failure, not yet
+ *	skipped in the numbering
  * @closed: closed microflows waiting to be multicast by the worker
  * @work: the worker: closes windows, forgets idle conversations, sends
  *	@closed, wakes ring readers
@@ -92,7 +95,8 @@ struct strata_config {
 struct strata_table {
 	struct rhashtable ht;
 	atomic_t count;
-	atomic64_t close_seq;
+	u64 close_seq;
+	atomic_t close_fail;
 	struct llist_head closed;
 	struct delayed_work work;
 	struct rhashtable_iter iter;
@@ -106,6 +110,7 @@ struct strata_rings;
  * @net: the namespace
  * @counters: the per-CPU counters
  * @sample: per-CPU packet count for the record sampling
+ * @frags: per-CPU recently seen fragments, for overlap detection
  * @config: the configuration (RCU)
  * @config_lock: serialises configuration changes
  * @hash_key: the namespace's random key for conversation hashes
@@ -118,6 +123,7 @@ struct strata_net {
 	struct net *net;
 	struct strata_counters __percpu *counters;
 	u32 __percpu *sample;
+	struct strata_frag_cache __percpu *frags;
 	struct strata_config __rcu *config;
 	struct mutex config_lock;
 	siphash_key_t hash_key;

@@ -99,8 +99,9 @@ static void snap_of(const struct strata_mfe *e, u64 window_ns,
 
 /*
  * Close the entry's window (held under its lock) and open @w: the closed
- * microflow is numbered and queued for the worker. An allocation failure
- * is counted and leaves a gap in the numbers, so listeners see it.
+ * microflow is queued for the worker, which numbers it as it sends it. An
+ * allocation failure is counted and leaves a gap in the numbers, so
+ * listeners see it.
  */
 static void close_window(struct strata_net *sn, struct strata_mfe *e, u64 w,
 			 u64 window_ns, u32 generation)
@@ -109,15 +110,15 @@ static void close_window(struct strata_net *sn, struct strata_mfe *e, u64 w,
 
 	if (mf_active(&e->mf)) {
 		struct strata_mf_closed *cl = kmalloc(sizeof(*cl), GFP_ATOMIC);
-		u64 seq = atomic64_inc_return(&sn->table.close_seq);
 
 		strata_count(c, STRATA_STAT_MF_CLOSED);
 		if (cl) {
 			snap_of(e, window_ns, &cl->snap);
-			cl->snap.seq = seq;
 			llist_add(&cl->node, &sn->table.closed);
 		} else {
+			/* The worker skips a number for it: listeners see a gap. */
 			strata_count(c, STRATA_STAT_MF_NOTIFY_FAIL);
+			atomic_inc(&sn->table.close_fail);
 		}
 	}
 	strata_mflow_roll(&e->mf, w);
@@ -296,14 +297,21 @@ static void scan(struct strata_net *sn, unsigned int budget)
 	rhashtable_walk_stop(&t->iter);
 }
 
-/* Multicast the closed microflows, oldest first. */
+/*
+ * Multicast the closed microflows in the order they were queued, numbered
+ * from 1 in that order (only this worker numbers them, so the numbers
+ * arrive in order); those lost to an allocation failure skip a number.
+ */
 static void send_closed(struct strata_net *sn)
 {
-	struct llist_node *list = llist_del_all(&sn->table.closed);
+	struct strata_table *t = &sn->table;
+	struct llist_node *list = llist_del_all(&t->closed);
 	struct strata_mf_closed *cl, *tmp;
 
 	list = llist_reverse_order(list);
 	llist_for_each_entry_safe(cl, tmp, list, node) {
+		t->close_seq += atomic_xchg(&t->close_fail, 0) + 1;
+		cl->snap.seq = t->close_seq;
 		strata_genl_notify(sn, &cl->snap);
 		kfree(cl);
 		cond_resched();
@@ -384,7 +392,8 @@ int strata_table_init(struct strata_net *sn)
 	if (ret)
 		return ret;
 	atomic_set(&t->count, 0);
-	atomic64_set(&t->close_seq, 0);
+	t->close_seq = 0;
+	atomic_set(&t->close_fail, 0);
 	init_llist_head(&t->closed);
 	t->iter_live = false;
 	INIT_DELAYED_WORK(&t->work, strata_table_work);

@@ -24,7 +24,9 @@
  * enum strata_counter lists per-CPU counters, summed on read. In
  * /proc/net/strata: one line per counter, "NAME VALUE", in enum order, VALUE
  * in decimal except fp_sum (0x-prefixed hex). Through netlink: the nest
- * STRATA_A_STATS holds one u64 attribute per counter, of type stat + 1.
+ * STRATA_A_STATS holds one u64 attribute per counter, of type stat + 1
+ * (on architectures that need 64-bit alignment, padding attributes of type
+ * 0 may come between them: skip them).
  *
  *    STRATA_STAT_SEEN         "seen"          packets handed to the core
  *    STRATA_STAT_PARSED       "parsed"        headers parsed completely
@@ -33,7 +35,9 @@
  *    STRATA_STAT_MALFORMED    "malformed"     headers contradicting themselves,
  *                                             the packet length, or the hook's
  *                                             family (IP version 5 sent by a
- *                                             raw socket at the IPv4 hook)
+ *                                             raw socket at the IPv4 hook); a
+ *                                             fragment overlapping one seen
+ *                                             before of the same datagram
  *    STRATA_STAT_UNSUPPORTED  "unsupported"   neither IPv4 nor IPv6
  *    STRATA_STAT_FRAGMENTS    "fragments"     IP fragments (also in parsed)
  *    STRATA_STAT_IPV4         "ipv4"          parsed IPv4 packets
@@ -111,20 +115,28 @@
  *   closes when its window ends: when the conversation's first packet of a
  *   later window arrives, or at the latest one table scan after the end of
  *   the window (see Documentation/kernel.rst). STRATA_MF_A_SEQ numbers the
- *   closed microflows of a namespace from 1 without gaps, so a listener
- *   detects a message it lost (socket overrun: ENOBUFS) or that could not be
- *   sent (counted in mf_notify_fail).
+ *   closed microflows of a namespace from 1, in the order they are sent,
+ *   without gaps, so a listener detects a message it lost (socket overrun:
+ *   ENOBUFS) or that could not be sent or queued (counted in mf_notify_fail;
+ *   the gap shows when the next one arrives).
  *
  * The microflow nest (enum strata_mf_attr) carries the conversation key,
  * window and the two directions (enum strata_dir_attr); sample sets
  * (enum strata_sample_attr) carry n, sum, sum of squares (128 bits) and
  * min/max. Field meanings are those of the shared core (lib/core/flow.h).
+ * Every attribute of the three nests is always sent, except STRATA_MF_A_SEQ
+ * (closed microflows only), STRATA_MF_A_RING_FIRST/LAST (when the window
+ * has packet records) and a sample set with no sample; a sample set, when
+ * present, has all its attributes.
  *
  * Packet rings: /dev/strata
  * -------------------------
  *
- * open() binds the file to the caller's network namespace; the rings of that
- * namespace are created on its first open and live as long as the namespace
+ * open() needs CAP_NET_ADMIN in the user namespace owning the caller's
+ * network namespace (packet contents are sensitive; else -EPERM), and binds
+ * the file to that namespace; the rings of that namespace are created on its
+ * first open (module parameter ring_kb: KiB of records per CPU, default
+ * 4096) and live as long as the namespace
  * (records are written whether or not a reader is attached, when records are
  * on). STRATA_IOC_RING_INFO fills struct strata_ring_info. The rings are
  * mapped one by one: mmap(NULL, info.map_size, PROT_READ | PROT_WRITE,
