@@ -84,6 +84,8 @@ static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 	r->tcp_sack_blocks = p->tcp_sack_blocks;
 	r->tcp_mss = p->tcp_mss;
 	r->tcp_window = p->tcp_window;
+	r->icmp_type = p->icmp_type;
+	r->icmp_code = p->icmp_code;
 	r->tcp_seq = p->tcp_seq;
 	r->tcp_ack = p->tcp_ack;
 	r->tcp_tsval = p->tcp_tsval;

@@ -80,7 +80,7 @@ static void print_text(const struct strata_ring_rec *r)
 		pr_text("UDP");
 	else if (p->proto == 1 || p->proto == 58)
 		pr_text("ICMP%s type %u code %u", p->proto == 58 ? "6" : "",
-			p->dport >> 8, p->dport & 0xff);
+			p->icmp_type, p->icmp_code);
 	else
 		pr_text("proto %u", p->proto);
 	pr_text(", length %u, fp 0x%016llx, nseg %u, cpu %u seq %llu\n",
@@ -121,6 +121,8 @@ static void print_json(const struct strata_ring_rec *r)
 	pr_u64("tcp_sack_blocks", NULL, p->tcp_sack_blocks);
 	pr_u64("tcp_mss", NULL, p->tcp_mss);
 	pr_u64("tcp_window", NULL, p->tcp_window);
+	pr_u64("icmp_type", NULL, p->icmp_type);
+	pr_u64("icmp_code", NULL, p->icmp_code);
 	pr_u64("tcp_seq", NULL, p->tcp_seq);
 	pr_u64("tcp_ack", NULL, p->tcp_ack);
 	pr_u64("tcp_tsval", NULL, p->tcp_tsval);

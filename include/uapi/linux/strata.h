@@ -459,6 +459,8 @@ struct strata_rec {
  * @tcp_sack_blocks: SACK blocks (with STRATA_TCPOPT_SACK)
  * @tcp_mss: MSS option (with STRATA_TCPOPT_MSS)
  * @tcp_window: window field, unscaled
+ * @icmp_type: ICMP or ICMPv6 type (proto 1 or 58)
+ * @icmp_code: ICMP or ICMPv6 code
  * @tcp_seq: sequence number
  * @tcp_ack: acknowledgement number
  * @tcp_tsval: timestamp value (with STRATA_TCPOPT_TS)
@@ -499,7 +501,8 @@ struct strata_rec_packet {
 	__u8 tcp_sack_blocks;
 	__u16 tcp_mss;
 	__u16 tcp_window;
-	__u16 pad0;
+	__u8 icmp_type;
+	__u8 icmp_code;
 	__u32 tcp_seq;
 	__u32 tcp_ack;
 	__u32 tcp_tsval;
