@@ -16,6 +16,7 @@ struct mf_opts {
 	unsigned long long count;	/* 0: no limit */
 	unsigned long long shown;
 	bool closed;
+	bool all;	/* the live table: also conversations quiet in this window */
 };
 
 /* An unsigned 128-bit value in decimal (sums of squares). */
@@ -178,6 +179,9 @@ static int on_mflow(const struct strata_mflow *mf, const struct strata_mf_info *
 
 	if (!strata_filter_match_key(&o->filter, &mf->key))
 		return 0;
+	/* A conversation kept for its TCP state, quiet in the open window. */
+	if (!o->closed && !o->all && !mf->dir[0].packets && !mf->dir[1].packets)
+		return 0;
 	if (o->closed)
 		pr_begin();
 	else
@@ -305,6 +309,9 @@ int cmd_microflows(int argc, char **argv)
 	for (i = 1; i < argc;) {
 		if (!strcmp(argv[i], "--closed")) {
 			o.closed = true;
+			i++;
+		} else if (!strcmp(argv[i], "--all")) {
+			o.all = true;
 			i++;
 		} else if (!strcmp(argv[i], "-c")) {
 			rc = parse_count("microflows", i + 1 < argc ? argv[i + 1] : NULL,
