@@ -1116,4 +1116,114 @@ TEST_F(dp, netlink_abi)
 						 WEXITSTATUS(status));
 }
 
+/* ---- the strata tool, end to end ---- */
+
+/* The output of a shell command, NUL-terminated; -1 when it failed. */
+static int sh_out(char *out, size_t len, const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	return pclose(f) ? -1 : 0;
+}
+
+static const char *tool(void)
+{
+	static char path[512];
+	const char *repo = getenv("STRATA_REPO");
+
+	snprintf(path, sizeof(path), "%s/build/strata", repo && *repo ? repo : ".");
+	return path;
+}
+
+/*
+ * The strata tool in a namespace: config set and show (text and JSON),
+ * packets written to a pcap that tshark reads back packet for packet,
+ * closed microflows followed as JSON, the live table, stats; a bad value
+ * refused before sending (exit 2) and a stale generation refused by the
+ * kernel (exit 1), each with the reason.
+ */
+TEST_F_TIMEOUT(dp, tool, 180)
+{
+	char out[65536], cmd[1024], pcap[64];
+	int tx, rx, i;
+
+	snprintf(pcap, sizeof(pcap), "/tmp/tool-%d.pcap", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "%s -n %s config set window 500 snaplen 64 "
+		 "filter proto udp port %d snaplen 1500", tool(), self->p.b, UPORT);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd)) TH_LOG("%s", cmd);
+	ASSERT_NE(NULL, strstr(out, "window 500\n")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(out, "filter proto udp port 9100 snaplen 1500")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -j -n %s config show", tool(), self->p.b);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	ASSERT_NE(NULL, strstr(out, "\"snaplen\": 64")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -n %s config set window 7000 2>&1; echo exit=$?",
+		 tool(), self->p.b);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	ASSERT_NE(NULL, strstr(out, "divide a day")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(out, "exit=2")) TH_LOG("a bad value is a usage error: %s", out);
+	/* A change against a stale generation: the kernel refuses, exit 1. */
+	snprintf(cmd, sizeof(cmd), "%s -n %s config set generation 1 records off 2>&1;"
+		 " echo exit=$?", tool(), self->p.b);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	ASSERT_NE(NULL, strstr(out, "generation")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(out, "exit=1")) TH_LOG("%s", out);
+
+	/* Readers started, then 30 datagrams, then the readers stop on their own. */
+	ASSERT_EQ(0, strata_sh("%1$s -n %2$s packets -c 30 -w %3$s udp port %4$d &"
+			       " echo $! >%3$s.pid;"
+			       " %1$s -j -n %2$s microflows --closed -c 1 proto udp port %4$d"
+			       " >%3$s.mf & echo $! >%3$s.mfpid; sleep 0.5",
+			       tool(), self->p.b, pcap, UPORT));
+	rx = strata_udp_bound(self->p.b, AF_INET, STRATA_B4, UPORT);
+	tx = strata_socket_in(self->p.a, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, rx);
+	ASSERT_LE(0, tx);
+	for (i = 0; i < 30; i++)
+		ASSERT_EQ(0, strata_udp_send(tx, AF_INET, STRATA_B4, UPORT, 1000 + i));
+	ASSERT_EQ(0, strata_sh("for i in $(seq 50); do kill -0 $(cat %1$s.pid) 2>/dev/null ||"
+			       " kill -0 $(cat %1$s.mfpid) 2>/dev/null || exit 0; sleep 0.1; done;"
+			       " echo readers still running; exit 1", pcap));
+	/* tshark: the 30 datagrams, whole (snaplen 1500 by the filter). */
+	snprintf(cmd, sizeof(cmd), "tshark -n -r %s -T fields -e ip.len -e frame.cap_len"
+		 " -e udp.dstport 2>/dev/null", pcap);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	{
+		char *line = out, *nl;
+		int n = 0;
+
+		for (; (nl = strchr(line, '\n')); line = nl + 1) {
+			unsigned int len, cap, port;
+
+			*nl = 0;
+			ASSERT_EQ(3, sscanf(line, "%u %u %u", &len, &cap, &port)) TH_LOG("%s", line);
+			ASSERT_EQ(1028 + n, len);
+			ASSERT_EQ(len, cap);
+			ASSERT_EQ(UPORT, port);
+			n++;
+		}
+		ASSERT_EQ(30, n);
+	}
+	/* The closed microflow, as a JSON line, with the 30 packets. */
+	snprintf(cmd, sizeof(cmd), "cat %s.mf", pcap);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	/* One object per line (compact JSON). */
+	ASSERT_NE(NULL, strstr(out, "\"packets\":30,")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(out, "\"window_ns\":500000000,")) TH_LOG("%s", out);
+	/* Stats and the live table answer. */
+	snprintf(cmd, sizeof(cmd), "%s -n %s stats", tool(), self->p.b);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	ASSERT_NE(NULL, strstr(out, "records")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -j -n %s microflows --all proto udp", tool(), self->p.b);
+	ASSERT_EQ(0, sh_out(out, sizeof(out), cmd));
+	ASSERT_NE(NULL, strstr(out, "\"port1\": 9100")) TH_LOG("%s", out);
+	strata_sh("rm -f %1$s %1$s.pid %1$s.mf %1$s.mfpid", pcap);
+	close(tx);
+	close(rx);
+}
+
 TEST_HARNESS_MAIN
