@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # Runs inside the VM (make demo-vm): loads strata.ko, joins two namespaces by
-# a veth, sends ping, UDP and TCP both ways in both families, shows counters.
+# a veth, sends ping, UDP and TCP both ways in both families, and shows what
+# strata saw: counters, configuration, closed and live microflows, packet
+# records as text and as a pcap that tshark reads.
 set -eu
 
 ko=${STRATA_KO:-$PWD/strata.ko}
+strata() { "$STRATA_REPO/build/strata" "$@"; }
 C=client S=server
 C4=10.0.0.1 S4=10.0.0.2 C6=fd00::1 S6=fd00::2
 n=0
@@ -64,18 +67,48 @@ ip netns exec $C bash -c "for i in {1..100}; do echo datagram \$i >/dev/udp/$S4/
 ip netns exec $S bash -c "for i in {1..100}; do echo datagram \$i >/dev/udp/$C4/9000; echo datagram \$i >/dev/udp/$C6/9000; done"
 counters
 
-step "TCP: 1 MB from $C to $S over IPv4, 1 MB from $S to $C over IPv6"
+step "the configuration of $S, through the strata tool (generic netlink): strata -n $S config show"
+strata -n $S config show | sed 's/^/    /'
+
+step "record TCP port 8000 in full detail (snaplen 1500, segment hashes on every packet), the rest at 96 bytes"
+strata -n $S config set snaplen 96 filter proto tcp port 8000 snaplen 1500 segments all | sed 's/^/    /'
+
+step "follow closed microflows in $S (strata microflows --closed) and its packet records (strata packets -w) during TCP: 1 MB from $C to $S over IPv4, 1 MB from $S to $C over IPv6"
+strata -n $S microflows --closed -c 12 proto tcp >/tmp/closed.txt 2>&1 &
+closed=$!
+strata -n $S packets -c 200 -w /tmp/demo.pcap tcp port 8000 2>/tmp/packets.err &
+packets=$!
+sleep 0.5
 ip netns exec $S busybox nc -l -p 8000 >/dev/null &
 ip netns exec $C busybox nc -l -p 8006 >/dev/null &
 sleep 0.5
 ip netns exec $C bash -c "head -c 1000000 /dev/urandom >/dev/tcp/$S4/8000"
 ip netns exec $S bash -c "head -c 1000000 /dev/urandom >/dev/tcp/$C6/8006"
-wait
-counters
+sleep 2.5	# the windows of the transfers close
+kill $closed $packets 2>/dev/null || true
+wait || true
+echo "    closed microflows of $S (TCP):"
+sed 's/^/    /' /tmp/closed.txt
+echo "    200 packet records of tcp port 8000 written to /tmp/demo.pcap; tshark reads them back:"
+tshark -n -r /tmp/demo.pcap 2>/dev/null | head -n 8 | sed 's/^/    /'
+echo "    ... $(tshark -n -r /tmp/demo.pcap 2>/dev/null | wc -l) packets in the file"
 
-step "the same counters through the strata tool: strata -n $S stats, and -j for JSON"
-"$STRATA_REPO/build/strata" -n $S stats | sed 's/^/    /'
-"$STRATA_REPO/build/strata" -j -n $C stats | sed 's/^/    /'
+step "the live microflow table of $S (strata microflows), and one conversation in JSON (strata -j)"
+strata -n $S microflows | head -n 10 | sed 's/^/    /'
+strata -j -n $S microflows proto tcp port 8000 | head -c 1200 | sed 's/^/    /'
+echo
+
+step "a few packet records as the tool prints them (strata packets -c 6) while $C pings $S"
+strata -n $S packets -c 6 icmp >/tmp/ping.txt 2>&1 &
+p=$!
+sleep 0.3
+ip netns exec $C busybox ping -q -c 3 -W 2 $S4 >/dev/null
+wait $p || true
+sed 's/^/    /' /tmp/ping.txt
+
+step "the counters through the tool: strata -n $S stats"
+strata -n $S stats | sed 's/^/    /'
+counters
 
 step "unload strata.ko: /proc/net/strata goes away"
 rmmod strata
