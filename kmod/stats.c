@@ -8,28 +8,8 @@
 #include <linux/seq_file.h>
 #include <net/netns/generic.h>
 #include "strata.h"
+#include "core/counters.h"
 
-/* The names /proc/net/strata prints, in enum strata_counter order. */
-const char *const strata_stat_names[__STRATA_STAT_MAX] = {
-	[STRATA_STAT_SEEN] = "seen",
-	[STRATA_STAT_PARSED] = "parsed",
-	[STRATA_STAT_TRUNCATED] = "truncated",
-	[STRATA_STAT_MALFORMED] = "malformed",
-	[STRATA_STAT_UNSUPPORTED] = "unsupported",
-	[STRATA_STAT_FRAGMENTS] = "fragments",
-	[STRATA_STAT_IPV4] = "ipv4",
-	[STRATA_STAT_IPV6] = "ipv6",
-	[STRATA_STAT_FINGERPRINTS] = "fingerprints",
-	[STRATA_STAT_FP_SUM] = "fp_sum",
-	[STRATA_STAT_SEGMENTED] = "segmented",
-	[STRATA_STAT_TABLE_FULL] = "table_full",
-	[STRATA_STAT_MF_NEW] = "mf_new",
-	[STRATA_STAT_MF_CLOSED] = "mf_closed",
-	[STRATA_STAT_MF_NOTIFY_FAIL] = "mf_notify_fail",
-	[STRATA_STAT_RECORDS] = "records",
-	[STRATA_STAT_RING_DROPS] = "ring_drops",
-	[STRATA_STAT_SAMPLED_OUT] = "sampled_out",
-};
 
 /**
  * strata_stats_sum() - the counters of a namespace, summed over the CPUs
@@ -58,7 +38,7 @@ static int strata_stats_show(struct seq_file *m, void *v)
 	strata_stats_sum(sn, sum);
 	for (i = 0; i < __STRATA_STAT_MAX; i++)
 		seq_printf(m, i == STRATA_STAT_FP_SUM ? "%s 0x%016llx\n" : "%s %llu\n",
-			   strata_stat_names[i], sum[i]);
+			   strata_counter_names[i], sum[i]);
 	return 0;
 }
 

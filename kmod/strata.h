@@ -178,7 +178,6 @@ struct strata_verdict {
 int strata_stats_init(struct net *net, struct strata_net *sn);
 void strata_stats_uninit(struct net *net, struct strata_net *sn);
 void strata_stats_sum(struct strata_net *sn, u64 sum[__STRATA_STAT_MAX]);
-extern const char *const strata_stat_names[__STRATA_STAT_MAX];
 
 /* hooks.c */
 int strata_hooks_init(struct net *net);

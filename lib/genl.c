@@ -13,6 +13,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include "genl.h"
+#include "err.h"
+#include "core/counters.h"
 
 /*
  * Receive buffer: the kernel sizes dump datagrams after the largest buffer
@@ -36,46 +38,10 @@ struct strata_genl {
 	char buf[RECV_BUF];
 };
 
-static const char *const stat_names[__STRATA_STAT_MAX] = {
-	[STRATA_STAT_SEEN] = "seen",
-	[STRATA_STAT_PARSED] = "parsed",
-	[STRATA_STAT_TRUNCATED] = "truncated",
-	[STRATA_STAT_MALFORMED] = "malformed",
-	[STRATA_STAT_UNSUPPORTED] = "unsupported",
-	[STRATA_STAT_FRAGMENTS] = "fragments",
-	[STRATA_STAT_IPV4] = "ipv4",
-	[STRATA_STAT_IPV6] = "ipv6",
-	[STRATA_STAT_FINGERPRINTS] = "fingerprints",
-	[STRATA_STAT_FP_SUM] = "fp_sum",
-	[STRATA_STAT_SEGMENTED] = "segmented",
-	[STRATA_STAT_TABLE_FULL] = "table_full",
-	[STRATA_STAT_MF_NEW] = "mf_new",
-	[STRATA_STAT_MF_CLOSED] = "mf_closed",
-	[STRATA_STAT_MF_NOTIFY_FAIL] = "mf_notify_fail",
-	[STRATA_STAT_RECORDS] = "records",
-	[STRATA_STAT_RING_DROPS] = "ring_drops",
-	[STRATA_STAT_SAMPLED_OUT] = "sampled_out",
-};
 
 const char *strata_stat_name(unsigned int stat)
 {
-	return stat < __STRATA_STAT_MAX ? stat_names[stat] : NULL;
-}
-
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Fill @err (when given) and return -@e. */
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -e;
+	return stat < __STRATA_STAT_MAX ? strata_counter_names[stat] : NULL;
 }
 
 /* strerror(), with the errors this family gives their meaning here. */
@@ -123,7 +89,7 @@ static int parse_attrs(const void *payload, size_t len, const struct pol *pol,
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	if (len > 0x7fffffff)
-		return seterr(err, errlen, EINVAL, "%s: too long", where);
+		return strata_seterr(err, errlen, EINVAL, "%s: too long", where);
 	for (; mnl_attr_ok(a, rem); rem -= NLA_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
 		unsigned int type = mnl_attr_get_type(a);
 		unsigned int plen = mnl_attr_get_payload_len(a);
@@ -137,19 +103,19 @@ static int parse_attrs(const void *payload, size_t len, const struct pol *pol,
 			continue;
 		case P_FIXED:
 			if (plen != p->len)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "%s: attribute %s: %u bytes, expected %u",
 					      where, p->name, plen, p->len);
 			break;
 		case P_NEST:
 			if (plen && plen < NLA_HDRLEN)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "%s: attribute %s: %u bytes, not a nest",
 					      where, p->name, plen);
 			break;
 		case P_STR:
 			if (!plen || strnlen(mnl_attr_get_payload(a), plen) == plen)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "%s: attribute %s: not a string",
 					      where, p->name);
 			break;
@@ -157,7 +123,7 @@ static int parse_attrs(const void *payload, size_t len, const struct pol *pol,
 		tb[type] = a;
 	}
 	if (rem > 0)
-		return seterr(err, errlen, EINVAL,
+		return strata_seterr(err, errlen, EINVAL,
 			      "%s: %d trailing bytes do not form an attribute",
 			      where, rem);
 	return 0;
@@ -184,7 +150,7 @@ static int parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		     const char *where, char *err, size_t errlen)
 {
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return seterr(err, errlen, EINVAL, "%s: message of %u bytes, too short",
+		return strata_seterr(err, errlen, EINVAL, "%s: message of %u bytes, too short",
 			      where, nlh->nlmsg_len);
 	return parse_attrs(mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN),
 			   nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, top_pol,
@@ -228,9 +194,9 @@ static int parse_filter(const struct nlattr *nest, unsigned int i,
 		return rc;
 	memset(f, 0, sizeof(*f));
 	if (!tb[STRATA_FILTER_A_SNAPLEN])
-		return seterr(err, errlen, EINVAL, "%s: no snaplen", where);
+		return strata_seterr(err, errlen, EINVAL, "%s: no snaplen", where);
 	if (!tb[STRATA_FILTER_A_ADDR] != !tb[STRATA_FILTER_A_PREFIX])
-		return seterr(err, errlen, EINVAL,
+		return strata_seterr(err, errlen, EINVAL,
 			      "%s: an address needs a prefix and a prefix an address",
 			      where);
 	f->snaplen = mnl_attr_get_u32(tb[STRATA_FILTER_A_SNAPLEN]);
@@ -243,7 +209,7 @@ static int parse_filter(const struct nlattr *nest, unsigned int i,
 		memcpy(f->addr, mnl_attr_get_payload(tb[STRATA_FILTER_A_ADDR]), 16);
 		f->prefix = mnl_attr_get_u8(tb[STRATA_FILTER_A_PREFIX]);
 		if (f->prefix > 128)
-			return seterr(err, errlen, EINVAL, "%s: prefix %u over 128",
+			return strata_seterr(err, errlen, EINVAL, "%s: prefix %u over 128",
 				      where, f->prefix);
 	}
 	if (tb[STRATA_FILTER_A_PORT]) {
@@ -269,11 +235,11 @@ static int parse_filters(const struct nlattr *nest, struct strata_config *cfg,
 		if (mnl_attr_get_type(a) != STRATA_FILTER_A_FILTER)
 			continue;
 		if (cfg->nfilters == STRATA_FILTERS_MAX)
-			return seterr(err, errlen, EINVAL,
+			return strata_seterr(err, errlen, EINVAL,
 				      "config: more than %d filters",
 				      STRATA_FILTERS_MAX);
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
-			return seterr(err, errlen, EINVAL,
+			return strata_seterr(err, errlen, EINVAL,
 				      "config: filter %u: not a nest",
 				      cfg->nfilters + 1);
 		rc = parse_filter(a, cfg->nfilters, &cfg->filters[cfg->nfilters],
@@ -285,7 +251,7 @@ static int parse_filters(const struct nlattr *nest, struct strata_config *cfg,
 	/* What mnl_attr_for_each_nested() stopped at must be the end. */
 	if ((const char *)a < (const char *)mnl_attr_get_payload(nest) +
 			      mnl_attr_get_payload_len(nest))
-		return seterr(err, errlen, EINVAL,
+		return strata_seterr(err, errlen, EINVAL,
 			      "config: filters: trailing bytes do not form an attribute");
 	return 0;
 }
@@ -302,7 +268,7 @@ int strata_genl_parse_config(const struct nlattr *nest, struct strata_config *cf
 		return rc;
 	for (i = 1; i <= STRATA_CFG_A_MAX; i++)
 		if (cfg_pol[i].kind != P_SKIP && !tb[i])
-			return seterr(err, errlen, EINVAL,
+			return strata_seterr(err, errlen, EINVAL,
 				      "config: attribute %s missing", cfg_pol[i].name);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->generation = mnl_attr_get_u32(tb[STRATA_CFG_A_GENERATION]);
@@ -414,7 +380,7 @@ int strata_genl_parse_stats(const struct nlmsghdr *nlh, struct strata_stats *st,
 	if (rc)
 		return rc;
 	if (!tb[STRATA_A_STATS] || !tb[STRATA_A_TABLE_LIVE])
-		return seterr(err, errlen, EINVAL, "stats: attribute %s missing",
+		return strata_seterr(err, errlen, EINVAL, "stats: attribute %s missing",
 			      tb[STRATA_A_STATS] ? "table_live" : "stats");
 	memset(st, 0, sizeof(*st));
 	st->table_live = mnl_attr_get_u32(tb[STRATA_A_TABLE_LIVE]);
@@ -425,7 +391,7 @@ int strata_genl_parse_stats(const struct nlmsghdr *nlh, struct strata_stats *st,
 		if (!type || type > __STRATA_STAT_MAX)
 			continue;
 		if (mnl_attr_get_payload_len(a) != sizeof(__u64))
-			return seterr(err, errlen, EINVAL,
+			return strata_seterr(err, errlen, EINVAL,
 				      "stats: counter %s: %u bytes, expected 8",
 				      strata_stat_name(type - 1),
 				      mnl_attr_get_payload_len(a));
@@ -434,7 +400,7 @@ int strata_genl_parse_stats(const struct nlmsghdr *nlh, struct strata_stats *st,
 	}
 	if ((const char *)a < (const char *)mnl_attr_get_payload(tb[STRATA_A_STATS]) +
 			      mnl_attr_get_payload_len(tb[STRATA_A_STATS]))
-		return seterr(err, errlen, EINVAL,
+		return strata_seterr(err, errlen, EINVAL,
 			      "stats: trailing bytes do not form an attribute");
 	return 0;
 }
@@ -525,7 +491,7 @@ static int parse_sample(const struct nlattr *nest, struct strata_stat *s,
 		return rc;
 	for (i = STRATA_SAMPLE_A_N; i <= STRATA_SAMPLE_A_MAX; i++)
 		if (!tb[i])
-			return seterr(err, errlen, EINVAL, "%s: attribute %s missing",
+			return strata_seterr(err, errlen, EINVAL, "%s: attribute %s missing",
 				      where, sample_pol[i].name);
 	s->n = mnl_attr_get_u64(tb[STRATA_SAMPLE_A_N]);
 	s->sum = mnl_attr_get_u64(tb[STRATA_SAMPLE_A_SUM]);
@@ -534,7 +500,7 @@ static int parse_sample(const struct nlattr *nest, struct strata_stat *s,
 	s->min = mnl_attr_get_u64(tb[STRATA_SAMPLE_A_MIN]);
 	s->max = mnl_attr_get_u64(tb[STRATA_SAMPLE_A_MAX]);
 	if (s->n && s->min > s->max)
-		return seterr(err, errlen, EINVAL, "%s: min above max", where);
+		return strata_seterr(err, errlen, EINVAL, "%s: min above max", where);
 	return 0;
 }
 
@@ -560,7 +526,7 @@ static int parse_dir(const struct nlattr *nest, struct strata_dir_stats *d,
 	if (rc)
 		return rc;
 	if (!tb[STRATA_DIR_A_PACKETS] || !tb[STRATA_DIR_A_BYTES])
-		return seterr(err, errlen, EINVAL, "%s: attribute %s missing", where,
+		return strata_seterr(err, errlen, EINVAL, "%s: attribute %s missing", where,
 			      tb[STRATA_DIR_A_PACKETS] ? "bytes" : "packets");
 	memset(d, 0, sizeof(*d));
 	d->packets = get_u64(tb[STRATA_DIR_A_PACKETS]);
@@ -605,25 +571,25 @@ int strata_genl_parse_mflow(const struct nlmsghdr *nlh, struct strata_mflow *mf,
 	if (rc)
 		return rc;
 	if (!top[STRATA_A_MICROFLOW])
-		return seterr(err, errlen, EINVAL, "microflow: no microflow nest");
+		return strata_seterr(err, errlen, EINVAL, "microflow: no microflow nest");
 	rc = parse_nest(top[STRATA_A_MICROFLOW], mf_pol, STRATA_MF_A_MAX, tb,
 			"microflow", err, errlen);
 	if (rc)
 		return rc;
 	for (i = 0; i < sizeof(mf_required) / sizeof(mf_required[0]); i++)
 		if (!tb[mf_required[i]])
-			return seterr(err, errlen, EINVAL,
+			return strata_seterr(err, errlen, EINVAL,
 				      "microflow: attribute %s missing",
 				      mf_pol[mf_required[i]].name);
 	if (!tb[STRATA_MF_A_RING_FIRST] != !tb[STRATA_MF_A_RING_LAST])
-		return seterr(err, errlen, EINVAL,
+		return strata_seterr(err, errlen, EINVAL,
 			      "microflow: ring_first and ring_last come together");
 
 	memset(mf, 0, sizeof(*mf));
 	memset(info, 0, sizeof(*info));
 	mf->key.family = mnl_attr_get_u8(tb[STRATA_MF_A_FAMILY]);
 	if (mf->key.family != 4 && mf->key.family != 6)
-		return seterr(err, errlen, EINVAL, "microflow: family %u, not 4 or 6",
+		return strata_seterr(err, errlen, EINVAL, "microflow: family %u, not 4 or 6",
 			      mf->key.family);
 	mf->key.proto = mnl_attr_get_u8(tb[STRATA_MF_A_PROTO]);
 	memcpy(mf->key.addr[0], mnl_attr_get_payload(tb[STRATA_MF_A_ADDR0]), 16);
@@ -633,7 +599,7 @@ int strata_genl_parse_mflow(const struct nlmsghdr *nlh, struct strata_mflow *mf,
 	mf->window_start = mnl_attr_get_u64(tb[STRATA_MF_A_WINDOW_START]);
 	mf->initiator = mnl_attr_get_u8(tb[STRATA_MF_A_INITIATOR]);
 	if (mf->initiator > 1)
-		return seterr(err, errlen, EINVAL, "microflow: initiator %u, not 0 or 1",
+		return strata_seterr(err, errlen, EINVAL, "microflow: initiator %u, not 0 or 1",
 			      mf->initiator);
 	mf->started = 1;
 
@@ -675,7 +641,7 @@ int strata_genl_parse_error(const struct nlmsghdr *nlh, const char *op,
 		const struct nlmsgerr *me = (const void *)payload;
 
 		if (plen < sizeof(*me))
-			return seterr(err, errlen, EBADMSG, "%s: truncated error message", op);
+			return strata_seterr(err, errlen, EBADMSG, "%s: truncated error message", op);
 		if (!me->error)
 			return 0;
 		e = -me->error;
@@ -698,7 +664,7 @@ int strata_genl_parse_error(const struct nlmsghdr *nlh, const char *op,
 		return 0;
 	}
 	if (e <= 0)
-		return seterr(err, errlen, EPROTO, "%s: error code %d from the kernel",
+		return strata_seterr(err, errlen, EPROTO, "%s: error code %d from the kernel",
 			      op, -e);
 	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && off < plen &&
 	    !parse_attrs(payload + off, plen - off, ack_pol, NLMSGERR_ATTR_MAX,
@@ -719,7 +685,7 @@ int strata_genl_parse_error(const struct nlmsghdr *nlh, const char *op,
 	/* A message ending in a newline would end ours early. */
 	if (*ack && ack[strlen(ack) - 1] == '\n')
 		ack[strlen(ack) - 1] = 0;
-	return seterr(err, errlen, e, "%s: %s%s", op, cause(e), ack);
+	return strata_seterr(err, errlen, e, "%s: %s%s", op, cause(e), ack);
 }
 
 bool strata_genl_seq_check(__u64 *next, __u64 seq, struct strata_mf_loss *loss)
@@ -778,11 +744,11 @@ static int transact(struct strata_genl *g, struct nlmsghdr *nlh, const char *op,
 	int rc;
 
 	if (g->subscribed)
-		return seterr(err, errlen, EBUSY,
+		return strata_seterr(err, errlen, EBUSY,
 			      "%s: the handle is subscribed to microflows; use another",
 			      op);
 	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
-		return seterr(err, errlen, errno, "%s: send: %s", op, strerror(errno));
+		return strata_seterr(err, errlen, errno, "%s: send: %s", op, strerror(errno));
 	for (;;) {
 		const struct nlmsghdr *m = (const void *)g->buf;
 		ssize_t n = mnl_socket_recvfrom(g->nl, g->buf, sizeof(g->buf));
@@ -790,10 +756,10 @@ static int transact(struct strata_genl *g, struct nlmsghdr *nlh, const char *op,
 
 		if (n < 0) {
 			if (errno == ENOSPC)
-				return seterr(err, errlen, EMSGSIZE,
+				return strata_seterr(err, errlen, EMSGSIZE,
 					      "%s: a reply did not fit in %d bytes",
 					      op, RECV_BUF);
-			return seterr(err, errlen, errno, "%s: receive: %s", op,
+			return strata_seterr(err, errlen, errno, "%s: receive: %s", op,
 				      strerror(errno));
 		}
 		for (len = (int)n; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
@@ -806,7 +772,7 @@ static int transact(struct strata_genl *g, struct nlmsghdr *nlh, const char *op,
 			case NLMSG_DONE:
 				return strata_genl_parse_error(m, op, err, errlen);
 			case NLMSG_OVERRUN:
-				return seterr(err, errlen, EIO, "%s: overrun", op);
+				return strata_seterr(err, errlen, EIO, "%s: overrun", op);
 			}
 			if (stopped)
 				continue;
@@ -821,7 +787,7 @@ static int transact(struct strata_genl *g, struct nlmsghdr *nlh, const char *op,
 			}
 		}
 		if (len > 0)
-			return seterr(err, errlen, EBADMSG, "%s: %d bytes of a truncated message",
+			return strata_seterr(err, errlen, EBADMSG, "%s: %d bytes of a truncated message",
 				      op, len);
 	}
 }
@@ -851,14 +817,14 @@ static int family_msg(const struct nlmsghdr *nlh, void *data, char *err,
 	int rc;
 
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return seterr(err, errlen, EBADMSG, "genl open: short reply");
+		return strata_seterr(err, errlen, EBADMSG, "genl open: short reply");
 	rc = parse_attrs(mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN),
 			 nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, ctrl_pol,
 			 CTRL_ATTR_MAX, tb, "genl open", err, errlen);
 	if (rc)
 		return rc;
 	if (!tb[CTRL_ATTR_FAMILY_ID])
-		return seterr(err, errlen, EBADMSG, "genl open: no family id");
+		return strata_seterr(err, errlen, EBADMSG, "genl open: no family id");
 	r->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	r->version = get_u32(tb[CTRL_ATTR_VERSION]);
 	if (!tb[CTRL_ATTR_MCAST_GROUPS])
@@ -887,13 +853,13 @@ struct strata_genl *strata_genl_open(char *err, size_t errlen)
 
 	g = calloc(1, sizeof(*g));
 	if (!g) {
-		seterr(err, errlen, ENOMEM, "genl open: %s", strerror(ENOMEM));
+		strata_seterr(err, errlen, ENOMEM, "genl open: %s", strerror(ENOMEM));
 		errno = ENOMEM;
 		return NULL;
 	}
 	g->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!g->nl) {
-		rc = seterr(err, errlen, errno, "genl open: netlink socket: %s",
+		rc = strata_seterr(err, errlen, errno, "genl open: netlink socket: %s",
 			    strerror(errno));
 		goto free;
 	}
@@ -902,7 +868,7 @@ struct strata_genl *strata_genl_open(char *err, size_t errlen)
 	mnl_socket_setsockopt(g->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(g->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = seterr(err, errlen, errno, "genl open: bind: %s", strerror(errno));
+		rc = strata_seterr(err, errlen, errno, "genl open: bind: %s", strerror(errno));
 		goto close;
 	}
 	g->portid = mnl_socket_get_portid(g->nl);
@@ -911,7 +877,7 @@ struct strata_genl *strata_genl_open(char *err, size_t errlen)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, STRATA_GENL_NAME);
 	rc = transact(g, nlh, "genl open", family_msg, &r, err, errlen);
 	if (rc == -ENOENT) {
-		seterr(err, errlen, ENOENT,
+		strata_seterr(err, errlen, ENOENT,
 		       "strata.ko is not loaded (generic netlink family \"%s\" not found)",
 		       STRATA_GENL_NAME);
 		goto close;
@@ -919,7 +885,7 @@ struct strata_genl *strata_genl_open(char *err, size_t errlen)
 	if (rc)
 		goto close;
 	if (!r.id) {
-		rc = seterr(err, errlen, EBADMSG, "genl open: no family in the reply");
+		rc = strata_seterr(err, errlen, EBADMSG, "genl open: no family in the reply");
 		goto close;
 	}
 	g->family = r.id;
@@ -965,10 +931,10 @@ static int config_msg(const struct nlmsghdr *nlh, void *data, char *err,
 	if (rc)
 		return rc;
 	if (!tb[STRATA_A_CONFIG])
-		return seterr(err, errlen, EBADMSG, "%s: reply without config", r->op);
+		return strata_seterr(err, errlen, EBADMSG, "%s: reply without config", r->op);
 	rc = strata_genl_parse_config(tb[STRATA_A_CONFIG], r->cfg, sub, sizeof(sub));
 	if (rc)
-		return seterr(err, errlen, -rc, "%s: reply: %s", r->op, sub);
+		return strata_seterr(err, errlen, -rc, "%s: reply: %s", r->op, sub);
 	r->got = true;
 	return 1;
 }
@@ -987,7 +953,7 @@ static int config_req(struct strata_genl *g, __u8 cmd, const char *op,
 	if (in) {
 		rc = strata_genl_put_config(nlh, sizeof(req), in, which);
 		if (rc)
-			return seterr(err, errlen, -rc, "%s: %s", op,
+			return strata_seterr(err, errlen, -rc, "%s: %s", op,
 				      rc == -EINVAL ? "too many filters" :
 				      "request too large");
 	}
@@ -995,7 +961,7 @@ static int config_req(struct strata_genl *g, __u8 cmd, const char *op,
 	if (rc)
 		return rc;
 	if (!r.got)
-		return seterr(err, errlen, EBADMSG, "%s: no reply", op);
+		return strata_seterr(err, errlen, EBADMSG, "%s: no reply", op);
 	return 0;
 }
 
@@ -1011,7 +977,7 @@ int strata_genl_config_set(struct strata_genl *g, const struct strata_config *cf
 			   char *err, size_t errlen)
 {
 	if (!(which & STRATA_CONFIG_ALL) || (which & ~STRATA_CONFIG_ALL))
-		return seterr(err, errlen, EINVAL, "config set: nothing to set");
+		return strata_seterr(err, errlen, EINVAL, "config set: nothing to set");
 	return config_req(g, STRATA_CMD_SET_CONFIG, "config set", cfg, which, out,
 			  err, errlen);
 }
@@ -1047,7 +1013,7 @@ int strata_genl_stats(struct strata_genl *g, struct strata_stats *st,
 	if (rc)
 		return rc;
 	if (!r.got)
-		return seterr(err, errlen, EBADMSG, "stats: no reply");
+		return strata_seterr(err, errlen, EBADMSG, "stats: no reply");
 	return 0;
 }
 
@@ -1068,10 +1034,10 @@ static int mf_msg(const struct nlmsghdr *nlh, void *data, char *err,
 
 	rc = strata_genl_parse_mflow(nlh, &mf, &info, sub, sizeof(sub));
 	if (rc)
-		return seterr(err, errlen, -rc, "%s: %s", c->op, sub);
+		return strata_seterr(err, errlen, -rc, "%s: %s", c->op, sub);
 	rc = c->fn(&mf, &info, c->arg);
 	if (rc < 0)
-		return seterr(err, errlen, -rc, "%s: stopped: %s", c->op,
+		return strata_seterr(err, errlen, -rc, "%s: stopped: %s", c->op,
 			      strerror(-rc));
 	return rc;
 }
@@ -1094,14 +1060,14 @@ int strata_genl_subscribe(struct strata_genl *g, char *err, size_t errlen)
 	int fd = mnl_socket_get_fd(g->nl);
 
 	if (!g->mcgrp)
-		return seterr(err, errlen, ENOENT,
+		return strata_seterr(err, errlen, ENOENT,
 			      "microflows subscribe: the family has no group \"%s\"",
 			      STRATA_GENL_MCGRP_MICROFLOWS);
 	/* The forced size needs CAP_NET_ADMIN; else as much as rmem_max allows. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (mnl_socket_setsockopt(g->nl, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0)
-		return seterr(err, errlen, errno, "microflows subscribe: %s",
+		return strata_seterr(err, errlen, errno, "microflows subscribe: %s",
 			      strerror(errno));
 	g->subscribed = true;
 	g->mf_next = 0;
@@ -1122,7 +1088,7 @@ int strata_genl_mf_recv(struct strata_genl *g, strata_genl_mf_fn fn,
 	int len, rc;
 
 	if (!g->subscribed)
-		return seterr(err, errlen, EINVAL, "%s: not subscribed", op);
+		return strata_seterr(err, errlen, EINVAL, "%s: not subscribed", op);
 	n = mnl_socket_recvfrom(g->nl, g->buf, sizeof(g->buf));
 	if (n < 0) {
 		if (errno == ENOBUFS) {
@@ -1131,15 +1097,15 @@ int strata_genl_mf_recv(struct strata_genl *g, strata_genl_mf_fn fn,
 			l.kind = STRATA_MF_LOSS_OVERRUN;
 			rc = loss(&l, arg);
 			if (rc < 0)
-				return seterr(err, errlen, -rc, "%s: stopped: %s", op,
+				return strata_seterr(err, errlen, -rc, "%s: stopped: %s", op,
 					      strerror(-rc));
 			return rc > 0;
 		}
 		if (errno == ENOSPC)
-			return seterr(err, errlen, EMSGSIZE,
+			return strata_seterr(err, errlen, EMSGSIZE,
 				      "%s: a message did not fit in %d bytes", op,
 				      RECV_BUF);
-		return seterr(err, errlen, errno, "%s: %s", op, strerror(errno));
+		return strata_seterr(err, errlen, errno, "%s: %s", op, strerror(errno));
 	}
 	for (len = (int)n; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 		const struct genlmsghdr *gh;
@@ -1152,9 +1118,9 @@ int strata_genl_mf_recv(struct strata_genl *g, strata_genl_mf_fn fn,
 			continue;
 		rc = strata_genl_parse_mflow(m, &mf, &info, sub, sizeof(sub));
 		if (rc)
-			return seterr(err, errlen, -rc, "%s: %s", op, sub);
+			return strata_seterr(err, errlen, -rc, "%s: %s", op, sub);
 		if (!info.has_seq)
-			return seterr(err, errlen, EBADMSG,
+			return strata_seterr(err, errlen, EBADMSG,
 				      "%s: closed microflow without a sequence number", op);
 		if (strata_genl_seq_check(&g->mf_next, info.seq, &l)) {
 			rc = loss(&l, arg);
@@ -1168,6 +1134,6 @@ int strata_genl_mf_recv(struct strata_genl *g, strata_genl_mf_fn fn,
 	return 0;
 stop:
 	if (rc < 0)
-		return seterr(err, errlen, -rc, "%s: stopped: %s", op, strerror(-rc));
+		return strata_seterr(err, errlen, -rc, "%s: stopped: %s", op, strerror(-rc));
 	return 1;
 }

@@ -11,23 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "keywords.h"
+#include "err.h"
 
 #define MS_PER_DAY	86400000U
-
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -e;
-}
 
 int strata_kw_u32(const char *s, __u32 min, __u32 max, __u32 *v)
 {
@@ -138,7 +124,7 @@ static int value_of(int argc, char **argv, const char **v, char *err,
 		    size_t errlen)
 {
 	if (argc < 2)
-		return seterr(err, errlen, EINVAL, "%s: value missing", argv[0]);
+		return strata_seterr(err, errlen, EINVAL, "%s: value missing", argv[0]);
 	*v = argv[1];
 	return 0;
 }
@@ -149,9 +135,9 @@ static int num(const char *kw, const char *v, __u32 min, __u32 max, __u32 *out,
 	int rc = strata_kw_u32(v, min, max, out);
 
 	if (rc == -EINVAL)
-		return seterr(err, errlen, EINVAL, "%s %s: not a number", kw, v);
+		return strata_seterr(err, errlen, EINVAL, "%s %s: not a number", kw, v);
 	if (rc)
-		return seterr(err, errlen, EINVAL, "%s %s: out of range %u..%u",
+		return strata_seterr(err, errlen, EINVAL, "%s %s: out of range %u..%u",
 			      kw, v, min, max);
 	return 0;
 }
@@ -201,7 +187,7 @@ int strata_kw_filter(int argc, char **argv, bool detail, struct strata_filter *f
 		switch (bit) {
 		case F_PROTO:
 			if (strata_kw_proto(v, &f->proto))
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "proto %s: not tcp, udp, icmp, icmpv6, sctp or 0..255",
 					      v);
 			f->has_proto = true;
@@ -209,11 +195,11 @@ int strata_kw_filter(int argc, char **argv, bool detail, struct strata_filter *f
 		case F_ADDR:
 			rc = strata_kw_addr(v, f->addr, &f->prefix);
 			if (rc == -ERANGE)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "addr %s: bad prefix length (IPv4 0..32, IPv6 0..128)",
 					      v);
 			if (rc < 0)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "addr %s: not an IPv4 or IPv6 address", v);
 			f->has_addr = true;
 			break;
@@ -239,7 +225,7 @@ int strata_kw_filter(int argc, char **argv, bool detail, struct strata_filter *f
 		}
 	}
 	if (detail && !(seen & F_SNAPLEN))
-		return seterr(err, errlen, EINVAL, "filter: snaplen N is required");
+		return strata_seterr(err, errlen, EINVAL, "filter: snaplen N is required");
 	return i;
 }
 
@@ -251,7 +237,7 @@ static int flag(const char *kw, const char *v, __u32 bit,
 	else if (!strcmp(v, "off"))
 		kc->flags_clear |= bit;
 	else
-		return seterr(err, errlen, EINVAL, "%s %s: not on or off", kw, v);
+		return strata_seterr(err, errlen, EINVAL, "%s %s: not on or off", kw, v);
 	return 0;
 }
 
@@ -285,10 +271,10 @@ int strata_kw_config(int argc, char **argv, struct strata_kw_config *kc,
 			if (!strcmp(argv[i], kws[k].kw))
 				break;
 		if (k == sizeof(kws) / sizeof(kws[0]))
-			return seterr(err, errlen, EINVAL, "unknown keyword '%s'", argv[i]);
+			return strata_seterr(err, errlen, EINVAL, "unknown keyword '%s'", argv[i]);
 		if (!strcmp(argv[i], "no-filters")) {
 			if (kc->which & STRATA_CONFIG_FILTERS)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      no_filters ? "no-filters: given twice" :
 					      "no-filters: not with filter");
 			no_filters = true;
@@ -298,10 +284,10 @@ int strata_kw_config(int argc, char **argv, struct strata_kw_config *kc,
 		}
 		if (!strcmp(argv[i], "filter")) {
 			if (no_filters)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "filter: not with no-filters");
 			if (c->nfilters == STRATA_FILTERS_MAX)
-				return seterr(err, errlen, EINVAL,
+				return strata_seterr(err, errlen, EINVAL,
 					      "filter: more than %d filters",
 					      STRATA_FILTERS_MAX);
 			rc = strata_kw_filter(argc - i - 1, argv + i + 1, true,
@@ -314,7 +300,7 @@ int strata_kw_config(int argc, char **argv, struct strata_kw_config *kc,
 			continue;
 		}
 		if (seen & kws[k].which)
-			return seterr(err, errlen, EINVAL, "%s: given twice", argv[i]);
+			return strata_seterr(err, errlen, EINVAL, "%s: given twice", argv[i]);
 		seen |= kws[k].which;
 		rc = value_of(argc - i, argv + i, &v, err, errlen);
 		if (rc)
@@ -324,7 +310,7 @@ int strata_kw_config(int argc, char **argv, struct strata_kw_config *kc,
 			rc = num("window", v, STRATA_WINDOW_MS_MIN,
 				 STRATA_WINDOW_MS_MAX, &c->window_ms, err, errlen);
 			if (!rc && MS_PER_DAY % c->window_ms)
-				rc = seterr(err, errlen, EINVAL,
+				rc = strata_seterr(err, errlen, EINVAL,
 					    "window %s: must divide a day (86400000 ms) evenly",
 					    v);
 			break;

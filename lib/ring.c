@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include "ring.h"
+#include "err.h"
 
 /* No machine has more; a larger count is a broken answer. */
 #define RINGS_MAX	65536
@@ -22,21 +23,6 @@
 #define REC_HDR		sizeof(struct strata_rec)
 #define PKT_HDR		(REC_HDR + sizeof(struct strata_rec_packet))
 #define LOSS_LEN	(REC_HDR + sizeof(struct strata_rec_loss))
-
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -e;
-}
 
 int strata_ring_attach(struct strata_ring *r, void *map, size_t map_size,
 		       unsigned int cpu, char *err, size_t errlen)
@@ -46,22 +32,22 @@ int strata_ring_attach(struct strata_ring *r, void *map, size_t map_size,
 
 	memset(r, 0, sizeof(*r));
 	if (map_size < sizeof(*h))
-		return seterr(err, errlen, EPROTO, "ring %u: mapping of %zu bytes, too small",
+		return strata_seterr(err, errlen, EPROTO, "ring %u: mapping of %zu bytes, too small",
 			      cpu, map_size);
 	if (h->version != STRATA_RING_VERSION)
-		return seterr(err, errlen, EPROTO, "ring %u: version %u, expected %u",
+		return strata_seterr(err, errlen, EPROTO, "ring %u: version %u, expected %u",
 			      cpu, h->version, STRATA_RING_VERSION);
 	if (h->cpu != cpu)
-		return seterr(err, errlen, EPROTO, "ring %u: header says cpu %u",
+		return strata_seterr(err, errlen, EPROTO, "ring %u: header says cpu %u",
 			      cpu, h->cpu);
 	ds = h->data_size;
 	if (ds < 64 || (ds & (ds - 1)))
-		return seterr(err, errlen, EPROTO,
+		return strata_seterr(err, errlen, EPROTO,
 			      "ring %u: data size %llu is not a power of two",
 			      cpu, (unsigned long long)ds);
 	if (h->hdr_size < sizeof(*h) || h->hdr_size % 8 ||
 	    h->hdr_size > map_size || ds > map_size - h->hdr_size)
-		return seterr(err, errlen, EPROTO,
+		return strata_seterr(err, errlen, EPROTO,
 			      "ring %u: header %u + data %llu bytes do not fit a mapping of %zu",
 			      cpu, h->hdr_size, (unsigned long long)ds, map_size);
 	r->hdr = h;
@@ -72,7 +58,7 @@ int strata_ring_attach(struct strata_ring *r, void *map, size_t map_size,
 	r->pos = __atomic_load_n(&h->tail, __ATOMIC_RELAXED);
 	r->head = r->pos;
 	if (r->pos % 8)
-		return seterr(err, errlen, EPROTO, "ring %u: tail %llu not 8-byte aligned",
+		return strata_seterr(err, errlen, EPROTO, "ring %u: tail %llu not 8-byte aligned",
 			      cpu, (unsigned long long)r->pos);
 	return 0;
 }
@@ -84,7 +70,7 @@ int strata_ring_begin(struct strata_ring *r, char *err, size_t errlen)
 	__u64 head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
 
 	if (head < r->pos || head - r->pos > r->data_size || head % 8)
-		return seterr(err, errlen, EBADMSG,
+		return strata_seterr(err, errlen, EBADMSG,
 			      "ring %u: head %llu impossible with tail %llu and %llu bytes",
 			      r->cpu, (unsigned long long)head,
 			      (unsigned long long)r->pos,
@@ -96,7 +82,7 @@ int strata_ring_begin(struct strata_ring *r, char *err, size_t errlen)
 static int corrupt(const struct strata_ring *r, char *err, size_t errlen,
 		   const char *what, unsigned long long v)
 {
-	return seterr(err, errlen, EBADMSG, "ring %u: corrupt record at %llu: %s (%llu)",
+	return strata_seterr(err, errlen, EBADMSG, "ring %u: corrupt record at %llu: %s (%llu)",
 		      r->cpu, (unsigned long long)r->pos, what, v);
 }
 
@@ -249,7 +235,7 @@ int strata_ring_walk(struct strata_ring *r, strata_ring_fn fn, void *arg,
 			break;
 		rc = fn(&rec, arg);
 		if (rc < 0) {
-			seterr(err, errlen, -rc, "ring %u: stopped: %s", r->cpu,
+			strata_seterr(err, errlen, -rc, "ring %u: stopped: %s", r->cpu,
 			       strerror(-rc));
 			break;
 		}
@@ -300,27 +286,27 @@ struct strata_rings *strata_rings_open(char *err, size_t errlen)
 
 	rs = calloc(1, sizeof(*rs));
 	if (!rs) {
-		rc = seterr(err, errlen, ENOMEM, "rings: %s", strerror(ENOMEM));
+		rc = strata_seterr(err, errlen, ENOMEM, "rings: %s", strerror(ENOMEM));
 		goto fail_errno;
 	}
 	in = &rs->info;
 	rs->fd = open(STRATA_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (rs->fd < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			rc = seterr(err, errlen, errno,
+			rc = strata_seterr(err, errlen, errno,
 				    "%s: %s: is strata.ko loaded? (modprobe strata)",
 				    STRATA_DEV_PATH, strerror(errno));
 		else if (errno == EPERM || errno == EACCES)
-			rc = seterr(err, errlen, errno,
+			rc = strata_seterr(err, errlen, errno,
 				    "%s: %s (packet records need CAP_NET_ADMIN)",
 				    STRATA_DEV_PATH, strerror(errno));
 		else
-			rc = seterr(err, errlen, errno, "%s: %s", STRATA_DEV_PATH,
+			rc = strata_seterr(err, errlen, errno, "%s: %s", STRATA_DEV_PATH,
 				    strerror(errno));
 		goto fail;
 	}
 	if (ioctl(rs->fd, STRATA_IOC_RING_INFO, in) < 0) {
-		rc = seterr(err, errlen, errno, "%s: ring info: %s", STRATA_DEV_PATH,
+		rc = strata_seterr(err, errlen, errno, "%s: ring info: %s", STRATA_DEV_PATH,
 			    strerror(errno));
 		goto fail;
 	}
@@ -328,7 +314,7 @@ struct strata_rings *strata_rings_open(char *err, size_t errlen)
 	    in->nr_rings > RINGS_MAX || in->map_size < in->hdr_size ||
 	    in->map_size - in->hdr_size < in->data_size ||
 	    in->map_size > (__u64)64 << 30) {
-		rc = seterr(err, errlen, EPROTO,
+		rc = strata_seterr(err, errlen, EPROTO,
 			    "%s: ring info not understood: version %u (want %u), %u rings, map %llu, header %u, data %llu",
 			    STRATA_DEV_PATH, in->version, STRATA_RING_VERSION,
 			    in->nr_rings, (unsigned long long)in->map_size,
@@ -340,14 +326,14 @@ struct strata_rings *strata_rings_open(char *err, size_t errlen)
 	rs->rings = calloc(rs->n, sizeof(*rs->rings));
 	rs->pend = calloc(rs->n, sizeof(*rs->pend));
 	if (!rs->maps || !rs->rings || !rs->pend) {
-		rc = seterr(err, errlen, ENOMEM, "rings: %s", strerror(ENOMEM));
+		rc = strata_seterr(err, errlen, ENOMEM, "rings: %s", strerror(ENOMEM));
 		goto fail;
 	}
 	for (i = 0; i < rs->n; i++) {
 		rs->maps[i] = mmap(NULL, in->map_size, PROT_READ | PROT_WRITE,
 				   MAP_SHARED, rs->fd, (off_t)(i * in->map_size));
 		if (rs->maps[i] == MAP_FAILED) {
-			rc = seterr(err, errlen, errno, "%s: map ring %u: %s",
+			rc = strata_seterr(err, errlen, errno, "%s: map ring %u: %s",
 				    STRATA_DEV_PATH, i, strerror(errno));
 			goto fail;
 		}
@@ -356,7 +342,7 @@ struct strata_rings *strata_rings_open(char *err, size_t errlen)
 		if (rc)
 			goto fail;
 		if (rs->rings[i].data_size != in->data_size) {
-			rc = seterr(err, errlen, EPROTO,
+			rc = strata_seterr(err, errlen, EPROTO,
 				    "ring %u: data size %llu, ring info says %llu", i,
 				    (unsigned long long)rs->rings[i].data_size,
 				    (unsigned long long)in->data_size);
@@ -388,10 +374,10 @@ int strata_rings_poll(struct strata_rings *rs, int timeout_ms, char *err,
 	int n = poll(&p, 1, timeout_ms);
 
 	if (n < 0)
-		return seterr(err, errlen, errno, "%s: poll: %s", STRATA_DEV_PATH,
+		return strata_seterr(err, errlen, errno, "%s: poll: %s", STRATA_DEV_PATH,
 			      strerror(errno));
 	if (n && (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
-		return seterr(err, errlen, EIO, "%s: poll: device error (events 0x%x)",
+		return strata_seterr(err, errlen, EIO, "%s: poll: device error (events 0x%x)",
 			      STRATA_DEV_PATH, p.revents);
 	return n > 0;
 }
@@ -428,7 +414,7 @@ int strata_ring_merge(struct strata_ring *rings, unsigned int n,
 		}
 		rc = fn(&pend[best], arg);
 		if (rc < 0) {
-			seterr(err, errlen, -rc, "rings: stopped: %s", strerror(-rc));
+			strata_seterr(err, errlen, -rc, "rings: stopped: %s", strerror(-rc));
 			break;
 		}
 		count++;
