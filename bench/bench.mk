@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # `make bench`: the shared core and strata's offline reader side by side with
-# softflowd and nfpcapd on one generated capture (see bench/README.md).
+# softflowd and nfpcapd on one generated capture, then strata.ko in a VM
+# against no monitor and tcpdump (see bench/README.md).
 
-BENCH_BIN := $(B)/bench/gen-pcap $(B)/bench/pcap-head $(B)/bench/core-bench
+BENCH_BIN := $(B)/bench/gen-pcap $(B)/bench/pcap-head $(B)/bench/core-bench \
+	$(B)/bench/ring-drain
 
 $(B)/bench/gen-pcap: $(B)/bench/gen-pcap.o
 	$(CC) $(CFLAGS) -o $@ $^ -lm
@@ -14,12 +16,27 @@ $(B)/bench/pcap-head: $(B)/bench/pcap-head.o
 $(B)/bench/core-bench: $(B)/bench/core-bench.o $(B)/libstrata.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA)
 
+# Runs in the VM: records on/off and the ring reader of bench/vm-bench.sh.
+$(B)/bench/ring-drain: $(B)/bench/ring-drain.o $(B)/libstrata.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA)
+
 .PHONY: bench-bin
 bench-bin: $(BENCH_BIN)
 
 # The sub-makes run after deps.sh, so pkg-config sees what it installed.
+# KVER goes to the VM so that it boots the kernel the module was built for.
 bench:
 	@bash scripts/deps.sh bench
 	$(MAKE) lib
 	$(MAKE) bench-bin
-	B=$(B) bash bench/run.sh
+	$(MAKE) module
+	B=$(B) KVER=$(KVER) bash bench/run.sh
+
+# The kernel datapath part alone (bench/vm-run.sh), its figures only.
+.PHONY: bench-vm
+bench-vm:
+	@bash scripts/deps.sh bench
+	$(MAKE) lib
+	$(MAKE) $(B)/bench/ring-drain
+	$(MAKE) module
+	B=$(B) KVER=$(KVER) bash bench/vm-run.sh

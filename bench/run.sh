@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # The benchmarks of `make bench`: strata's shared core and offline reader next
-# to softflowd and nfpcapd on one generated capture, printed as ratios.
+# to softflowd and nfpcapd on one generated capture, then strata.ko in a VM
+# next to no monitor and tcpdump (bench/vm-run.sh), printed as ratios.
 #
 # Environment: B (build dir, default build), BENCH_PACKETS (capture size,
 # default 1000000), BENCH_REPS (timed repetitions, best kept, default 5),
 # BENCH_CG_PACKETS (callgrind on this prefix of the capture; default 0, the
-# whole capture). Exits 0 when the figures were measured, whether or not the
-# target is met; 1 when a tool failed.
+# whole capture), BENCH_VM (0: leave the VM part out, said in the output;
+# default 1), and those of bench/vm-run.sh. Exits 0 when the figures were
+# measured, whether or not the targets are met; 1 when a tool failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,8 @@ CG_PACKETS=${BENCH_CG_PACKETS:-0}
 CAP=$OUT/capture-$PACKETS.pcap
 WORK=$OUT/work
 TARGET=3	# the core's packets/s over softflowd's, from the issue
+VM=${BENCH_VM:-1}
+VM_TARGET=0.85	# in the VM, throughput with records drained / without strata.ko
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -184,6 +188,14 @@ off_ipp=$(ipp offline)
 sf_ipp=$(ipp softflowd)
 nf_ipp=$(ipp nfpcapd)
 
+# ---- the kernel datapath, in the VM: after the timed runs and callgrind, so
+# that neither competes with it ----
+
+if [ "$VM" = 1 ]; then
+	log "kernel datapath: strata.ko in the VM (bench/vm-run.sh)"
+	B=$B bash bench/vm-run.sh || die "the VM part failed"
+fi
+
 # ---- the table ----
 
 mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
@@ -210,6 +222,18 @@ row "instr/pkt: core loop" "$core_ipp" "softflowd -r, whole run" "$sf_ipp" "$(ra
 row "instr/pkt: core loop" "$core_ipp" "nfpcapd -r, whole run" "$nf_ipp" "$(ratio "$nf_ipp" "$core_ipp")"
 row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "softflowd -r, whole run" "$sf_ipp" "$(ratio "$sf_ipp" "$off_ipp")"
 row "instr/pkt: strata_offline_run, whole run" "$off_ipp" "nfpcapd -r, whole run" "$nf_ipp" "$(ratio "$nf_ipp" "$off_ipp")"
+if [ "$VM" = 1 ]; then
+	vkv=$OUT/vm/vm-bench.kv
+	vmv() { sed -n "s/^$1=//p" "$vkv" | head -n1; }
+	gbps() { awk -v x="$1" 'BEGIN{printf "%.3f Gbit/s", x/1e9}'; }
+	for wl in $(vmv workloads); do
+		a=$(vmv "${wl}_unloaded_bps") t=$(vmv "${wl}_tcpdump_bps")
+		b=$(vmv "${wl}_microflows_bps") c=$(vmv "${wl}_records_bps")
+		row "Gbit/s VM $wl: records, rings drained" "$(gbps "$c")" "no monitor (strata.ko unloaded)" "$(gbps "$a")" "$(ratio "$c" "$a")"
+		row "Gbit/s VM $wl: microflows only" "$(gbps "$b")" "no monitor (strata.ko unloaded)" "$(gbps "$a")" "$(ratio "$b" "$a")"
+		row "Gbit/s VM $wl: records, rings drained" "$(gbps "$c")" "tcpdump -s 128 -w /dev/null" "$(gbps "$t")" "$(ratio "$c" "$t")"
+	done
+fi
 echo
 echo "CPU seconds of the best whole runs (user+sys): softflowd $sf_cpu, nfpcapd $nf_cpu (nfpcapd runs a reader and a flow thread)"
 echo "fingerprints: $(kv "$core_cnt" fingerprints) packets with payload hashed, $(kv "$core_cnt" segmented) of them also given segment hashes" \
@@ -218,9 +242,41 @@ echo "accounted: strata $(kv "$core_cnt" parsed) IP packets parsed, $(kv "$core_
 	"softflowd ${sf_seen:-?} processed, ${sf_ign:-?} ignored; nfpcapd ${nf_seen:-?} read, ${nf_flowpk:-?} in flows"
 echo
 
+if [ "$VM" = 1 ]; then
+	vh() { sed -n "s/^$1=//p" "$OUT/vm-host.kv" | head -n1; }
+	echo "VM: TCG emulation (no KVM), $(vmv vcpus) vCPUs, kernel $(vmv kernel); iperf3 TCP between two netns over a veth," \
+		"$(vmv secs) s measured per run, median of $(vmv rounds) rounds; strata.ko and tcpdump watch both netns"
+	echo "VM: host CPUs busy with other work during the VM part: $(vh other_busy_pct)%; other QEMU VMs running" \
+		"$(vh other_vms_time_pct)% of the time (well above 0: the VM figures are low and noisy)"
+	for wl in $(vmv workloads); do
+		cr=$(vmv "${wl}_median_round")
+		line="VM $wl: records/s drained per CPU (round $cr, the median):"
+		for ns in gen sink; do
+			span=$(vmv "${wl}_c${cr}_${ns}_span_ns")
+			line+=" $ns"
+			for ((i = 0; i < $(vmv "${wl}_c${cr}_${ns}_rings"); i++)); do
+				line+=" cpu$i $(awk -v x="$(vmv "${wl}_c${cr}_${ns}_cpu${i}_records")" -v s="$span" \
+					'BEGIN{printf "%.0f", s ? x / (s / 1e9) : 0}')"
+			done
+			line+=";"
+		done
+		echo "$line all (c) runs: records written $(vmv "${wl}_records_written_all"), drained $(vmv "${wl}_records_drained_all")," \
+			"ring_drops $(vmv "${wl}_ring_drops_all"), tcpdump dropped $(vmv "${wl}_tcpdump_dropped_all")"
+	done
+	[ "$(vmv problems)" = 0 ] || echo "VM: PROBLEMS in the kernel's counters or records: see $OUT/vm/output.log"
+else
+	echo "VM: kernel datapath part left out (BENCH_VM=$VM)"
+fi
+echo
+
 verdict=$(awk -v a="$core_pps" -v b="$sf_pps" -v t="$TARGET" \
 	'BEGIN{r=a/b; printf "%.2fx (target %sx): %s", r, t, (r >= t ? "PASS" : "BELOW TARGET")}')
 echo "target: core packets/s >= ${TARGET}x softflowd's whole run: $verdict"
+if [ "$VM" = 1 ]; then
+	for wl in $(vmv workloads); do
+		echo "target (VM, $wl): throughput with records drained >= ${VM_TARGET}x without strata.ko: $(vmv "${wl}_verdict")"
+	done
+fi
 
 echo
 echo "where the core's instructions go (callgrind, core loop only, top functions by self cost):"
