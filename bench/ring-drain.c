@@ -5,8 +5,10 @@
  * per-packet records on or off there, and drains that namespace's rings.
  *
  * Usage:
- *   ring-drain records on|off   set STRATA_CFG_F_RECORDS in the namespace's
- *                               configuration (other fields unchanged) and
+ *   ring-drain records on|off [fingerprint on|off]
+ *                               set STRATA_CFG_F_RECORDS (and
+ *                               STRATA_CFG_F_FINGERPRINT) in the namespace's
+ *                               configuration, other fields unchanged, and
  *                               print the result as key=value lines
  *   ring-drain drain            map every ring of the namespace, print
  *                               "ready rings=N" once they are mapped, read
@@ -72,9 +74,19 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ring-drain records on|off\n"
+	fprintf(stderr, "usage: ring-drain records on|off [fingerprint on|off]\n"
 			"       ring-drain drain\n");
 	return 2;
+}
+
+/* "on" or "off" to 1 or 0; -1 for anything else. */
+static int onoff(const char *s)
+{
+	if (!strcmp(s, "on"))
+		return 1;
+	if (!strcmp(s, "off"))
+		return 0;
+	return -1;
 }
 
 static unsigned long long now_ns(void)
@@ -85,8 +97,11 @@ static unsigned long long now_ns(void)
 	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-/* Switch per-packet records on or off; everything else stays as it is. */
-static int records_set(bool on)
+/*
+ * Switch per-packet records on or off, and payload fingerprints when @fp is
+ * 0 or 1 (-1: unchanged); everything else stays as it is.
+ */
+static int records_set(bool on, int fp)
 {
 	struct strata_config cfg, out;
 	struct strata_genl *g;
@@ -104,6 +119,10 @@ static int records_set(bool on)
 			cfg.flags |= STRATA_CFG_F_RECORDS;
 		else
 			cfg.flags &= ~STRATA_CFG_F_RECORDS;
+		if (fp == 1)
+			cfg.flags |= STRATA_CFG_F_FINGERPRINT;
+		else if (!fp)
+			cfg.flags &= ~STRATA_CFG_F_FINGERPRINT;
 		/* With the generation read: a concurrent change is refused,
 		 * not overwritten. */
 		rc = strata_genl_config_set(g, &cfg,
@@ -115,14 +134,17 @@ static int records_set(bool on)
 		fprintf(stderr, "ring-drain: records %s: %s\n", on ? "on" : "off", err);
 		return 1;
 	}
-	if (!!(out.flags & STRATA_CFG_F_RECORDS) != on) {
+	if (!!(out.flags & STRATA_CFG_F_RECORDS) != on ||
+	    (fp >= 0 && !!(out.flags & STRATA_CFG_F_FINGERPRINT) != fp)) {
 		fprintf(stderr, "ring-drain: records %s: the kernel answered flags 0x%x\n",
 			on ? "on" : "off", out.flags);
 		return 1;
 	}
-	printf("generation=%u\nflags=0x%x\nrecords=%s\nsnaplen=%u\nsampling=%u\n",
-	       out.generation, out.flags, on ? "on" : "off", out.snaplen,
-	       out.sampling);
+	printf("generation=%u\nflags=0x%x\nrecords=%s\nfingerprint=%s\nsnaplen=%u\n"
+	       "sampling=%u\nseg_budget=%u\n", out.generation, out.flags,
+	       on ? "on" : "off",
+	       out.flags & STRATA_CFG_F_FINGERPRINT ? "on" : "off", out.snaplen,
+	       out.sampling, out.seg_budget);
 	return 0;
 }
 
@@ -259,12 +281,20 @@ static int drain(void)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "records")) {
-		if (!strcmp(argv[2], "on"))
-			return records_set(true);
-		if (!strcmp(argv[2], "off"))
-			return records_set(false);
-		return usage();
+	int rec, fp = -1;
+
+	if ((argc == 3 || argc == 5) && !strcmp(argv[1], "records")) {
+		rec = onoff(argv[2]);
+		if (argc == 5) {
+			if (strcmp(argv[3], "fingerprint"))
+				return usage();
+			fp = onoff(argv[4]);
+			if (fp < 0)
+				return usage();
+		}
+		if (rec < 0)
+			return usage();
+		return records_set(rec, fp);
 	}
 	if (argc == 2 && !strcmp(argv[1], "drain"))
 		return drain();
