@@ -232,6 +232,8 @@ if [ "$VM" = 1 ]; then
 		row "Gbit/s VM $wl: records, rings drained" "$(gbps "$c")" "no monitor (strata.ko unloaded)" "$(gbps "$a")" "$(ratio "$c" "$a")"
 		row "Gbit/s VM $wl: microflows only" "$(gbps "$b")" "no monitor (strata.ko unloaded)" "$(gbps "$a")" "$(ratio "$b" "$a")"
 		row "Gbit/s VM $wl: records, rings drained" "$(gbps "$c")" "tcpdump -s 128 -w /dev/null" "$(gbps "$t")" "$(ratio "$c" "$t")"
+		d=$(vmv "${wl}_records_nofp_bps")
+		row "Gbit/s VM $wl: records, no fp (diagnostic)" "$(gbps "$d")" "no monitor (strata.ko unloaded)" "$(gbps "$a")" "$(ratio "$d" "$a")"
 	done
 fi
 echo
@@ -260,8 +262,11 @@ if [ "$VM" = 1 ]; then
 			done
 			line+=";"
 		done
-		echo "$line all (c) runs: records written $(vmv "${wl}_records_written_all"), drained $(vmv "${wl}_records_drained_all")," \
+		echo "$line all (c) and (d) runs: records written $(vmv "${wl}_records_written_all"), drained $(vmv "${wl}_records_drained_all")," \
 			"ring_drops $(vmv "${wl}_ring_drops_all"), tcpdump dropped $(vmv "${wl}_tcpdump_dropped_all")"
+		echo "VM $wl: spread over the rounds, Gbit/s: unloaded $(vmv "${wl}_a_range_gbps"), tcpdump $(vmv "${wl}_t_range_gbps")," \
+			"microflows only $(vmv "${wl}_b_range_gbps"), records drained $(vmv "${wl}_c_range_gbps")," \
+			"no fingerprints $(vmv "${wl}_d_range_gbps")"
 	done
 	[ "$(vmv problems)" = 0 ] || echo "VM: PROBLEMS in the kernel's counters or records: see $OUT/vm/output.log"
 else

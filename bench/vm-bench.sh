@@ -7,11 +7,12 @@
 #
 # Usage: bench/vm-bench.sh [-t SECONDS] [-r ROUNDS] [-w WORKLOADS] RING_DRAIN
 #   RING_DRAIN   the bench/ring-drain binary (build/bench/ring-drain)
-#   -t SECONDS   measured seconds per iperf3 run (default 4; one more second
+#   -t SECONDS   measured seconds per iperf3 run (default 3; one more second
 #                runs first and is left out: slow start)
-#   -r ROUNDS    rounds (default 3); a round runs every condition of every
-#                workload once, in turn, so that a slow spell of the machine
-#                hits them alike; the median over the rounds is kept
+#   -r ROUNDS    rounds (default 5); a round runs every condition of every
+#                workload once, in turn (forward in odd rounds, backward in
+#                even ones), so that a slow spell of the machine hits them
+#                alike; the median over the rounds is kept
 #   -w WORKLOADS space-separated, default "tso mtu":
 #                tso  the veth as created: TSO/GSO on, so a send of up to 64 KB
 #                     is one packet at both namespaces' hooks (as a host with
@@ -31,7 +32,7 @@ die() { echo "vm-bench: $*" >&2; exit 1; }
 log() { echo "vm-bench: [$SECONDS s] $*" >&2; }
 usage() { echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-w WORKLOADS] RING_DRAIN" >&2; exit 2; }
 
-secs=4 rounds=3 workloads="tso mtu"
+secs=3 rounds=5 workloads="tso mtu"
 while getopts t:r:w: o; do
 	case $o in
 	t) secs=$OPTARG ;;
@@ -176,13 +177,13 @@ delta() {
 # get FILE KEY: the value of KEY=value in FILE (empty if absent).
 get() { sed -n "s/^$2=//p" "$1" | head -n1; }
 
-# records on|off: the configuration of both namespaces.
+# records on|off on|off: records and fingerprints in both namespaces.
 records() {
 	local ns
 	for ns in $C $S; do
-		ip netns exec $ns "$drain" records "$1" >"$out/config-$1.$ns" 2>&1 || {
-			cat "$out/config-$1.$ns" >&2
-			die "ring-drain records $1 failed in $ns"
+		ip netns exec $ns "$drain" records "$1" fingerprint "$2" >"$out/config.$ns" 2>&1 || {
+			cat "$out/config.$ns" >&2
+			die "ring-drain records $1 fingerprint $2 failed in $ns"
 		}
 	done
 }
@@ -209,18 +210,19 @@ stop() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-# round WL R: every condition of workload WL once; figures to $kv as WL_*.
-round() {
-	local wl=$1 r=$2 p=$1_ ns rec
-	offloads "$wl"
+# The conditions, for workload $wl in round $r; figures to $kv as WL_<cond><round>_*.
 
-	# (a) no module
+# (a) no module
+cond_a() {
 	iperf "$wl-a$r"
-	echo "${p}a${r}_bps=$BPS" >>"$kv"
+	echo "${wl}_a${r}_bps=$BPS" >>"$kv"
 	log "$wl round $r: unloaded $BPS bit/s"
+}
 
-	# peer: tcpdump writing every packet (128 bytes of it, strata's default
-	# snaplen) in both namespaces, as strata records in both
+# peer: tcpdump writing every packet (128 bytes of it, strata's default
+# snaplen) in both namespaces, as strata records in both; no module
+cond_t() {
+	local ns
 	bg=()
 	for ns in $C $S; do
 		ip netns exec $ns taskset -c $MCPU tcpdump -i veth0 -n -s 128 -w /dev/null \
@@ -233,57 +235,88 @@ round() {
 	stop "${bg[1]}" "tcpdump in $S" INT
 	bg=()
 	{
-		echo "${p}t${r}_bps=$BPS"
+		echo "${wl}_t${r}_bps=$BPS"
 		for ns in $C $S; do
-			echo "${p}t${r}_${ns}_captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$out/$wl-tcpdump$r.$ns")"
-			echo "${p}t${r}_${ns}_dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$out/$wl-tcpdump$r.$ns")"
+			echo "${wl}_t${r}_${ns}_captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$out/$wl-tcpdump$r.$ns")"
+			echo "${wl}_t${r}_${ns}_dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$out/$wl-tcpdump$r.$ns")"
 		done
 	} >>"$kv"
 	log "$wl round $r: tcpdump $BPS bit/s"
+}
 
-	insmod "$ko"
-	# (b) microflows only
-	records off
-	snap "$wl-b$r.0"
-	iperf "$wl-b$r"
-	snap "$wl-b$r.1"
-	rec=$(delta records "$wl-b$r.0" "$wl-b$r.1")
+# (b) module loaded, microflows only
+cond_b() {
+	local n=$wl-b$r
+	records off on
+	snap "$n.0"
+	iperf "$n"
+	snap "$n.1"
 	{
-		echo "${p}b${r}_bps=$BPS"
-		echo "${p}b${r}_seen=$(delta seen "$wl-b$r.0" "$wl-b$r.1")"
-		echo "${p}b${r}_records=$rec"
+		echo "${wl}_b${r}_bps=$BPS"
+		echo "${wl}_b${r}_seen=$(delta seen "$n.0" "$n.1")"
+		echo "${wl}_b${r}_records=$(delta records "$n.0" "$n.1")"
 	} >>"$kv"
 	log "$wl round $r: microflows only $BPS bit/s"
+}
 
-	# (c) records, one reader per namespace draining its rings
-	records on
+# (c) module loaded, records on, one reader per namespace draining its rings;
+# (d) (cond_c d) the same with payload fingerprints off, a diagnostic
+cond_c() {
+	local k=${1:-c} n ns fp=on what="records drained"
+	n=$wl-$k$r
+	[ "$k" = d ] && fp=off what="records drained, fingerprints off"
+	records on $fp
 	bg=()
 	for ns in $C $S; do
-		ip netns exec $ns taskset -c $MCPU "$drain" drain >"$out/$wl-drain$r.$ns" 2>&1 &
+		ip netns exec $ns taskset -c $MCPU "$drain" drain >"$out/$n.drain.$ns" 2>&1 &
 		bg+=($!)
-		wait_for "$out/$wl-drain$r.$ns" "^ready " "ring-drain in $ns" $!
+		wait_for "$out/$n.drain.$ns" "^ready " "ring-drain in $ns" $!
 	done
-	snap "$wl-c$r.0"
-	iperf "$wl-c$r"
+	snap "$n.0"
+	iperf "$n"
 	# The batched wakeup comes within 10 ms; the reader also reads what
 	# is left when told to stop.
 	sleep 0.2
-	snap "$wl-c$r.1"
+	snap "$n.1"
 	stop "${bg[0]}" "ring-drain in $C" TERM
 	stop "${bg[1]}" "ring-drain in $S" TERM
 	bg=()
 	{
-		echo "${p}c${r}_bps=$BPS"
-		echo "${p}c${r}_seen=$(delta seen "$wl-c$r.0" "$wl-c$r.1")"
-		echo "${p}c${r}_records=$(delta records "$wl-c$r.0" "$wl-c$r.1")"
-		echo "${p}c${r}_ring_drops=$(delta ring_drops "$wl-c$r.0" "$wl-c$r.1")"
-		echo "${p}c${r}_sampled_out=$(delta sampled_out "$wl-c$r.0" "$wl-c$r.1")"
+		echo "${wl}_$k${r}_bps=$BPS"
+		echo "${wl}_$k${r}_seen=$(delta seen "$n.0" "$n.1")"
+		echo "${wl}_$k${r}_records=$(delta records "$n.0" "$n.1")"
+		echo "${wl}_$k${r}_ring_drops=$(delta ring_drops "$n.0" "$n.1")"
+		echo "${wl}_$k${r}_sampled_out=$(delta sampled_out "$n.0" "$n.1")"
 		for ns in $C $S; do
-			sed -n "s/^[a-z0-9_]*=/${p}c${r}_${ns}_&/p" "$out/$wl-drain$r.$ns"
+			sed -n "s/^[a-z0-9_]*=/${wl}_$k${r}_${ns}_&/p" "$out/$n.drain.$ns"
 		done
 	} >>"$kv"
-	log "$wl round $r: records drained $BPS bit/s"
-	rmmod strata
+	log "$wl round $r: $what $BPS bit/s"
+}
+
+# round WL R: every condition of workload WL once. Odd rounds go a, t, b, c,
+# d; even rounds d, c, b, t, a: no condition always comes first after a load
+# or an offload change.
+round() {
+	wl=$1 r=$2
+	offloads "$wl"
+	if ((r % 2)); then
+		cond_a
+		cond_t
+		insmod "$ko"
+		cond_b
+		cond_c
+		cond_c d
+		rmmod strata
+	else
+		insmod "$ko"
+		cond_c d
+		cond_c
+		cond_b
+		rmmod strata
+		cond_t
+		cond_a
+	fi
 }
 
 # ---- the rounds ----
@@ -297,10 +330,13 @@ done
 # ---- figures ----
 gbit() { awk -v x="$1" 'BEGIN{printf "%.3f Gbit/s", x/1e9}'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN{printf "%.3f", x/y}'; }
+# range VALUES...: "min-max" in Gbit/s.
+range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 {m = $1} {x = $1} END {printf "%.3f-%.3f", m/1e9, x/1e9}'; }
 # all KEY: the values of WL_<cond><round>_KEY over the rounds, for $wl.
 all() { sed -n "s/^${wl}_$1[0-9]*_$2=//p" "$kv"; }
-# total KEY: the sum of a (c) figure over every round and both namespaces.
-total() { awk -F= -v k="^${wl}_c[0-9]+_$1\$" '$1 ~ k {t += $2} END {printf "%.0f\n", t}' "$kv"; }
+# total KEY: the sum of a (c) and (d) figure over every round and both
+# namespaces.
+total() { awk -F= -v k="^${wl}_[cd][0-9]+_$1\$" '$1 ~ k {t += $2} END {printf "%.0f\n", t}' "$kv"; }
 
 {
 	echo "secs=$secs"
@@ -316,6 +352,8 @@ problems=0
 for wl in $workloads; do
 	# shellcheck disable=SC2046 # one value per line
 	a=$(median $(all a bps)) t=$(median $(all t bps)) b=$(median $(all b bps)) c=$(median $(all c bps))
+	# shellcheck disable=SC2046 # one value per line
+	d=$(median $(all d bps))
 	# The round whose (c) run gave the median: its reader figures.
 	for ((cr = 1; cr <= rounds; cr++)); do
 		[ "$(get "$kv" "${wl}_c${cr}_bps")" = "$c" ] && break
@@ -329,6 +367,9 @@ for wl in $workloads; do
 		echo "${wl}_tcpdump_bps=$t"
 		echo "${wl}_microflows_bps=$b"
 		echo "${wl}_records_bps=$c"
+		echo "${wl}_records_nofp_bps=$d"
+		# shellcheck disable=SC2046 # one value per line
+		for k in a t b c d; do echo "${wl}_${k}_range_gbps=$(range $(all $k bps))"; done
 		echo "${wl}_median_round=$cr"
 		echo "${wl}_verdict=$verdict"
 		echo "${wl}_ring_drops_all=$drops"
@@ -345,14 +386,16 @@ for wl in $workloads; do
 	mtu) echo "workload mtu: TCP, TSO/GSO/GRO off on the veth (the receiver sees every 1500-byte segment)" ;;
 	esac
 	echo "  throughput, median of $rounds rounds (receiver's bits/s; each round in $kv):"
-	printf '    %-46s %s\n' "(a) strata.ko not loaded" "$(gbit "$a")"
-	printf '    %-46s %s   %s of (a)\n' "peer: tcpdump -s 128 -w /dev/null, both netns" "$(gbit "$t")" "$(ratio "$t" "$a")"
-	printf '    %-46s %s   %s of (a)\n' "(b) loaded, microflows only (records off)" "$(gbit "$b")" "$(ratio "$b" "$a")"
-	printf '    %-46s %s   %s of (a)\n' "(c) loaded, records on, rings drained" "$(gbit "$c")" "$(ratio "$c" "$a")"
+	rg() { sed -n "s/^${wl}_$1_range_gbps=//p" "$kv"; }
+	printf '    %-46s %s                  rounds %s\n' "(a) strata.ko not loaded" "$(gbit "$a")" "$(rg a)"
+	printf '    %-46s %s   %s of (a)   rounds %s\n' "peer: tcpdump -s 128 -w /dev/null, both netns" "$(gbit "$t")" "$(ratio "$t" "$a")" "$(rg t)"
+	printf '    %-46s %s   %s of (a)   rounds %s\n' "(b) loaded, microflows only (records off)" "$(gbit "$b")" "$(ratio "$b" "$a")" "$(rg b)"
+	printf '    %-46s %s   %s of (a)   rounds %s\n' "(c) loaded, records on, rings drained" "$(gbit "$c")" "$(ratio "$c" "$a")" "$(rg c)"
+	printf '    %-46s %s   %s of (a)   rounds %s\n' "(d) as (c), fingerprints off (diagnostic)" "$(gbit "$d")" "$(ratio "$d" "$a")" "$(rg d)"
 	echo "  target: (c) / (a) >= $TARGET: $verdict"
 	echo "  records drained in round $cr (its (c) run is the median); rate = records / time from the first record to the last:"
 	for ns in $C $S; do
-		f=$out/$wl-drain$cr.$ns
+		f=$out/$wl-c$cr.drain.$ns
 		span=$(get "$f" span_ns)
 		n=$(get "$f" rings)
 		line="    $ns: $(get "$f" records) records in $(awk -v s="$span" 'BEGIN{printf "%.2f", s/1e9}') s"
@@ -362,7 +405,7 @@ for wl in $workloads; do
 		echo "$line; loss records $(get "$f" loss_records) ($(get "$f" lost) lost), unexplained gaps $(get "$f" gaps)"
 	done
 	echo "    records written $(get "$kv" "${wl}_c${cr}_records") for $(get "$kv" "${wl}_c${cr}_seen") packets seen (both namespaces)"
-	echo "  all (c) runs: kernel: records $written, ring_drops $drops; readers: records $drained, lost (loss records) $lost, unexplained gaps $gaps"
+	echo "  all (c) and (d) runs: kernel: records $written, ring_drops $drops; readers: records $drained, lost (loss records) $lost, unexplained gaps $gaps"
 	echo "  tcpdump: packets dropped by the kernel, all runs: $(get "$kv" "${wl}_tcpdump_dropped_all")"
 	if [ "$written" != "$drained" ]; then
 		echo "  PROBLEM: the readers drained $drained records, the kernel counted $written written"

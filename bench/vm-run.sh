@@ -7,7 +7,7 @@
 #
 # Environment: B (build dir, default build), KVER (the VM's kernel; default
 # as tests/vm/run.sh chooses), BENCH_VM_SECONDS (measured seconds per iperf3
-# run, default 4), BENCH_VM_ROUNDS (default 3), BENCH_VM_WORKLOADS (default
+# run, default 3), BENCH_VM_ROUNDS (default 5), BENCH_VM_WORKLOADS (default
 # "tso mtu"; see bench/vm-bench.sh), BENCH_VM_WAIT (seconds to wait for
 # other QEMU VMs on the host to end before starting, default 600).
 # Results: $B/bench/vm/vm-bench.kv (the VM's figures), $B/bench/vm-host.kv
@@ -19,8 +19,8 @@ cd "$(dirname "$0")/.."
 B=${B:-build}
 OUT=$B/bench
 RES=$OUT/vm
-SECS=${BENCH_VM_SECONDS:-4}
-ROUNDS=${BENCH_VM_ROUNDS:-3}
+SECS=${BENCH_VM_SECONDS:-3}
+ROUNDS=${BENCH_VM_ROUNDS:-5}
 WORKLOADS=${BENCH_VM_WORKLOADS:-tso mtu}
 WAIT=${BENCH_VM_WAIT:-600}
 
