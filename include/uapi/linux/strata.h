@@ -71,8 +71,11 @@
  *                                             of the sampling rate
  *
  * seen = parsed + truncated + malformed + unsupported. Every parsed packet is
- * accounted in a microflow or counted in table_full. With records on, every
- * parsed packet gets a record, is counted in ring_drops or in sampled_out.
+ * accounted in a microflow or counted in table_full. With records on and the
+ * namespace's rings created (they are, at the first open of /dev/strata in
+ * it), every parsed packet gets a record or is counted in ring_drops or in
+ * sampled_out; before that first open no record is written, and none is
+ * counted as lost, since no reader ever asked for one.
  * Counters only grow while the module is loaded and start at zero in a new
  * namespace.
  *
