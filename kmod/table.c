@@ -20,6 +20,7 @@
 
 #define STRATA_IDLE_NS		(60 * NSEC_PER_SEC)
 #define STRATA_WORK_MS		10
+#define STRATA_IDLE_WORK_MS	1000
 #define STRATA_SCAN_MIN		1024
 
 /* The rhashtable key: the conversation's hash first, then the conversation. */
@@ -335,8 +336,14 @@ static void strata_table_work(struct work_struct *work)
 	scan(sn, budget);
 	send_closed(sn);
 	strata_ring_kick(sn);
+	/*
+	 * A namespace with nothing in its table and no reader waiting (most
+	 * of a container host's) is looked at once a second, not 100 times.
+	 */
 	queue_delayed_work(system_power_efficient_wq, &t->work,
-			   msecs_to_jiffies(STRATA_WORK_MS));
+			   msecs_to_jiffies(!atomic_read(&t->count) &&
+					    !wq_has_sleeper(&sn->ring_wait) ?
+					    STRATA_IDLE_WORK_MS : STRATA_WORK_MS));
 }
 
 /**
