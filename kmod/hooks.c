@@ -25,7 +25,18 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 			       bool segments, struct strata_fp *fp)
 {
 	u32 from = p->payload_off, to = min_t(u32, p->ip_len, skb->len);
+	u16 gso_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
 
+	/*
+	 * A GSO packet (a TSO or GSO send, a GRO receive) stands for several
+	 * packets on the wire, and its first gso_size payload bytes are the
+	 * first of them: the hash covers those, the bytes another host sees
+	 * as one packet. A hash of all 64 KB would match nothing anywhere
+	 * else, at the cost of reading every byte once more.
+	 */
+	if (gso_size && gso_size != GSO_BY_FRAGS && to - from > gso_size &&
+	    from < to)
+		to = from + gso_size;
 	if (from >= to) {
 		memset(fp, 0, sizeof(*fp));
 		return;
@@ -45,10 +56,14 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		strata_fp_begin(&st, fp);
 		st.segments = segments;
 		skb_prepare_seq_read(skb, from, to, &seq);
-		while ((n = skb_seq_read(done, &piece, &seq)) != 0) {
+		/* skb_seq_read() hands out whole pieces, past @to too. */
+		while (done < to - from &&
+		       (n = skb_seq_read(done, &piece, &seq)) != 0) {
+			n = min(n, to - from - done);
 			strata_fp_feed(&st, piece, n);
 			done += n;
 		}
+		skb_abort_seq_read(&seq);
 		strata_fp_end(&st);
 	}
 	strata_count(c, STRATA_STAT_FINGERPRINTS);
@@ -57,12 +72,19 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		strata_count(c, STRATA_STAT_SEGMENTED);
 }
 
-/* The record's fields from the parse, the fingerprint and the verdict. */
+/*
+ * The record's fields from the parse, the fingerprint and the verdict,
+ * written in place in the ring: every byte of the structure is assigned
+ * (the ring's memory holds older records), and there is no copy of it.
+ */
 static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 			const struct strata_fp *fp, const struct strata_verdict *v,
-			u64 ts_ns, u8 hook, u32 generation, u32 ifindex, u32 caplen)
+			const struct sk_buff *skb, u64 ts_ns, u8 hook,
+			u32 generation, u32 ifindex, u32 caplen)
 {
-	memset(r, 0, sizeof(*r));
+	unsigned int i;
+
+	static_assert(sizeof(*r) == 200, "every field of the record is assigned below");
 	r->ts_ns = ts_ns;
 	memcpy(r->saddr, p->saddr, 16);
 	memcpy(r->daddr, p->daddr, 16);
@@ -93,13 +115,23 @@ static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 	r->fp_hash = fp->hash;
 	r->fp_len = fp->len;
 	r->nseg = fp->nseg;
-	memcpy(r->seg, fp->seg, sizeof(r->seg));
 	r->hook = hook;
 	r->dir = v->dir;
+	r->pad1 = 0;
+	/* Past nseg, fp->seg is not written: zeros, not the stack's bytes. */
+	for (i = 0; i < ARRAY_SIZE(r->seg); i++)
+		r->seg[i] = i < fp->nseg ? fp->seg[i] : 0;
 	r->key_hash = v->key_hash;
 	r->generation = generation;
 	r->ifindex = ifindex;
 	r->caplen = caplen;
+	if (skb_is_gso(skb)) {
+		r->gso_size = skb_shinfo(skb)->gso_size;
+		r->gso_segs = skb_shinfo(skb)->gso_segs;
+	} else {
+		r->gso_size = 0;
+		r->gso_segs = 0;
+	}
 }
 
 /*
@@ -116,7 +148,7 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 	u32 budget = f && f->fields & STRATA_FILT_SEG_BUDGET ?
 		f->seg_budget : cfg->seg_budget;
 	u64 ts = ktime_get_real_ns(), pos = U64_MAX;
-	struct strata_rec_packet rec;
+	struct strata_rec_packet *rec;
 	struct strata_verdict v;
 	struct strata_fp fp;
 	bool record = false;
@@ -144,11 +176,14 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 		const struct net_device *dev = state->hook == NF_INET_PRE_ROUTING ?
 			state->in : state->out;
 
-		fill_record(&rec, pkt, &fp, &v, ts,
+		rec = strata_ring_reserve(sn, caplen, ts);
+		if (!rec)
+			return;
+		fill_record(rec, pkt, &fp, &v, skb, ts,
 			    state->hook == NF_INET_PRE_ROUTING ?
 			    STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT,
 			    cfg->generation, dev ? dev->ifindex : 0, caplen);
-		strata_ring_write(sn, &rec, skb, caplen);
+		strata_ring_commit(sn, rec, skb, caplen);
 	}
 }
 
@@ -165,11 +200,12 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 	u32 caplen = skb_headlen(skb);
 	u8 buf[STRATA_HDR_MAX];
 	const u8 *data = skb->data;
+	enum strata_parse_status st;
 	struct strata_pkt pkt;
 
 	local_bh_disable();
 	strata_count(c, STRATA_STAT_SEEN);
-	if (caplen < min_t(u32, skb->len, STRATA_HDR_MAX)) {
+	if (!caplen && skb->len) {
 		caplen = min_t(u32, skb->len, STRATA_HDR_MAX);
 		data = skb_header_pointer(skb, 0, caplen, buf);
 		if (!data)
@@ -186,7 +222,21 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		goto out;
 	}
 
-	switch (strata_parse(data, caplen, skb->len, &pkt)) {
+	/*
+	 * Headers are almost always in the linear part. Only when they run
+	 * past it are up to STRATA_HDR_MAX bytes copied out and parsed again:
+	 * a parse of fewer bytes ends the same way or as truncated.
+	 */
+	st = strata_parse(data, caplen, skb->len, &pkt);
+	if (st == STRATA_PARSE_TRUNCATED &&
+	    caplen < min_t(u32, skb->len, STRATA_HDR_MAX)) {
+		caplen = min_t(u32, skb->len, STRATA_HDR_MAX);
+		data = skb_header_pointer(skb, 0, caplen, buf);
+		if (!data)
+			goto truncated;
+		st = strata_parse(data, caplen, skb->len, &pkt);
+	}
+	switch (st) {
 	case STRATA_PARSE_OK:
 		break;
 	case STRATA_PARSE_TRUNCATED:
