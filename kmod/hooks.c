@@ -25,7 +25,6 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 			       bool segments, struct strata_fp *fp)
 {
 	u32 from = p->payload_off, to = min_t(u32, p->ip_len, skb->len);
-
 	if (from >= to) {
 		memset(fp, 0, sizeof(*fp));
 		return;
@@ -61,12 +60,19 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 		strata_count(c, STRATA_STAT_SEGMENTED);
 }
 
-/* The record's fields from the parse, the fingerprint and the verdict. */
+/*
+ * The record's fields from the parse, the fingerprint and the verdict,
+ * written in place in the ring: every byte of the structure is assigned
+ * (the ring's memory holds older records), and there is no copy of it.
+ */
 static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 			const struct strata_fp *fp, const struct strata_verdict *v,
-			u64 ts_ns, u8 hook, u32 generation, u32 ifindex, u32 caplen)
+			u64 ts_ns, u8 hook,
+			u32 generation, u32 ifindex, u32 caplen)
 {
-	memset(r, 0, sizeof(*r));
+	unsigned int i;
+
+	static_assert(sizeof(*r) == 200, "every field of the record is assigned below");
 	r->ts_ns = ts_ns;
 	memcpy(r->saddr, p->saddr, 16);
 	memcpy(r->daddr, p->daddr, 16);
@@ -97,13 +103,17 @@ static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 	r->fp_hash = fp->hash;
 	r->fp_len = fp->len;
 	r->nseg = fp->nseg;
-	memcpy(r->seg, fp->seg, sizeof(r->seg));
 	r->hook = hook;
 	r->dir = v->dir;
+	r->pad1 = 0;
+	/* Past nseg, fp->seg is not written: zeros, not the stack's bytes. */
+	for (i = 0; i < ARRAY_SIZE(r->seg); i++)
+		r->seg[i] = i < fp->nseg ? fp->seg[i] : 0;
 	r->key_hash = v->key_hash;
 	r->generation = generation;
 	r->ifindex = ifindex;
 	r->caplen = caplen;
+	r->pad2 = 0;
 }
 
 /*
@@ -120,7 +130,7 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 	u32 budget = f && f->fields & STRATA_FILT_SEG_BUDGET ?
 		f->seg_budget : cfg->seg_budget;
 	u64 ts = ktime_get_real_ns(), pos = U64_MAX;
-	struct strata_rec_packet rec;
+	struct strata_rec_packet *rec;
 	struct strata_verdict v;
 	struct strata_fp fp;
 	bool record = false;
@@ -148,11 +158,14 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 		const struct net_device *dev = state->hook == NF_INET_PRE_ROUTING ?
 			state->in : state->out;
 
-		fill_record(&rec, pkt, &fp, &v, ts,
+		rec = strata_ring_reserve(sn, caplen, ts);
+		if (!rec)
+			return;
+		fill_record(rec, pkt, &fp, &v, ts,
 			    state->hook == NF_INET_PRE_ROUTING ?
 			    STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT,
 			    cfg->generation, dev ? dev->ifindex : 0, caplen);
-		strata_ring_write(sn, &rec, skb, caplen);
+		strata_ring_commit(sn, rec, skb, caplen);
 	}
 }
 

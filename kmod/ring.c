@@ -117,7 +117,7 @@ static bool write_loss(struct strata_rings *rs, struct strata_ring *r)
  * strata_ring_next_pos() - the ring position the next record of this CPU gets
  * @sn: the namespace
  *
- * Called with bottom halves disabled, before strata_ring_write() on the same
+ * Called with bottom halves disabled, before strata_ring_reserve() on the same
  * CPU: nothing can write this CPU's ring in between.
  *
  * Return: cpu << 48 | seq, or U64_MAX when the namespace has no rings.
@@ -133,27 +133,30 @@ u64 strata_ring_next_pos(struct strata_net *sn)
 }
 
 /**
- * strata_ring_write() - write one packet record to this CPU's ring
+ * strata_ring_reserve() - room for one packet record in this CPU's ring
  * @sn: the namespace
- * @rp: the record's fields (@rp->caplen == @caplen)
- * @skb: the packet, from its IP header at skb->data
- * @caplen: bytes of it to copy
+ * @caplen: packet bytes the record will carry
+ * @ts_ns: the packet's time, for the loss record if it is dropped
  *
- * Called with bottom halves disabled. A record that does not fit is dropped
+ * Called with bottom halves disabled; strata_ring_commit() follows on the
+ * same CPU before they are enabled again, after the caller has filled in
+ * every field of the record in place. A record that does not fit is dropped
  * and counted; the next one written is preceded by a loss record.
+ *
+ * Return: the record's fixed part, in the ring, or NULL (no rings, or
+ * dropped).
  */
-void strata_ring_write(struct strata_net *sn, const struct strata_rec_packet *rp,
-		       const struct sk_buff *skb, u32 caplen)
+struct strata_rec_packet *strata_ring_reserve(struct strata_net *sn, u32 caplen,
+					      u64 ts_ns)
 {
 	struct strata_rings *rs = rcu_dereference(sn->rings);
-	u32 len = ALIGN(sizeof(struct strata_rec) + sizeof(*rp) + caplen, 8);
-	struct strata_rec_packet *out;
+	u32 len = ALIGN(sizeof(struct strata_rec) + sizeof(struct strata_rec_packet) +
+			caplen, 8);
 	struct strata_ring *r;
 	struct strata_rec *h;
-	u8 *bytes;
 
 	if (!rs)
-		return;
+		return NULL;
 	r = &rs->ring[smp_processor_id()];
 	if (r->lost && !write_loss(rs, r))
 		goto drop;
@@ -164,31 +167,46 @@ void strata_ring_write(struct strata_net *sn, const struct strata_rec_packet *rp
 	h->len = len;
 	h->pad = 0;
 	h->seq = r->seq++;
-	out = (struct strata_rec_packet *)(h + 1);
-	memcpy(out, rp, sizeof(*out));
-	bytes = (u8 *)(out + 1);
-	if (skb_copy_bits(skb, 0, bytes, caplen))
-		out->caplen = caplen = 0;
-	memset(bytes + caplen, 0, (u8 *)h + len - (bytes + caplen));
-	publish(r, len);
-	strata_count(sn->counters, STRATA_STAT_RECORDS);
-	if (++r->since_wake >= STRATA_RING_WAKE_BATCH) {
-		r->since_wake = 0;
-		if (wq_has_sleeper(&sn->ring_wait))
-			wake_up_interruptible_poll(&sn->ring_wait, EPOLLIN);
-	}
-	return;
+	return (struct strata_rec_packet *)(h + 1);
 
 drop:
 	if (!r->lost) {
 		r->lost_seq = r->seq;
-		r->lost_ts = rp->ts_ns;
+		r->lost_ts = ts_ns;
 	}
 	r->lost++;
 	r->seq++;
 	WRITE_ONCE(r->hdr->drops, ++r->drops);
 	WRITE_ONCE(r->hdr->seq_next, r->seq);
 	strata_count(sn->counters, STRATA_STAT_RING_DROPS);
+	return NULL;
+}
+
+/**
+ * strata_ring_commit() - copy the packet's bytes and publish the record
+ * @sn: the namespace
+ * @rp: what strata_ring_reserve() returned, filled in (@rp->caplen == @caplen)
+ * @skb: the packet, from its IP header at skb->data
+ * @caplen: the caplen given to strata_ring_reserve()
+ */
+void strata_ring_commit(struct strata_net *sn, struct strata_rec_packet *rp,
+			const struct sk_buff *skb, u32 caplen)
+{
+	struct strata_rings *rs = rcu_dereference(sn->rings);
+	struct strata_ring *r = &rs->ring[smp_processor_id()];
+	struct strata_rec *h = (struct strata_rec *)rp - 1;
+	u8 *bytes = (u8 *)(rp + 1);
+
+	if (skb_copy_bits(skb, 0, bytes, caplen))
+		rp->caplen = caplen = 0;
+	memset(bytes + caplen, 0, (u8 *)h + h->len - (bytes + caplen));
+	publish(r, h->len);
+	strata_count(sn->counters, STRATA_STAT_RECORDS);
+	if (++r->since_wake >= STRATA_RING_WAKE_BATCH) {
+		r->since_wake = 0;
+		if (wq_has_sleeper(&sn->ring_wait))
+			wake_up_interruptible_poll(&sn->ring_wait, EPOLLIN);
+	}
 }
 
 static bool rings_have_data(struct strata_rings *rs)

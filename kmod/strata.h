@@ -210,8 +210,10 @@ int strata_ring_init(void);
 void strata_ring_uninit(void);
 void strata_rings_free(struct strata_net *sn);
 u64 strata_ring_next_pos(struct strata_net *sn);
-void strata_ring_write(struct strata_net *sn, const struct strata_rec_packet *rp,
-		       const struct sk_buff *skb, u32 caplen);
+struct strata_rec_packet *strata_ring_reserve(struct strata_net *sn, u32 caplen,
+					      u64 ts_ns);
+void strata_ring_commit(struct strata_net *sn, struct strata_rec_packet *rp,
+			const struct sk_buff *skb, u32 caplen);
 void strata_ring_kick(struct strata_net *sn);
 
 #endif /* STRATA_KMOD_H */
