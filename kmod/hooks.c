@@ -25,6 +25,18 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 			       bool segments, struct strata_fp *fp)
 {
 	u32 from = p->payload_off, to = min_t(u32, p->ip_len, skb->len);
+	u16 gso_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
+
+	/*
+	 * A GSO packet (a TSO or GSO send, a GRO receive) stands for several
+	 * packets on the wire, and its first gso_size payload bytes are the
+	 * first of them: the hash covers those, the bytes another host sees
+	 * as one packet. A hash of all 64 KB would match nothing anywhere
+	 * else, at the cost of reading every byte once more.
+	 */
+	if (gso_size && gso_size != GSO_BY_FRAGS && to - from > gso_size &&
+	    from < to)
+		to = from + gso_size;
 	if (from >= to) {
 		memset(fp, 0, sizeof(*fp));
 		return;
@@ -67,7 +79,7 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
  */
 static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 			const struct strata_fp *fp, const struct strata_verdict *v,
-			u64 ts_ns, u8 hook,
+			const struct sk_buff *skb, u64 ts_ns, u8 hook,
 			u32 generation, u32 ifindex, u32 caplen)
 {
 	unsigned int i;
@@ -113,7 +125,13 @@ static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
 	r->generation = generation;
 	r->ifindex = ifindex;
 	r->caplen = caplen;
-	r->pad2 = 0;
+	if (skb_is_gso(skb)) {
+		r->gso_size = skb_shinfo(skb)->gso_size;
+		r->gso_segs = skb_shinfo(skb)->gso_segs;
+	} else {
+		r->gso_size = 0;
+		r->gso_segs = 0;
+	}
 }
 
 /*
@@ -161,7 +179,7 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 		rec = strata_ring_reserve(sn, caplen, ts);
 		if (!rec)
 			return;
-		fill_record(rec, pkt, &fp, &v, ts,
+		fill_record(rec, pkt, &fp, &v, skb, ts,
 			    state->hook == NF_INET_PRE_ROUTING ?
 			    STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT,
 			    cfg->generation, dev ? dev->ifindex : 0, caplen);

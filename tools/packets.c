@@ -83,8 +83,11 @@ static void print_text(const struct strata_ring_rec *r)
 			p->icmp_type, p->icmp_code);
 	else
 		pr_text("proto %u", p->proto);
-	pr_text(", length %u, fp 0x%016llx, nseg %u, cpu %u seq %llu\n",
-		p->payload_len, (unsigned long long)p->fp_hash, p->nseg, r->cpu,
+	pr_text(", length %u", p->payload_len);
+	if (p->gso_size)
+		pr_text(" (gso %u x %u)", p->gso_segs, p->gso_size);
+	pr_text(", fp 0x%016llx, nseg %u, cpu %u seq %llu\n",
+		(unsigned long long)p->fp_hash, p->nseg, r->cpu,
 		(unsigned long long)r->seq);
 }
 
@@ -109,6 +112,8 @@ static void print_json(const struct strata_ring_rec *r)
 	pr_u64("wire_len", NULL, p->wire_len);
 	pr_u64("payload_len", NULL, p->payload_len);
 	pr_u64("caplen", NULL, p->caplen);
+	pr_u64("gso_size", NULL, p->gso_size);
+	pr_u64("gso_segs", NULL, p->gso_segs);
 	pr_u64("ip_id", NULL, p->ip_id);
 	pr_u64("flow_label", NULL, p->flow_label);
 	pr_u64("frag_off", NULL, p->frag_off);

@@ -579,6 +579,140 @@ TEST_F_TIMEOUT(dp, records_and_microflows, 300)
 }
 
 /*
+ * Checks the records of one namespace for the GSO test: each data segment
+ * from A to B has the hash of the first wire packet's payload, the bytes at
+ * its offset in the stream. Return: how many GSO packets (more than one
+ * wire packet) there were, or -1 with @why filled.
+ */
+static int gso_check(const struct recs *rs, __u8 hook, const char *data, size_t total,
+		     char *why, size_t whylen)
+{
+	__u32 isn = 0;
+	bool have_isn = false;
+	int gso = 0;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct strata_rec_packet *p = &rs->r[i].p;
+		__u32 want_len, off;
+		struct strata_fp fp;
+
+		if (rs->r[i].type != STRATA_REC_PACKET || p->proto != 6 ||
+		    p->dport != TPORT || p->hook != hook)
+			continue;
+		if (p->tcp_flags & 0x02) {	/* SYN */
+			isn = p->tcp_seq;
+			have_isn = true;
+			continue;
+		}
+		if (!p->payload_len)
+			continue;
+		if (!have_isn) {
+			snprintf(why, whylen, "a data segment before the SYN's record");
+			return -1;
+		}
+		off = p->tcp_seq - isn - 1;
+		if (off + p->payload_len > total) {
+			snprintf(why, whylen, "segment at %u+%u past the %zu bytes sent",
+				 off, p->payload_len, total);
+			return -1;
+		}
+		want_len = p->payload_len;
+		if (p->gso_size && p->gso_size < p->payload_len) {
+			want_len = p->gso_size;
+			gso++;
+			if (p->gso_segs &&
+			    p->gso_segs != (p->payload_len + p->gso_size - 1) / p->gso_size) {
+				snprintf(why, whylen, "gso_segs %u for %u bytes of %u",
+					 p->gso_segs, p->payload_len, p->gso_size);
+				return -1;
+			}
+		}
+		strata_fp_hash((const __u8 *)data + off, want_len, &fp);
+		if (p->fp_len != want_len || p->fp_hash != fp.hash) {
+			snprintf(why, whylen, "segment at %u (%u bytes, gso_size %u): fp_len %u "
+				 "hash %016llx, want %u %016llx", off, p->payload_len,
+				 p->gso_size, p->fp_len, (unsigned long long)p->fp_hash,
+				 want_len, (unsigned long long)fp.hash);
+			return -1;
+		}
+	}
+	return gso;
+}
+
+/*
+ * TSO and GSO: a TCP send of 64 KB is one packet at A's LOCAL_OUT and,
+ * across the veth, at B's PRE_ROUTING. Its record says how many wire packets
+ * it stands for, and its fingerprint is that of the first of them, the
+ * bytes any other host would see as one packet; every other segment's is
+ * its whole payload's.
+ */
+TEST_F_TIMEOUT(dp, gso_fingerprint, 120)
+{
+	const size_t total = 4 * 65536;
+	struct strata_config want = { 0 }, cfg;
+	struct sockaddr_storage ss;
+	socklen_t sl = strata_sockaddr(AF_INET, STRATA_B4, TPORT, &ss);
+	int lfd, c, s, gso_a, gso_b;
+	static char buf[65536];
+	const char *data;
+	char why[512];
+	size_t got = 0;
+
+	want.flags = STRATA_CFG_F_FINGERPRINT | STRATA_CFG_F_RECORDS;
+	ASSERT_EQ(0, set_config(&self->va, &want, STRATA_CONFIG_FLAGS, &cfg))
+		TH_LOG("%s", self->va.err);
+	ASSERT_EQ(0, set_config(&self->vb, &want, STRATA_CONFIG_FLAGS, &cfg))
+		TH_LOG("%s", self->vb.err);
+	drain(self->va.rings, &self->ra, why, sizeof(why));
+	drain(self->vb.rings, &self->rb, why, sizeof(why));
+	self->ra.n = self->rb.n = 0;
+
+	lfd = tcp_listen_in(self->p.b, TPORT);
+	ASSERT_LE(0, lfd);
+	c = strata_socket_in(self->p.a, AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&ss, sl));
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	data = strata_udp_payload(65536);	/* the pattern, repeated */
+	while (got < total) {
+		size_t chunk = total - got < 65536 ? total - got : 65536;
+
+		ASSERT_EQ((ssize_t)chunk, write(c, data, chunk));
+		ASSERT_EQ(0, read_full(s, buf, chunk));
+		got += chunk;
+	}
+	close(c);
+	close(s);
+	close(lfd);
+	ASSERT_LE(0, drain(self->va.rings, &self->ra, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_LE(0, drain(self->vb.rings, &self->rb, why, sizeof(why))) TH_LOG("%s", why);
+
+	{
+		/* The stream: the 64 KB pattern four times over. */
+		char *stream = malloc(total);
+		size_t k;
+
+		ASSERT_NE(NULL, stream);
+		for (k = 0; k < total; k += 65536)
+			memcpy(stream + k, data, 65536);
+		gso_a = gso_check(&self->ra, STRATA_HOOK_LOCAL_OUT, stream, total, why, sizeof(why));
+		if (gso_a < 0)
+			TH_LOG("A's LOCAL_OUT: %s", why);
+		gso_b = gso_check(&self->rb, STRATA_HOOK_PRE_ROUTING, stream, total, why, sizeof(why));
+		if (gso_b < 0)
+			TH_LOG("B's PRE_ROUTING: %s", why);
+		free(stream);
+	}
+	/* A veth is created with TSO and GSO on: sends of 64 KB are GSO packets. */
+	ASSERT_LT(0, gso_a) TH_LOG("no GSO packet among A's records (TSO off on the veth?)");
+	ASSERT_LT(0, gso_b) TH_LOG("no GSO packet among B's records (TSO off on the veth?)");
+	ASSERT_EQ(0, self->ra.gaps);
+	ASSERT_EQ(0, self->rb.gaps);
+}
+
+/*
  * Configuration: a change takes effect at once and its generation is in the
  * records that follow; windows follow the new length, aligned to multiples
  * of it; a detail filter changes the snaplen of the packets it matches only.

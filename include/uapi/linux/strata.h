@@ -468,7 +468,8 @@ struct strata_rec {
  * @tcp_ack: acknowledgement number
  * @tcp_tsval: timestamp value (with STRATA_TCPOPT_TS)
  * @tcp_tsecr: timestamp echo reply
- * @fp_hash: xxh64 of the payload bytes at hand (0: none, or fingerprints off)
+ * @fp_hash: xxh64 of the payload bytes at hand, of a GSO packet those of its
+ *	first wire packet (0: none, or fingerprints off)
  * @fp_len: payload bytes hashed
  * @nseg: segment hashes in @seg
  * @hook: STRATA_HOOK_*
@@ -480,7 +481,12 @@ struct strata_rec {
  * @ifindex: input interface (PRE_ROUTING) or output interface (LOCAL_OUT; 0
  *	when not yet routed)
  * @caplen: packet bytes after this structure (<= snaplen and wire_len)
- * @pad: zero
+ * @gso_size: a GSO packet (a TSO or GSO send, a GRO receive), which stands
+ *	for several packets on the wire: the payload bytes of each (the
+ *	last may have fewer); the fingerprint covers the first of them. 0
+ *	for a packet that is one packet on the wire
+ * @gso_segs: a GSO packet: how many wire packets it stands for, when the
+ *	stack has counted them (0 when not known yet)
  */
 struct strata_rec_packet {
 	__u64 ts_ns;
@@ -521,7 +527,8 @@ struct strata_rec_packet {
 	__u32 generation;
 	__u32 ifindex;
 	__u32 caplen;
-	__u32 pad2;
+	__u16 gso_size;
+	__u16 gso_segs;
 };
 
 /**
