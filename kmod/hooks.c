@@ -13,6 +13,7 @@
 #include "strata.h"
 #include "core/parse.h"
 #include "core/fingerprint.h"
+#include "core/record.h"
 
 /*
  * Header bytes copied out of a non-linear skb for parsing. Headers longer
@@ -73,68 +74,6 @@ static void strata_fingerprint(struct strata_counters __percpu *c,
 }
 
 /*
- * The record's fields from the parse, the fingerprint and the verdict,
- * written in place in the ring: every byte of the structure is assigned
- * (the ring's memory holds older records), and there is no copy of it.
- */
-static void fill_record(struct strata_rec_packet *r, const struct strata_pkt *p,
-			const struct strata_fp *fp, const struct strata_verdict *v,
-			const struct sk_buff *skb, u64 ts_ns, u8 hook,
-			u32 generation, u32 ifindex, u32 caplen)
-{
-	unsigned int i;
-
-	static_assert(sizeof(*r) == 200, "every field of the record is assigned below");
-	r->ts_ns = ts_ns;
-	memcpy(r->saddr, p->saddr, 16);
-	memcpy(r->daddr, p->daddr, 16);
-	r->wire_len = p->ip_len;
-	r->payload_len = p->payload_len;
-	r->ip_id = p->ip_id;
-	r->flow_label = p->flow_label;
-	r->frag_off = p->frag_off;
-	r->sport = p->sport;
-	r->dport = p->dport;
-	r->family = p->family;
-	r->proto = p->proto;
-	r->ttl = p->ttl;
-	r->tos = p->tos;
-	r->tcp_flags = p->tcp_flags;
-	r->tcp_opts = p->tcp_opts;
-	r->pkt_flags = p->flags;
-	r->tcp_wscale = p->tcp_wscale;
-	r->tcp_sack_blocks = p->tcp_sack_blocks;
-	r->tcp_mss = p->tcp_mss;
-	r->tcp_window = p->tcp_window;
-	r->icmp_type = p->icmp_type;
-	r->icmp_code = p->icmp_code;
-	r->tcp_seq = p->tcp_seq;
-	r->tcp_ack = p->tcp_ack;
-	r->tcp_tsval = p->tcp_tsval;
-	r->tcp_tsecr = p->tcp_tsecr;
-	r->fp_hash = fp->hash;
-	r->fp_len = fp->len;
-	r->nseg = fp->nseg;
-	r->hook = hook;
-	r->dir = v->dir;
-	r->pad1 = 0;
-	/* Past nseg, fp->seg is not written: zeros, not the stack's bytes. */
-	for (i = 0; i < ARRAY_SIZE(r->seg); i++)
-		r->seg[i] = i < fp->nseg ? fp->seg[i] : 0;
-	r->key_hash = v->key_hash;
-	r->generation = generation;
-	r->ifindex = ifindex;
-	r->caplen = caplen;
-	if (skb_is_gso(skb)) {
-		r->gso_size = skb_shinfo(skb)->gso_size;
-		r->gso_segs = skb_shinfo(skb)->gso_segs;
-	} else {
-		r->gso_size = 0;
-		r->gso_segs = 0;
-	}
-}
-
-/*
  * A parsed packet: the microflow table, the fingerprint, the record. Bottom
  * halves are disabled: each CPU's ring has that CPU as its only producer.
  */
@@ -149,6 +88,7 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 		f->seg_budget : cfg->seg_budget;
 	u64 ts = ktime_get_real_ns(), pos = U64_MAX;
 	struct strata_rec_packet *rec;
+	struct strata_rec_meta meta;
 	struct strata_verdict v;
 	struct strata_fp fp;
 	bool record = false;
@@ -179,10 +119,17 @@ static void strata_packet(struct strata_net *sn, struct sk_buff *skb,
 		rec = strata_ring_reserve(sn, caplen, ts);
 		if (!rec)
 			return;
-		fill_record(rec, pkt, &fp, &v, skb, ts,
-			    state->hook == NF_INET_PRE_ROUTING ?
-			    STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT,
-			    cfg->generation, dev ? dev->ifindex : 0, caplen);
+		meta.ts_ns = ts;
+		meta.key_hash = v.key_hash;
+		meta.generation = cfg->generation;
+		meta.ifindex = dev ? dev->ifindex : 0;
+		meta.caplen = caplen;
+		meta.gso_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
+		meta.gso_segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 0;
+		meta.hook = state->hook == NF_INET_PRE_ROUTING ?
+			STRATA_HOOK_PRE_ROUTING : STRATA_HOOK_LOCAL_OUT;
+		meta.dir = v.dir;
+		strata_rec_fill(rec, pkt, &fp, &meta);
 		strata_ring_commit(sn, rec, skb, caplen);
 	}
 }

@@ -162,18 +162,6 @@ struct strata_mf_snap {
 	bool has_ring;
 };
 
-/**
- * struct strata_verdict - what the table decided for one packet
- * @dir: its direction in the microflow
- * @segments: it gets segment hashes
- * @key_hash: the conversation's hash
- */
-struct strata_verdict {
-	int dir;
-	bool segments;
-	u64 key_hash;
-};
-
 /* stats.c */
 int strata_stats_init(struct net *net, struct strata_net *sn);
 void strata_stats_uninit(struct net *net, struct strata_net *sn);

@@ -184,6 +184,19 @@ struct strata_mflow {
 };
 
 /**
+ * struct strata_verdict - what a microflow table decided for one packet
+ * @dir: its direction in the microflow (strata_flow_key())
+ * @segments: its payload gets segment hashes (strata_mflow_fp_segments())
+ * @key_hash: the conversation's hash in that table (equal for both
+ *	directions; keyed, so only comparable within one table)
+ */
+struct strata_verdict {
+	int dir;
+	bool segments;
+	__u64 key_hash;
+};
+
+/**
  * strata_window_start() - the wall-clock aligned window a time falls in
  * @ts_ns: a time in ns since the epoch
  * @window_ns: the window length in ns (> 0)
