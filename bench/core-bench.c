@@ -160,10 +160,12 @@ nomem:
 	return -1;
 }
 
-static void on_close(const struct strata_mflow *mf, void *arg)
+static void on_close(const struct strata_mflow *mf,
+		     const struct strata_mf_info *info, void *arg)
 {
 	struct tally *t = arg;
 
+	(void)info;
 	t->closed_pkts += mf->dir[0].packets + mf->dir[1].packets;
 }
 
@@ -196,7 +198,7 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
 		if (strata_parse(frame + l3, r->caplen - l3, r->len - l3, &pkt) ==
 		    STRATA_PARSE_OK) {
 			ty->o.counters.parsed++;
-			strata_mftable_packet(t, &pkt, r->ts_ns, NULL);
+			strata_mftable_packet(t, &pkt, r->ts_ns, STRATA_RING_POS_NONE, NULL);
 		}
 	}
 	strata_mftable_flush(t);

@@ -12,6 +12,7 @@
 #include <linux/netlink.h>
 #include <uapi/linux/strata.h>
 #include "core/flow.h"
+#include "mftable.h"
 
 struct strata_genl;
 
@@ -86,28 +87,6 @@ struct strata_stats {
 	__u64 v[__STRATA_STAT_MAX];
 	bool present[__STRATA_STAT_MAX];
 	__u32 table_live;
-};
-
-/**
- * struct strata_mf_info - what a microflow message says beyond struct strata_mflow
- * @has_seq: @seq is valid (closed microflows)
- * @has_ring: @ring_first and @ring_last are valid (records were on)
- * @seq: number of the closed microflow in its namespace, from 1
- * @key_hash: the conversation's key hash, as in its packet records
- * @window_ns: window length
- * @generation: configuration generation when the window opened
- * @ring_first: cpu << 48 | seq of the first packet record of the window
- * @ring_last: the same for the last one
- */
-struct strata_mf_info {
-	bool has_seq;
-	bool has_ring;
-	__u64 seq;
-	__u64 key_hash;
-	__u64 window_ns;
-	__u32 generation;
-	__u64 ring_first;
-	__u64 ring_last;
 };
 
 /**

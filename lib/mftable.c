@@ -20,6 +20,8 @@
 struct entry {
 	struct strata_mflow mf;
 	__u64 last_ns;
+	__u64 ring_first;	/* record positions of the window's first and */
+	__u64 ring_last;	/* last packet, or STRATA_RING_POS_NONE */
 	__u32 next;		/* next entry in the bucket chain, or free list */
 	__u8 used;
 };
@@ -76,10 +78,10 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
 	return t;
 }
 
-static __u32 key_hash(const struct strata_mftable *t,
+static __u64 key_hash(const struct strata_mftable *t,
 		      const struct strata_flow_key *k)
 {
-	return (__u32)strata_h64(k, sizeof(*k), t->seed);
+	return strata_h64(k, sizeof(*k), t->seed);
 }
 
 static __u32 entry_alloc(struct strata_mftable *t)
@@ -135,10 +137,22 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 		if (!e->used)
 			continue;
 		if (mf_active(&e->mf)) {
-			if (t->close)
-				t->close(&e->mf, t->arg);
 			t->st.closed++;
+			if (t->close) {
+				struct strata_mf_info info = {
+					.has_seq = true,
+					.seq = t->st.closed,
+					.key_hash = key_hash(t, &e->mf.key),
+					.window_ns = t->window_ns,
+					.has_ring = e->ring_first != STRATA_RING_POS_NONE,
+					.ring_first = e->ring_first,
+					.ring_last = e->ring_last,
+				};
+
+				t->close(&e->mf, &info, t->arg);
+			}
 		}
+		e->ring_first = e->ring_last = STRATA_RING_POS_NONE;
 		if (drop_all || e->last_ns + IDLE_NS < window)
 			entry_remove(t, i);
 		else
@@ -148,11 +162,12 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 }
 
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns, bool *segments)
+			  __u64 ts_ns, __u64 ring_pos, struct strata_verdict *v)
 {
 	struct strata_flow_key key;
-	__u64 w = strata_window_start(ts_ns, t->window_ns);
-	__u32 h, i;
+	__u64 w = strata_window_start(ts_ns, t->window_ns), hash;
+	struct entry *e;
+	__u32 i;
 	int dir;
 
 	/*
@@ -167,11 +182,14 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 		rollover(t, w, false);
 	}
 
-	if (segments)
-		*segments = false;
 	dir = strata_flow_key(pkt, &key);
-	h = key_hash(t, &key) & t->mask;
-	for (i = t->buckets[h]; i != NIL; i = t->pool[i].next)
+	hash = key_hash(t, &key);
+	if (v) {
+		v->dir = dir;
+		v->segments = false;
+		v->key_hash = hash;
+	}
+	for (i = t->buckets[hash & t->mask]; i != NIL; i = t->pool[i].next)
 		if (!memcmp(&t->pool[i].mf.key, &key, sizeof(key)))
 			break;
 	if (i == NIL) {
@@ -186,17 +204,23 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 		}
 		strata_mflow_init(&t->pool[i].mf, &key, t->window);
 		t->pool[i].used = 1;
-		t->pool[i].next = t->buckets[h];
-		t->buckets[h] = i;
+		t->pool[i].ring_first = t->pool[i].ring_last = STRATA_RING_POS_NONE;
+		t->pool[i].next = t->buckets[hash & t->mask];
+		t->buckets[hash & t->mask] = i;
 		t->st.live++;
 	}
-	if (!mf_active(&t->pool[i].mf))
+	e = &t->pool[i];
+	if (!mf_active(&e->mf))
 		t->st.flows++;
-	strata_mflow_account(&t->pool[i].mf, pkt, dir, ts_ns);
-	if (segments)
-		*segments = strata_mflow_fp_segments(&t->pool[i].mf, pkt, dir,
-						     t->seg_budget);
-	t->pool[i].last_ns = ts_ns;
+	strata_mflow_account(&e->mf, pkt, dir, ts_ns);
+	if (v)
+		v->segments = strata_mflow_fp_segments(&e->mf, pkt, dir, t->seg_budget);
+	if (ring_pos != STRATA_RING_POS_NONE) {
+		if (e->ring_first == STRATA_RING_POS_NONE)
+			e->ring_first = ring_pos;
+		e->ring_last = ring_pos;
+	}
+	e->last_ns = ts_ns;
 	t->st.packets++;
 	return 0;
 }

@@ -9,14 +9,44 @@
 
 #include "core/flow.h"
 
+/* No record position: strata_mftable_packet()'s @ring_pos. */
+#define STRATA_RING_POS_NONE	(~0ULL)
+
 struct strata_mftable;
+
+/**
+ * struct strata_mf_info - what is known of a microflow beyond struct strata_mflow:
+ *	from the kernel's microflow messages (lib/genl.h), or from this table
+ * @has_seq: @seq is valid (closed microflows)
+ * @has_ring: @ring_first and @ring_last are valid (records were on)
+ * @seq: number of the closed microflow in its namespace, from 1
+ * @key_hash: the conversation's key hash, as in its packet records
+ * @window_ns: window length
+ * @generation: configuration generation when the window opened
+ * @ring_first: cpu << 48 | seq of the first packet record of the window
+ * @ring_last: the same for the last one
+ */
+struct strata_mf_info {
+	bool has_seq;
+	bool has_ring;
+	__u64 seq;
+	__u64 key_hash;
+	__u64 window_ns;
+	__u32 generation;
+	__u64 ring_first;
+	__u64 ring_last;
+};
 
 /**
  * typedef strata_mf_close_fn - called with each microflow whose window closed
  * @mf: the microflow; valid only during the call
+ * @info: its number (from 1, in close order), key hash, window length, and
+ *	the record positions given with its first and last packet (has_ring
+ *	when any packet of the window came with one); generation 0
  * @arg: the caller's argument
  */
-typedef void (*strata_mf_close_fn)(const struct strata_mflow *mf, void *arg);
+typedef void (*strata_mf_close_fn)(const struct strata_mflow *mf,
+				   const struct strata_mf_info *info, void *arg);
 
 /**
  * struct strata_mftable_stats - what the table did
@@ -63,15 +93,19 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
  * microflow of the earlier windows is closed first (in no set order), and a
  * conversation idle for 60 s is forgotten.
  *
- * @segments: set (when not NULL) to whether the packet's payload should get
- *	segment hashes, by strata_mflow_fp_segments() and the table's budget;
- *	false for a packet the table could not account
+ * @ring_pos: the position of the packet's record (any increasing number,
+ *	e.g. its index in the capture), kept as the window's first and last;
+ *	STRATA_RING_POS_NONE when it has none
+ * @v: filled in when not NULL: the packet's direction, its conversation's
+ *	64-bit hash (keyed with the table's random seed), and whether its
+ *	payload should get segment hashes (strata_mflow_fp_segments() and the
+ *	table's budget; false for a packet the table could not account)
  *
  * Return: 0, or -ENOSPC when the conversation is new and the table is full
  * (counted in table_full).
  */
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns, bool *segments);
+			  __u64 ts_ns, __u64 ring_pos, struct strata_verdict *v);
 
 /**
  * strata_mftable_set_fp_segments() - set the segment hash budget

@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include "link.h"
 #include "offline.h"
+#include "core/record.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -63,6 +64,27 @@ void strata_core_fingerprint(const __u8 *data, __u32 caplen,
 	}
 }
 
+/* The record the kernel would have written for a parsed packet. */
+static void make_record(struct strata_offline *o, const struct strata_pkt *pkt,
+			const struct strata_fp *fp, const struct strata_verdict *v,
+			const __u8 *ip, __u32 caplen, __u64 ts_ns)
+{
+	__u32 snaplen = o->snaplen ? o->snaplen : STRATA_SNAPLEN_MAX;
+	struct strata_rec_meta m = {
+		.ts_ns = ts_ns,
+		.key_hash = v->key_hash,
+		.hook = STRATA_HOOK_PRE_ROUTING,
+		.dir = (__u8)v->dir,
+	};
+	struct strata_rec_packet rec;
+
+	m.caplen = caplen < snaplen ? caplen : snaplen;
+	if (m.caplen > pkt->ip_len)	/* link-layer padding is not the packet's */
+		m.caplen = pkt->ip_len;
+	strata_rec_fill(&rec, pkt, fp, &m);
+	o->on_record(&rec, ip, o->frames, o->arg);
+}
+
 void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 			  int linktype, const __u8 *frame, __u32 caplen,
 			  __u32 len, __u64 ts_ns)
@@ -90,11 +112,13 @@ void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 	st = strata_core_packet(frame + l3, caplen, wirelen, ts_ns, &o->frags, &pkt,
 				&o->counters);
 	if (st == STRATA_PARSE_OK) {
-		bool segments;
+		struct strata_verdict v;
 
-		strata_mftable_packet(t, &pkt, ts_ns, &segments);
-		strata_core_fingerprint(frame + l3, caplen, &pkt, segments, &fp,
+		strata_mftable_packet(t, &pkt, ts_ns, o->frames, &v);
+		strata_core_fingerprint(frame + l3, caplen, &pkt, v.segments, &fp,
 					&o->counters);
+		if (o->on_record)
+			make_record(o, &pkt, &fp, &v, frame + l3, caplen, ts_ns);
 	}
 	if (o->on_packet)
 		o->on_packet(&pkt, st, ts_ns, len, o->arg);

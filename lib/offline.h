@@ -7,6 +7,7 @@
 #ifndef STRATA_OFFLINE_H
 #define STRATA_OFFLINE_H
 
+#include <uapi/linux/strata.h>
 #include "core/parse.h"
 #include "core/fingerprint.h"
 #include "core/frag.h"
@@ -85,6 +86,19 @@ typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
 				      __u32 frame_len, void *arg);
 
 /**
+ * typedef strata_offline_rec_fn - called with the record of each parsed packet
+ * @rec: the record, as the kernel would have written it (hook
+ *	STRATA_HOOK_PRE_ROUTING, generation 0, ifindex 0, no GSO; key_hash
+ *	from the run's microflow table)
+ * @data: the @rec->caplen bytes of the packet from its IP header
+ * @frame: the frame's number in the file, from 1 (tshark's frame.number):
+ *	also the record's position in its microflow's ring_first/ring_last
+ * @arg: the caller's argument
+ */
+typedef void (*strata_offline_rec_fn)(const struct strata_rec_packet *rec,
+				      const __u8 *data, __u64 frame, void *arg);
+
+/**
  * struct strata_offline - one offline run
  * @window_ns: microflow window (default 1 s when 0)
  * @table_cap: microflow table cap (default 1 << 20 when 0)
@@ -92,7 +106,10 @@ typedef void (*strata_offline_pkt_fn)(const struct strata_pkt *pkt,
  *	0 means the default, STRATA_FP_SEG_PACKETS
  * @on_close: closed microflows (may be NULL)
  * @on_packet: every packet, after the core ran on it (may be NULL)
- * @arg: passed to both callbacks
+ * @on_record: the record of every parsed packet (may be NULL)
+ * @snaplen: packet bytes a record keeps, from the IP header (0: up to
+ *	STRATA_SNAPLEN_MAX)
+ * @arg: passed to the callbacks
  * @counters: filled in by the run
  * @table: filled in by the run (the table's counters at the end)
  * @frames: frames read from the file
@@ -108,6 +125,8 @@ struct strata_offline {
 	__u32 fp_segments;
 	strata_mf_close_fn on_close;
 	strata_offline_pkt_fn on_packet;
+	strata_offline_rec_fn on_record;
+	__u32 snaplen;
 	void *arg;
 	struct strata_counters counters;
 	struct strata_mftable_stats table;

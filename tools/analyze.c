@@ -80,11 +80,13 @@ static struct conv *conv_get(struct analysis *an, const struct strata_flow_key *
 	return c;
 }
 
-static void on_close(const struct strata_mflow *mf, void *arg)
+static void on_close(const struct strata_mflow *mf,
+		     const struct strata_mf_info *info, void *arg)
 {
 	struct conv *c = conv_get(arg, &mf->key);
 	int d;
 
+	(void)info;	/* conversations are summed over the whole file */
 	if (!c)
 		return;
 	if (c->initiator < 0)

@@ -15,11 +15,13 @@
 /* Everything the close callback saw. */
 struct closed {
 	struct strata_mflow *mf;
+	struct strata_mf_info *info;
 	unsigned int n, cap;
 	unsigned int empty;	/* microflows handed out without a packet */
 };
 
-static void on_close(const struct strata_mflow *mf, void *arg)
+static void on_close(const struct strata_mflow *mf,
+		     const struct strata_mf_info *info, void *arg)
 {
 	struct closed *c = arg;
 
@@ -28,14 +30,18 @@ static void on_close(const struct strata_mflow *mf, void *arg)
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->mf = realloc(c->mf, c->cap * sizeof(*c->mf));
+		c->info = realloc(c->info, c->cap * sizeof(*c->info));
 		assert_non_null(c->mf);
+		assert_non_null(c->info);
 	}
+	c->info[c->n] = *info;
 	c->mf[c->n++] = *mf;
 }
 
 static void closed_reset(struct closed *c)
 {
 	free(c->mf);
+	free(c->info);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -68,7 +74,7 @@ static int acct(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
 	struct strata_pkt p;
 
 	conv_pkt(&p, i, reply, len);
-	return strata_mftable_packet(t, &p, ts, NULL);
+	return strata_mftable_packet(t, &p, ts, STRATA_RING_POS_NONE, NULL);
 }
 
 /* The closed microflow of conversation @i (protocol @proto) in window @ws. */
@@ -343,19 +349,19 @@ static void test_tcp_across_windows(void **state)
 	t = strata_mftable_new(16, W1S, on_close, &c);
 	assert_non_null(t);
 	tcp_pkt(&p, 1, 100, 0, STRATA_TCP_SYN, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 0, 900, 101, STRATA_TCP_SYN | STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000, STRATA_RING_POS_NONE, NULL), 0);
 	/* Next window: the server speaks first (its ACK), then the client
 	 * sends its window-0 segment again. */
 	tcp_pkt(&p, 0, 901, 201, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200, STRATA_RING_POS_NONE, NULL), 0);
 	strata_mftable_flush(t);
 
 	mf = find_p(&c, 9, WS0, 6);
@@ -471,12 +477,12 @@ static void test_no_callback(void **state)
 static bool seg(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
 		__u64 ts)
 {
+	struct strata_verdict v = { .segments = !len };	/* wrong: the call must set it */
 	struct strata_pkt p;
-	bool s = !len;	/* the wrong answer, so the call must set it */
 
 	conv_pkt(&p, i, reply, len);
-	assert_int_equal(strata_mftable_packet(t, &p, ts, &s), 0);
-	return s;
+	assert_int_equal(strata_mftable_packet(t, &p, ts, STRATA_RING_POS_NONE, &v), 0);
+	return v.segments;
 }
 
 /*
@@ -492,7 +498,7 @@ static void test_fp_segments(void **state)
 	struct strata_pkt p;
 	const struct strata_mflow *mf;
 	unsigned int n;
-	bool s;
+	struct strata_verdict v;
 
 	(void)state;
 	assert_int_equal(STRATA_FP_SEG_PACKETS, 4);
@@ -510,9 +516,10 @@ static void test_fp_segments(void **state)
 	assert_true(seg(t, 2, 0, 100, WS0 + 40));	/* another conversation */
 	/* Table full: the packet is not accounted and gets no segments. */
 	conv_pkt(&p, 3, 0, 100);
-	s = true;
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 50, &s), -ENOSPC);
-	assert_false(s);
+	v.segments = true;
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 50, STRATA_RING_POS_NONE, &v),
+			 -ENOSPC);
+	assert_false(v.segments);
 	/* A new window, a new budget. */
 	assert_true(seg(t, 1, 0, 100, WS0 + W1S));
 	mf = find(&c, 1, WS0);
@@ -528,13 +535,72 @@ static void test_fp_segments(void **state)
 		assert_true(seg(t, 2, 1, 100, WS0 + W1S + 2 + n));
 	assert_false(seg(t, 2, 1, 0, WS0 + W1S + 200));
 	strata_mftable_free(t);
-	free(c.mf);
+	closed_reset(&c);
+}
+
+/*
+ * What the close callback is told beside the microflow: a number in close
+ * order from 1, the conversation's hash (the one each packet's verdict
+ * gave, in both directions), the window length, and the record positions
+ * of the window's first and last packet; none when no packet had one.
+ */
+static void test_close_info(void **state)
+{
+	struct strata_verdict v0, v1, v2;
+	struct closed c = { 0 };
+	struct strata_mftable *t;
+	struct strata_pkt p;
+	unsigned int i;
+
+	(void)state;
+	t = strata_mftable_new(16, W1S, on_close, &c);
+	assert_non_null(t);
+	conv_pkt(&p, 1, 0, 10);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1, 7, &v0), 0);
+	conv_pkt(&p, 1, 1, 10);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2, 9, &v1), 0);
+	conv_pkt(&p, 1, 0, 10);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3, STRATA_RING_POS_NONE, NULL), 0);
+	conv_pkt(&p, 1, 0, 10);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 4, 12, NULL), 0);
+	conv_pkt(&p, 2, 0, 10);	/* no record position at all */
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 5, STRATA_RING_POS_NONE, &v2), 0);
+	assert_true(v0.key_hash == v1.key_hash);
+	assert_true(v0.key_hash != v2.key_hash);
+	assert_int_equal(v0.dir, !v1.dir);
+	/* The next window closes both; then conversation 1 again. */
+	conv_pkt(&p, 1, 0, 10);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S, 20, NULL), 0);
+	strata_mftable_flush(t);
+	assert_int_equal(c.n, 3);
+	for (i = 0; i < c.n; i++) {
+		const struct strata_mf_info *in = &c.info[i];
+
+		assert_true(in->has_seq);
+		assert_int_equal(in->seq, i + 1);
+		assert_int_equal(in->window_ns, W1S);
+		if (in->key_hash == v2.key_hash) {
+			assert_false(in->has_ring);
+		} else if (c.mf[i].window_start == WS0) {
+			assert_true(in->key_hash == v0.key_hash);
+			assert_true(in->has_ring);
+			assert_int_equal(in->ring_first, 7);
+			assert_int_equal(in->ring_last, 12);
+		} else {
+			assert_true(in->has_ring);
+			assert_int_equal(in->ring_first, 20);
+			assert_int_equal(in->ring_last, 20);
+		}
+	}
+	strata_mftable_free(t);
+	closed_reset(&c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_invalid),
+		cmocka_unit_test(test_close_info),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_rollover_skips_windows),

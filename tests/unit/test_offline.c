@@ -183,7 +183,26 @@ struct seen {
 	__u32 frame_len[32];
 	enum strata_parse_status st[32];
 	struct strata_mflow mf[32];
+	struct strata_mf_info info[32];
+	unsigned int nrec;
+	__u64 rec_frame[32];
+	struct strata_rec_packet rec[32];
+	__u8 rec_data[32][128];
 };
+
+static void on_record(const struct strata_rec_packet *rec, const __u8 *data,
+		      __u64 frame, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->nrec < 32) {
+		s->rec_frame[s->nrec] = frame;
+		s->rec[s->nrec] = *rec;
+		memcpy(s->rec_data[s->nrec], data,
+		       rec->caplen < 128 ? rec->caplen : 128);
+	}
+	s->nrec++;
+}
 
 static void on_packet(const struct strata_pkt *pkt, enum strata_parse_status st,
 		      __u64 ts_ns, __u32 frame_len, void *arg)
@@ -199,12 +218,15 @@ static void on_packet(const struct strata_pkt *pkt, enum strata_parse_status st,
 	s->npk++;
 }
 
-static void on_close(const struct strata_mflow *mf, void *arg)
+static void on_close(const struct strata_mflow *mf,
+		     const struct strata_mf_info *info, void *arg)
 {
 	struct seen *s = arg;
 
-	if (s->nclose < 32)
+	if (s->nclose < 32) {
 		s->mf[s->nclose] = *mf;
+		s->info[s->nclose] = *info;
+	}
 	s->nclose++;
 }
 
@@ -214,6 +236,7 @@ static int run(const char *path, struct strata_offline *o, struct seen *s)
 	memset(s, 0, sizeof(*s));
 	o->on_packet = on_packet;
 	o->on_close = on_close;
+	o->on_record = on_record;
 	o->arg = s;
 	return strata_offline_run(path, o);
 }
@@ -314,6 +337,58 @@ static void check_mixed(const struct strata_offline *o, const struct seen *s,
 		pk += s->mf[i].dir[0].packets + s->mf[i].dir[1].packets;
 	assert_int_equal(pk, o->table.packets);
 	assert_int_equal(o->table.packets, 5);
+
+	/*
+	 * Records: one per parsed packet, numbered by frame (from 1), the
+	 * bytes from the IP header on, link-layer padding left out; one key
+	 * hash for both directions of the TCP conversation.
+	 */
+	{
+		static const __u64 frames[] = { 1, 2, 4, 7, 8 };
+		const struct strata_rec_packet *udp = &s->rec[3];
+
+		assert_int_equal(s->nrec, 5);
+		for (i = 0; i < 5; i++) {
+			const struct rec *x = &r[frames[i] - 1];
+			__u32 l3 = i == 2 ? 18 : 14;	/* VLAN tag */
+
+			assert_int_equal(s->rec_frame[i], frames[i]);
+			assert_int_equal(s->rec[i].caplen, s->rec[i].wire_len);
+			assert_int_equal(s->rec[i].ts_ns, s->ts[i < 3 ? i : i + 1]);
+			assert_memory_equal(s->rec_data[i], x->d + l3,
+					    s->rec[i].caplen < 128 ? s->rec[i].caplen : 128);
+		}
+		assert_int_equal(udp->wire_len, 32);	/* not the 46 bytes framed */
+		assert_int_equal(udp->proto, 17);
+		assert_int_equal(udp->sport, 7);
+		assert_int_equal(s->rec[2].family, 6);
+		assert_int_equal(s->rec[0].tcp_flags, STRATA_TCP_SYN);
+		assert_true(s->rec[0].key_hash == s->rec[1].key_hash);
+		assert_true(s->rec[0].key_hash == s->rec[4].key_hash);
+		assert_true(s->rec[0].key_hash != s->rec[3].key_hash);
+		assert_int_equal(s->rec[0].dir, !s->rec[1].dir);
+		assert_int_equal(s->rec[0].hook, STRATA_HOOK_PRE_ROUTING);
+	}
+	/* Each microflow numbered in close order and pointing at its frames. */
+	for (i = 0; i < 4; i++) {
+		const struct strata_mf_info *in = &s->info[i];
+		const struct strata_mflow *mf = &s->mf[i];
+
+		assert_true(in->has_seq);
+		assert_int_equal(in->seq, i + 1);
+		assert_true(in->has_ring);
+		assert_int_equal(in->window_ns, W1S);
+		if (mf->key.proto == 6 && mf->window_start == SEC0 * W1S) {
+			assert_int_equal(in->ring_first, 1);
+			assert_int_equal(in->ring_last, 2);
+			assert_true(in->key_hash == s->rec[0].key_hash);
+		} else if (mf->key.proto == 6) {
+			assert_int_equal(in->ring_first, 8);
+			assert_int_equal(in->ring_last, 8);
+		} else {
+			assert_int_equal(in->ring_first, in->ring_last);
+		}
+	}
 }
 
 static void test_run_pcap(void **state)
