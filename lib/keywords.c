@@ -36,6 +36,35 @@ int strata_kw_u32(const char *s, __u32 min, __u32 max, __u32 *v)
 	return 0;
 }
 
+int strata_kw_size(const char *s, __u64 min, __u64 max, __u64 *v)
+{
+	static const char units[] = "KMGT";
+	unsigned __int128 x = 0;
+	const char *p = s, *u;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		x = x * 10 + (unsigned int)(*p - '0');
+		if (x > ~0ULL)
+			return -ERANGE;
+	}
+	if (*p && (u = strchr(units, *p)) != NULL) {
+		x <<= 10 * (u - units + 1);
+		p++;
+		if (!strcmp(p, "iB") || !strcmp(p, "B"))
+			p += strlen(p);
+	} else if (!strcmp(p, "B")) {
+		p++;
+	}
+	if (*p)
+		return -EINVAL;
+	if (x > ~0ULL || x < min || x > max)
+		return -ERANGE;
+	*v = (__u64)x;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	__u8 proto;

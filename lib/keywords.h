@@ -95,6 +95,18 @@ int strata_kw_proto(const char *s, __u8 *proto);
 int strata_kw_u32(const char *s, __u32 min, __u32 max, __u32 *v);
 
 /**
+ * strata_kw_size() - parse a size in bytes within limits
+ * @s: digits, then optionally one of K, M, G, T (powers of 1024), with or
+ *	without a following "iB" or "B" ("512M", "1GiB", "4096")
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ * @v: filled in
+ *
+ * Return: 0, -EINVAL (not a size) or -ERANGE.
+ */
+int strata_kw_size(const char *s, __u64 min, __u64 max, __u64 *v);
+
+/**
  * strata_proto_name() - a protocol's name as strata_kw_proto() reads it
  * @proto: the protocol
  * @buf: room for a number, for protocols without a name

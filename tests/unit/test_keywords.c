@@ -315,10 +315,57 @@ static void test_match(void **state)
 	assert_true(strata_filter_match_key(&f, &k));
 }
 
+/* Sizes: units are powers of 1024; anything else is refused. */
+static void test_size(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		__u64 v;
+	} cases[] = {
+		{ "4096", 0, 4096 },
+		{ "4096B", 0, 4096 },
+		{ "1K", 0, 1024 },
+		{ "512M", 0, 512ULL << 20 },
+		{ "1GiB", 0, 1ULL << 30 },
+		{ "2GB", 0, 2ULL << 30 },
+		{ "3T", 0, 3ULL << 40 },
+		{ "", -EINVAL, 0 },
+		{ "M", -EINVAL, 0 },
+		{ "-1M", -EINVAL, 0 },
+		{ "1.5G", -EINVAL, 0 },
+		{ "1 G", -EINVAL, 0 },
+		{ "1X", -EINVAL, 0 },
+		{ "1Gx", -EINVAL, 0 },
+		{ "1g", -EINVAL, 0 },
+		{ "99999999999999999999", -ERANGE, 0 },
+		{ "16777216T", -ERANGE, 0 },	/* 2^64 */
+		{ "100", -ERANGE, 0 },		/* below min */
+		{ "2T", -ERANGE, 0 },		/* above max */
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		__u64 v = 7, min = 1000, max = 1ULL << 40;
+
+		if (i < 7) {
+			min = 0;
+			max = ~0ULL;
+		}
+		if (strata_kw_size(cases[i].s, min, max, &v) != cases[i].rc)
+			fail_msg("'%s': want %d", cases[i].s, cases[i].rc);
+		if (!cases[i].rc && v != cases[i].v)
+			fail_msg("'%s': %llu, want %llu", cases[i].s,
+				 (unsigned long long)v, (unsigned long long)cases[i].v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_scalar_errors),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_filter_errors),
