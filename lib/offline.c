@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <pcap/pcap.h>
 #include "link.h"
 #include "offline.h"
@@ -140,6 +141,8 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 	struct strata_mftable *t;
 	struct pcap_pkthdr *h;
 	const u_char *frame;
+	struct stat fst;
+	__u64 size = 0;
 	int linktype, rc, err = 0;
 	pcap_t *p;
 	FILE *f;
@@ -164,6 +167,8 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 		fclose(f);
 		return open_error(path, o, perr);
 	}
+	if (!fstat(fileno(f), &fst) && S_ISREG(fst.st_mode))
+		size = (__u64)fst.st_size;
 	linktype = pcap_datalink(p);
 	if (!strata_link_supported(linktype)) {
 		const char *name = pcap_datalink_val_to_name(linktype);
@@ -203,7 +208,11 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 		strata_offline_frame(o, t, linktype, frame, h->caplen, h->len,
 				     (__u64)h->ts.tv_sec * NSEC_PER_SEC +
 				     (__u64)h->ts.tv_usec);
+		if (o->on_progress && !(o->frames & 16383))
+			o->on_progress((__u64)ftell(f), size, o->frames, o->arg);
 	}
+	if (o->on_progress)
+		o->on_progress(err ? (__u64)ftell(f) : size, size, o->frames, o->arg);
 	strata_mftable_flush(t);
 	strata_mftable_stats(t, &o->table);
 	strata_mftable_free(t);

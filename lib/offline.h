@@ -99,6 +99,16 @@ typedef void (*strata_offline_rec_fn)(const struct strata_rec_packet *rec,
 				      const __u8 *data, __u64 frame, void *arg);
 
 /**
+ * typedef strata_offline_progress_fn - how far a run has read
+ * @done: bytes of the file read so far
+ * @total: the file's size (0 when not known: a pipe)
+ * @frames: frames read so far
+ * @arg: the caller's argument
+ */
+typedef void (*strata_offline_progress_fn)(__u64 done, __u64 total, __u64 frames,
+					   void *arg);
+
+/**
  * struct strata_offline - one offline run
  * @window_ns: microflow window (default 1 s when 0)
  * @table_cap: microflow table cap (default 1 << 20 when 0)
@@ -107,6 +117,7 @@ typedef void (*strata_offline_rec_fn)(const struct strata_rec_packet *rec,
  * @on_close: closed microflows (may be NULL)
  * @on_packet: every packet, after the core ran on it (may be NULL)
  * @on_record: the record of every parsed packet (may be NULL)
+ * @on_progress: called every 16384 frames and once at the end (may be NULL)
  * @snaplen: packet bytes a record keeps, from the IP header (0: up to
  *	STRATA_SNAPLEN_MAX)
  * @arg: passed to the callbacks
@@ -126,6 +137,7 @@ struct strata_offline {
 	strata_mf_close_fn on_close;
 	strata_offline_pkt_fn on_packet;
 	strata_offline_rec_fn on_record;
+	strata_offline_progress_fn on_progress;
 	__u32 snaplen;
 	void *arg;
 	struct strata_counters counters;
