@@ -8,150 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pcap/pcap.h>
 #include "genl.h"
 #include "keywords.h"
+#include "pktout.h"
 #include "print.h"
 #include "ring.h"
 #include "strata.h"
 
-#define NSEC_PER_SEC	1000000000ULL
 #define POLL_MS		200
 
 struct pkt_opts {
-	unsigned long long count;	/* 0: no limit */
-	unsigned long long matched;
+	struct pktout out;
 	unsigned long long lost;	/* records lost or missing, reported */
-	const char *file;
-	struct bpf_program prog;
-	bool has_prog;
-	pcap_t *dead;
-	pcap_dumper_t *dump;
 };
-
-static const char *tcp_flags_str(__u8 f, char *buf)
-{
-	static const char letters[] = "FSRP.UEW";
-	int i, n = 0;
-
-	for (i = 0; i < 8; i++)
-		if (f & (1 << i))
-			buf[n++] = letters[i];
-	if (!n)
-		return "none";
-	buf[n] = 0;
-	return buf;
-}
-
-/* tcpdump's "addr.port", or the address alone for ICMP and fragments. */
-static const char *endpoint(const __u8 addr[16], int family, __u16 port,
-			    bool ports, char *buf, size_t len)
-{
-	char a[64];
-
-	addr_str(addr, family, a, sizeof(a));
-	if (ports)
-		snprintf(buf, len, "%s.%u", a, port);
-	else
-		snprintf(buf, len, "%s", a);
-	return buf;
-}
-
-static void print_text(const struct strata_ring_rec *r)
-{
-	const struct strata_rec_packet *p = &r->pkt;
-	bool later = p->pkt_flags & STRATA_PKT_FRAG_LATER;
-	bool ports = !later && (p->proto == 6 || p->proto == 17 || p->proto == 132);
-	char t[32], s[80], d[80], fl[10];
-
-	time_str(p->ts_ns, 9, t, sizeof(t));
-	endpoint(p->saddr, p->family, p->sport, ports, s, sizeof(s));
-	endpoint(p->daddr, p->family, p->dport, ports, d, sizeof(d));
-	pr_text("%s %s IP%s %s > %s: ", t,
-		p->hook == STRATA_HOOK_LOCAL_OUT ? "Out" : "In",
-		p->family == 6 ? "6" : "", s, d);
-	if (later)
-		pr_text("frag offset %u, proto %u", p->frag_off, p->proto);
-	else if (p->proto == 6)
-		pr_text("Flags [%s], seq %u, ack %u, win %u",
-			tcp_flags_str(p->tcp_flags, fl), p->tcp_seq, p->tcp_ack,
-			p->tcp_window);
-	else if (p->proto == 17)
-		pr_text("UDP");
-	else if (p->proto == 1 || p->proto == 58)
-		pr_text("ICMP%s type %u code %u", p->proto == 58 ? "6" : "",
-			p->icmp_type, p->icmp_code);
-	else
-		pr_text("proto %u", p->proto);
-	pr_text(", length %u", p->payload_len);
-	if (p->gso_size)
-		pr_text(" (gso %u x %u)", p->gso_segs, p->gso_size);
-	pr_text(", fp 0x%016llx, nseg %u, cpu %u seq %llu\n",
-		(unsigned long long)p->fp_hash, p->nseg, r->cpu,
-		(unsigned long long)r->seq);
-}
-
-static void print_json(const struct strata_ring_rec *r)
-{
-	const struct strata_rec_packet *p = &r->pkt;
-	char a[64], *hex;
-	unsigned int i;
-
-	pr_u64("cpu", NULL, r->cpu);
-	pr_u64("seq", NULL, r->seq);
-	pr_u64("ts_ns", NULL, p->ts_ns);
-	pr_str("hook", NULL, p->hook == STRATA_HOOK_LOCAL_OUT ? "local_out" :
-	       "pre_routing");
-	pr_u64("ifindex", NULL, p->ifindex);
-	pr_u64("family", NULL, p->family);
-	pr_u64("proto", NULL, p->proto);
-	pr_str("saddr", NULL, addr_str(p->saddr, p->family, a, sizeof(a)));
-	pr_str("daddr", NULL, addr_str(p->daddr, p->family, a, sizeof(a)));
-	pr_u64("sport", NULL, p->sport);
-	pr_u64("dport", NULL, p->dport);
-	pr_u64("wire_len", NULL, p->wire_len);
-	pr_u64("payload_len", NULL, p->payload_len);
-	pr_u64("caplen", NULL, p->caplen);
-	pr_u64("gso_size", NULL, p->gso_size);
-	pr_u64("gso_segs", NULL, p->gso_segs);
-	pr_u64("ip_id", NULL, p->ip_id);
-	pr_u64("flow_label", NULL, p->flow_label);
-	pr_u64("frag_off", NULL, p->frag_off);
-	pr_u64("ttl", NULL, p->ttl);
-	pr_u64("tos", NULL, p->tos);
-	pr_u64("pkt_flags", NULL, p->pkt_flags);
-	pr_u64("tcp_flags", NULL, p->tcp_flags);
-	pr_u64("tcp_opts", NULL, p->tcp_opts);
-	pr_u64("tcp_wscale", NULL, p->tcp_wscale);
-	pr_u64("tcp_sack_blocks", NULL, p->tcp_sack_blocks);
-	pr_u64("tcp_mss", NULL, p->tcp_mss);
-	pr_u64("tcp_window", NULL, p->tcp_window);
-	pr_u64("icmp_type", NULL, p->icmp_type);
-	pr_u64("icmp_code", NULL, p->icmp_code);
-	pr_u64("tcp_seq", NULL, p->tcp_seq);
-	pr_u64("tcp_ack", NULL, p->tcp_ack);
-	pr_u64("tcp_tsval", NULL, p->tcp_tsval);
-	pr_u64("tcp_tsecr", NULL, p->tcp_tsecr);
-	pr_hex("fp_hash", NULL, p->fp_hash);
-	pr_u64("fp_len", NULL, p->fp_len);
-	pr_u64("nseg", NULL, p->nseg);
-	pr_open_arr("seg");
-	for (i = 0; i < p->nseg; i++)
-		pr_u64(NULL, NULL, p->seg[i]);
-	pr_close();
-	pr_u64("dir", NULL, p->dir);
-	pr_hex("key_hash", NULL, p->key_hash);
-	pr_u64("generation", NULL, p->generation);
-	/* The packet bytes from the IP header, in hex. */
-	hex = malloc(2 * (size_t)p->caplen + 1);
-	if (hex) {
-		for (i = 0; i < p->caplen; i++)
-			snprintf(hex + 2 * i, 3, "%02x", r->data[i]);
-		hex[2 * p->caplen] = 0;
-		pr_str("data", NULL, hex);
-		free(hex);
-	}
-}
 
 /* Records lost to a full ring, or missing without one: always said. */
 static void print_loss(const struct strata_ring_rec *r, struct pkt_opts *o)
@@ -170,7 +39,7 @@ static void print_loss(const struct strata_ring_rec *r, struct pkt_opts *o)
 	pr_close();
 	/* With -w, text notices go to stderr so the count is still seen. */
 	if (!pr_json) {
-		FILE *f = o->dump ? stderr : stdout;
+		FILE *f = o->out.dump ? stderr : stdout;
 
 		fprintf(f, "%s cpu %u: %llu packet records %s (seq %llu..%llu)\n",
 			time_str(r->ts_ns, 9, t, sizeof(t)), r->cpu,
@@ -185,32 +54,12 @@ static void print_loss(const struct strata_ring_rec *r, struct pkt_opts *o)
 static int on_record(const struct strata_ring_rec *r, void *arg)
 {
 	struct pkt_opts *o = arg;
-	struct pcap_pkthdr h;
 
 	if (r->type != STRATA_REC_PACKET) {
 		print_loss(r, o);
 		return 0;
 	}
-	memset(&h, 0, sizeof(h));
-	/* A nanosecond pcap: tv_usec holds nanoseconds. */
-	h.ts.tv_sec = (time_t)(r->pkt.ts_ns / NSEC_PER_SEC);
-	h.ts.tv_usec = (suseconds_t)(r->pkt.ts_ns % NSEC_PER_SEC);
-	h.caplen = r->pkt.caplen;
-	h.len = r->pkt.wire_len;
-	if (o->has_prog && !pcap_offline_filter(&o->prog, &h, r->data))
-		return 0;
-	o->matched++;
-	if (o->dump) {
-		pcap_dump((u_char *)o->dump, &h, r->data);
-	} else {
-		pr_begin();
-		if (pr_json)
-			print_json(r);
-		else
-			print_text(r);
-		pr_end();
-	}
-	return o->count && o->matched >= o->count;
+	return pktout_packet(&o->out, &r->pkt, r->data, r->cpu, r->seq);
 }
 
 /* Say when records are off: following the rings would show nothing. */
@@ -229,85 +78,25 @@ static void check_records_on(void)
 	strata_genl_close(g);
 }
 
-static int compile_filter(struct pkt_opts *o, int argc, char **argv)
-{
-	size_t len = 1;
-	char *expr;
-	pcap_t *p;
-	int i, rc;
-
-	if (!argc)
-		return 0;
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	expr = calloc(1, len);
-	if (!expr)
-		return fail("packets", "%s", strerror(ENOMEM));
-	for (i = 0; i < argc; i++) {
-		if (i)
-			strcat(expr, " ");
-		strcat(expr, argv[i]);
-	}
-	/* Records hold the packet from its IP header: raw IP. */
-	p = pcap_open_dead(DLT_RAW, 65535);
-	if (!p) {
-		free(expr);
-		return fail("packets", "pcap_open_dead failed");
-	}
-	rc = pcap_compile(p, &o->prog, expr, 1, PCAP_NETMASK_UNKNOWN);
-	if (rc)
-		rc = usage_error("packets", "filter '%s': %s", expr, pcap_geterr(p));
-	else
-		o->has_prog = true;
-	pcap_close(p);
-	free(expr);
-	return rc;
-}
-
-static int open_dump(struct pkt_opts *o)
-{
-	o->dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535,
-						       PCAP_TSTAMP_PRECISION_NANO);
-	if (!o->dead)
-		return fail("packets", "pcap_open_dead failed");
-	o->dump = pcap_dump_open(o->dead, o->file);
-	if (!o->dump)
-		return fail("packets", "%s: %s", o->file, pcap_geterr(o->dead));
-	return 0;
-}
-
-static int close_dump(struct pkt_opts *o)
-{
-	int rc = 0;
-
-	if (o->dump) {
-		if (pcap_dump_flush(o->dump))
-			rc = fail("packets", "%s: write failed", o->file);
-		pcap_dump_close(o->dump);
-	}
-	if (o->dead)
-		pcap_close(o->dead);
-	return rc;
-}
-
 int cmd_packets(int argc, char **argv)
 {
-	struct pkt_opts o = { 0 };
+	struct pkt_opts o = { .out.op = "packets" };
 	struct strata_rings *rs;
+	const char *file = NULL;
 	char err[512];
 	int i, rc = 0, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c")) {
 			rc = parse_count("packets", i + 1 < argc ? argv[i + 1] : NULL,
-					 &o.count);
+					 &o.out.count);
 			if (rc)
 				return rc;
 			i++;
 		} else if (!strcmp(argv[i], "-w")) {
 			if (i + 1 >= argc)
 				return usage_error("packets", "-w: a file name is missing");
-			o.file = argv[++i];
+			file = argv[++i];
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -315,7 +104,7 @@ int cmd_packets(int argc, char **argv)
 			break;
 		}
 	}
-	rc = compile_filter(&o, argc - i, argv + i);
+	rc = pktout_filter(&o.out, argc - i, argv + i);
 	if (rc)
 		return rc;
 	rs = strata_rings_open(err, sizeof(err));
@@ -324,14 +113,14 @@ int cmd_packets(int argc, char **argv)
 		goto out;
 	}
 	check_records_on();
-	if (o.file) {
-		rc = open_dump(&o);
+	if (file) {
+		rc = pktout_open(&o.out, file);
 		if (rc)
 			goto out;
 	}
 	pr_stream = true;
 	stop_on_signals();
-	while (!stop_requested && !(o.count && o.matched >= o.count)) {
+	while (!stop_requested && !(o.out.count && o.out.matched >= o.out.count)) {
 		ret = strata_rings_poll(rs, POLL_MS, err, sizeof(err));
 		if (ret == -EINTR)
 			continue;
@@ -343,14 +132,12 @@ int cmd_packets(int argc, char **argv)
 			break;
 		}
 	}
-	if (o.file)
+	if (file)
 		fprintf(stderr, "strata: packets: %llu packets written to %s, %llu records lost\n",
-			o.matched, o.file, o.lost);
+			o.out.matched, file, o.lost);
 out:
-	if (close_dump(&o) && !rc)
+	if (pktout_close(&o.out) && !rc)
 		rc = 1;
 	strata_rings_close(rs);
-	if (o.has_prog)
-		pcap_freecode(&o.prog);
 	return rc;
 }
