@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The sensor's packet store on LMDB: ring records batched into compressed
+ * blocks, a block table, time and conversation indexes, microflows, retention.
+ */
+#ifndef STRATA_STORE_H
+#define STRATA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uapi/linux/strata.h>
+#include "core/flow.h"
+#include "genl.h"
+
+/* On-disk format version (Documentation/store.rst). */
+#define STRATA_STORE_VERSION		1
+
+/* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
+#define STRATA_STORE_CODEC_NONE		0
+#define STRATA_STORE_CODEC_ZSTD		1
+
+#define STRATA_STORE_BUDGET_DEFAULT	(1ULL << 30)
+#define STRATA_STORE_BUDGET_MIN		(1ULL << 20)
+#define STRATA_STORE_BLOCK_DEFAULT	(256U << 10)
+#define STRATA_STORE_BLOCK_MIN		(16U << 10)	/* the largest record fits */
+#define STRATA_STORE_BLOCK_MAX		(16U << 20)
+#define STRATA_STORE_ZSTD_LEVEL_DEFAULT	1
+#define STRATA_STORE_PINS_MAX		64
+#define STRATA_STORE_LABEL_MAX		64		/* bytes, the NUL included */
+
+/**
+ * struct strata_store_opts - how to open a store
+ * @path: the store's directory (created when missing, one level); LMDB
+ *	keeps DIR/data.mdb and DIR/lock.mdb in it
+ * @budget: the most bytes data.mdb may take (rounded down to 4 KiB; the
+ *	LMDB map size); at least STRATA_STORE_BUDGET_MIN and 32 blocks
+ * @block_bytes: raw bytes of records that seal a block,
+ *	STRATA_STORE_BLOCK_MIN..STRATA_STORE_BLOCK_MAX
+ * @codec: STRATA_STORE_CODEC_* of the blocks written from now on
+ * @zstd_level: 1..19, for STRATA_STORE_CODEC_ZSTD
+ * @max_age_ns: remove blocks older than this behind the newest packet
+ *	(0: age plays no part)
+ * @sync: fsync the store at every flush (mdb_env_sync()); without it a
+ *	flush survives a crash of the process, not of the machine
+ * @readonly: open for the reader calls only (another process may write);
+ *	the other options then play no part
+ *
+ * Start from strata_store_opts_init(); a zero @budget, @block_bytes or
+ * @zstd_level also means the default.
+ */
+struct strata_store_opts {
+	const char *path;
+	__u64 budget;
+	__u32 block_bytes;
+	__u32 codec;
+	int zstd_level;
+	__u64 max_age_ns;
+	bool sync;
+	bool readonly;
+};
+
+/**
+ * struct strata_store_counters - totals since the store was created
+ * @packets_written: packet records committed
+ * @blocks_written: blocks committed
+ * @raw_bytes_written: record bytes of those blocks, uncompressed
+ * @stored_bytes_written: bytes of those blocks as stored (header included)
+ * @microflows_written: microflows committed (a rewrite of one counts again)
+ * @blocks_removed: blocks removed by retention (size or age)
+ * @packets_removed: their packet records
+ * @bytes_removed: their stored bytes
+ * @blocks_expired: of @blocks_removed, those removed for their age
+ * @microflows_removed: microflows removed by retention
+ * @packets_dropped: packet records that could not be committed (the store
+ *	was full of pinned data or held by readers; see store.rst)
+ * @blocks_dropped: the blocks that held them
+ * @microflows_dropped: microflows that could not be committed
+ * @map_full: commits that hit MDB_MAP_FULL and were retried after removing
+ *	more blocks
+ */
+struct strata_store_counters {
+	__u64 packets_written;
+	__u64 blocks_written;
+	__u64 raw_bytes_written;
+	__u64 stored_bytes_written;
+	__u64 microflows_written;
+	__u64 blocks_removed;
+	__u64 packets_removed;
+	__u64 bytes_removed;
+	__u64 blocks_expired;
+	__u64 microflows_removed;
+	__u64 packets_dropped;
+	__u64 blocks_dropped;
+	__u64 microflows_dropped;
+	__u64 map_full;
+};
+
+/**
+ * struct strata_store_info - what a store holds, as last committed
+ * @version: STRATA_STORE_VERSION
+ * @codec: the codec of new blocks
+ * @snaplen: the largest caplen stored
+ * @pins: pins in force
+ * @created_ns: when the store was created (CLOCK_REALTIME)
+ * @last_commit_ns: when the last flush committed (CLOCK_REALTIME)
+ * @budget: the LMDB map size in force
+ * @file_bytes: the size data.mdb has reached (pages up to the last used)
+ * @used_bytes: pages that hold data (the rest of @file_bytes is free pages)
+ * @blocks: blocks held
+ * @packets: packet records held
+ * @microflows: microflows held
+ * @first_ts: the oldest packet time held (0 without blocks)
+ * @last_ts: the newest packet time committed
+ * @first_block: the oldest block id held (0 without blocks)
+ * @last_block: the newest block id held
+ * @c: totals since creation
+ */
+struct strata_store_info {
+	__u32 version;
+	__u32 codec;
+	__u32 snaplen;
+	__u32 pins;
+	__u64 created_ns;
+	__u64 last_commit_ns;
+	__u64 budget;
+	__u64 file_bytes;
+	__u64 used_bytes;
+	__u64 blocks;
+	__u64 packets;
+	__u64 microflows;
+	__u64 first_ts;
+	__u64 last_ts;
+	__u64 first_block;
+	__u64 last_block;
+	struct strata_store_counters c;
+};
+
+/**
+ * struct strata_store_range - the records of one ring in one block
+ * @first: ring position (cpu << 48 | seq) of the first
+ * @last: ring position of the last
+ */
+struct strata_store_range {
+	__u64 first;
+	__u64 last;
+};
+
+/**
+ * struct strata_store_block - one entry of the block allocation table
+ * @id: block id, from 1, increasing in write order, never reused
+ * @first_ts: its earliest packet time
+ * @last_ts: its latest packet time
+ * @packets: records in it
+ * @raw_bytes: record bytes, uncompressed
+ * @stored_bytes: bytes as stored, block header included
+ * @codec: STRATA_STORE_CODEC_* it is stored with
+ * @nranges: entries in @ranges
+ * @ranges: per ring present in the block, ascending by CPU
+ */
+struct strata_store_block {
+	__u64 id;
+	__u64 first_ts;
+	__u64 last_ts;
+	__u32 packets;
+	__u32 raw_bytes;
+	__u32 stored_bytes;
+	__u32 codec;
+	unsigned int nranges;
+	const struct strata_store_range *ranges;
+};
+
+/**
+ * struct strata_store_rec - one stored packet record
+ * @block: the block it is in
+ * @cpu: the ring it came from
+ * @seq: its sequence number in that ring
+ * @pkt: its fixed part
+ * @data: the @pkt->caplen packet bytes from the IP header
+ */
+struct strata_store_rec {
+	__u64 block;
+	unsigned int cpu;
+	__u64 seq;
+	const struct strata_rec_packet *pkt;
+	const __u8 *data;
+};
+
+/**
+ * struct strata_store_mflow - one stored microflow
+ * @mf: as received (fields the kernel does not send are zero)
+ * @info: the rest of what was received
+ * @first_block: the block holding the record at @info.ring_first (0: not
+ *	known: records were off, lost, or removed by retention)
+ * @last_block: the same for @info.ring_last
+ */
+struct strata_store_mflow {
+	struct strata_mflow mf;
+	struct strata_mf_info info;
+	__u64 first_block;
+	__u64 last_block;
+};
+
+/**
+ * struct strata_store_pin - a time range kept past retention
+ * @id: from 1, never reused
+ * @t1: start (ns since the epoch)
+ * @t2: end, included
+ * @created_ns: when it was made (CLOCK_REALTIME)
+ * @bytes: stored bytes of the blocks it holds now (each block counted under
+ *	the oldest pin that holds it)
+ * @label: the caller's label, NUL-terminated
+ */
+struct strata_store_pin {
+	__u64 id;
+	__u64 t1;
+	__u64 t2;
+	__u64 created_ns;
+	__u64 bytes;
+	char label[STRATA_STORE_LABEL_MAX];
+};
+
+/*
+ * Callbacks of the reader calls. The argument is valid only during the call.
+ * Return: 0 to go on, > 0 to stop without an error, < 0 (-errno) to stop
+ * with that error (the reader call returns it).
+ */
+typedef int (*strata_store_block_fn)(const struct strata_store_block *b, void *arg);
+typedef int (*strata_store_rec_fn)(const struct strata_store_rec *r, void *arg);
+typedef int (*strata_store_mflow_fn)(const struct strata_store_mflow *m, void *arg);
+typedef int (*strata_store_pin_fn)(const struct strata_store_pin *p, void *arg);
+
+struct strata_store;
+
+/**
+ * strata_store_opts_init() - the default options
+ * @o: filled in: 1 GiB budget, 256 KiB blocks, zstd level 1, no age limit,
+ *	no sync, read-write
+ * @path: the store's directory
+ */
+void strata_store_opts_init(struct strata_store_opts *o, const char *path);
+
+/**
+ * strata_store_open() - open or create a store
+ * @o: options
+ * @out: the store, on success
+ * @err: filled with "store open DIR: CAUSE" on failure
+ * @errlen: size of @err
+ *
+ * A writer creates a missing store, checks the format of an existing one,
+ * and applies retention once (the budget or age may have changed). One
+ * thread makes every writer call (add, flush, pin, close); the reader calls
+ * may come from any thread at the same time.
+ *
+ * Return: 0; -EINVAL for bad options (or a budget below the size the file
+ * already has: LMDB cannot shrink a file), -EPROTO for a directory holding
+ * another format version or no strata store, -ENOENT for a missing store
+ * opened read-only, or another -errno.
+ */
+int strata_store_open(const struct strata_store_opts *o, struct strata_store **out,
+		      char *err, size_t errlen);
+
+/**
+ * strata_store_close() - flush and close
+ * @s: the store, or NULL
+ * @err: filled with the flush's error
+ * @errlen: size of @err
+ *
+ * Frees everything even when the flush fails.
+ *
+ * Return: 0 or the flush's -errno.
+ */
+int strata_store_close(struct strata_store *s, char *err, size_t errlen);
+
+/**
+ * strata_store_add_packet() - append a packet record to the open block
+ * @s: the store (writer)
+ * @cpu: the ring it came from, < 65536
+ * @seq: its sequence number in that ring, < 2^48
+ * @pkt: its fixed part (@pkt->caplen <= STRATA_SNAPLEN_MAX and wire_len,
+ *	@pkt->nseg <= 16)
+ * @data: the @pkt->caplen packet bytes
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * The record is laid out as in the ring (struct strata_rec with pad = @cpu,
+ * struct strata_rec_packet, the bytes, zeros to 8). A block is sealed (its
+ * records sorted by time, compressed) when the next record would take it
+ * past the block size; sealed blocks are committed by strata_store_flush(),
+ * or here as soon as they hold a sixteenth of the budget, so that one
+ * commit always fits.
+ *
+ * Return: 0; -EINVAL for a record that breaks the rules above (not
+ * stored); -EPERM on a read-only store; or a commit's -errno (the packet is
+ * stored all the same).
+ */
+int strata_store_add_packet(struct strata_store *s, unsigned int cpu, __u64 seq,
+			    const struct strata_rec_packet *pkt, const __u8 *data,
+			    char *err, size_t errlen);
+
+/**
+ * strata_store_add_microflow() - queue a closed microflow for the next flush
+ * @s: the store (writer)
+ * @mf: the microflow (a copy is kept)
+ * @info: what came with it; @info->has_ring says whether @info->ring_first
+ *	and @info->ring_last name packet records
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * At the flush, the records at @info->ring_first and @info->ring_last are
+ * looked up in the block table, the blocks of this flush included; a
+ * record not found there yet (still in the ring) is looked up again by
+ * strata_store_microflows(). Microflows are keyed by window start,
+ * conversation and @info->seq: a microflow given twice is stored once.
+ *
+ * Return: 0; -EINVAL for a window of 0 ns; -EPERM on a read-only store; or a
+ * commit's -errno.
+ */
+int strata_store_add_microflow(struct strata_store *s, const struct strata_mflow *mf,
+			       const struct strata_mf_info *info,
+			       char *err, size_t errlen);
+
+/**
+ * strata_store_flush() - seal the open block and commit
+ * @s: the store (writer)
+ * @err: filled with "store flush: CAUSE" on failure
+ * @errlen: size of @err
+ *
+ * One LMDB write transaction: the sealed blocks with their table and index
+ * entries, the queued microflows, then retention (age, pins, then size down
+ * to 75% of the budget once above 90%). On MDB_MAP_FULL the oldest unpinned
+ * blocks are removed and the commit tried again; what still cannot be
+ * committed is dropped and counted (packets_dropped). With the sync option
+ * the file is then fsynced. A flush with nothing queued commits nothing.
+ *
+ * Return: 0; -ENOSPC when data had to be dropped; -EPERM on a read-only
+ * store; or another -errno (the queued data stays for the next flush).
+ */
+int strata_store_flush(struct strata_store *s, char *err, size_t errlen);
+
+/**
+ * strata_store_pin() - keep a time range past retention
+ * @s: the store (writer)
+ * @t1: start, ns since the epoch
+ * @t2: end, included (>= @t1)
+ * @label: up to STRATA_STORE_LABEL_MAX - 1 bytes (may be NULL)
+ * @id: the new pin's id (may be NULL)
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * The blocks that hold packets of [@t1, @t2], and the microflows of those
+ * windows, stay until strata_store_unpin(), whatever their age and the
+ * budget. Pins together may hold at most half the budget, so that new data
+ * always has room: a pin beyond that is refused. Data arriving later inside
+ * a pinned range counts against the same half: past it, the newest pin's
+ * newest blocks lose their protection first. Committed at once.
+ *
+ * Return: 0; -EINVAL for @t1 > @t2 or a long label; -ENOSPC when the pins
+ * would hold more than half the budget, or STRATA_STORE_PINS_MAX are in
+ * force; -EPERM on a read-only store; or another -errno.
+ */
+int strata_store_pin(struct strata_store *s, __u64 t1, __u64 t2, const char *label,
+		     __u64 *id, char *err, size_t errlen);
+
+/**
+ * strata_store_unpin() - remove a pin
+ * @s: the store (writer)
+ * @id: the pin
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Applies retention at once to what the pin held. Committed at once.
+ *
+ * Return: 0; -ENOENT for no such pin; -EPERM on a read-only store; or
+ * another -errno.
+ */
+int strata_store_unpin(struct strata_store *s, __u64 id, char *err, size_t errlen);
+
+/**
+ * strata_store_pins() - list the pins
+ * @s: the store
+ * @fn: called with each pin, by id
+ * @arg: passed to @fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -errno.
+ */
+int strata_store_pins(struct strata_store *s, strata_store_pin_fn fn, void *arg,
+		      char *err, size_t errlen);
+
+/**
+ * strata_store_info() - what the store holds, as last committed
+ * @s: the store
+ * @info: filled in
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -errno.
+ */
+int strata_store_info(struct strata_store *s, struct strata_store_info *info,
+		      char *err, size_t errlen);
+
+/**
+ * strata_store_blocks() - the block table entries of a time range
+ * @s: the store
+ * @t1: start, ns since the epoch
+ * @t2: end, included
+ * @fn: called with each block holding packets of [@t1, @t2], by first
+ *	packet time
+ * @arg: passed to @fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, @fn's -errno, -EINVAL for @t1 > @t2, -EBADMSG for a corrupt
+ * table entry, or another -errno.
+ */
+int strata_store_blocks(struct strata_store *s, __u64 t1, __u64 t2,
+			strata_store_block_fn fn, void *arg, char *err, size_t errlen);
+
+/**
+ * strata_store_packets() - the packet records of a time range
+ * @s: the store
+ * @t1: start, ns since the epoch
+ * @t2: end, included
+ * @conv: only the records of this conversation, in either direction (its
+ *	endpoints in any order), or NULL for all
+ * @fn: called with each record, by time (then CPU, then sequence number)
+ * @arg: passed to @fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Every block is checked before use (header, checksum, size, each record's
+ * length, type, caplen and time). Records come in time order across blocks
+ * as long as no more than 64 blocks overlap in time (many more than the
+ * rings' disorder makes). A corrupt block is skipped: the others are still
+ * read, and the call then fails with -EBADMSG naming it.
+ *
+ * Return: 0; @fn's -errno; -EINVAL for @t1 > @t2; -EBADMSG after every
+ * readable record was handed out, when a block in the range was corrupt
+ * (@err names the first and how many); or another -errno.
+ */
+int strata_store_packets(struct strata_store *s, __u64 t1, __u64 t2,
+			 const struct strata_flow_key *conv,
+			 strata_store_rec_fn fn, void *arg, char *err, size_t errlen);
+
+/**
+ * strata_store_microflows() - the microflows of a time range
+ * @s: the store
+ * @conv: only this conversation's (either endpoint order), or NULL for all
+ * @t1: start, ns since the epoch
+ * @t2: end, included
+ * @fn: called with each microflow whose window overlaps [@t1, @t2], by
+ *	window start
+ * @arg: passed to @fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Block ids not known when the microflow was stored are looked up again.
+ *
+ * Return: 0, @fn's -errno, -EINVAL for @t1 > @t2, -EBADMSG for a corrupt
+ * entry, or another -errno.
+ */
+int strata_store_microflows(struct strata_store *s, const struct strata_flow_key *conv,
+			    __u64 t1, __u64 t2, strata_store_mflow_fn fn, void *arg,
+			    char *err, size_t errlen);
+
+#endif /* STRATA_STORE_H */
