@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "keywords.h"
 #include "offline.h"
+#include "store.h"
 #include "print.h"
 #include "strata.h"
 
@@ -31,12 +33,62 @@ struct conv {
 	__u64 last_ns;
 };
 
+/*
+ * With --store: the records and microflows go into a store too; the first
+ * error is kept (the run goes on: what can be stored is).
+ */
 struct analysis {
 	void *root;
 	struct conv **list;
 	size_t n, cap;
 	int oom;
+	struct strata_store *store;
+	int store_rc;
+	char store_err[512];
+	bool progress;
+	__u64 last_flush;
 };
+
+/* Keep the first store error. */
+static void store_error(struct analysis *an, int rc, const char *err)
+{
+	if (rc && !an->store_rc) {
+		an->store_rc = rc;
+		snprintf(an->store_err, sizeof(an->store_err), "%s", err);
+	}
+}
+
+static void on_record(const struct strata_rec_packet *rec, const __u8 *data,
+		      __u64 frame, void *arg)
+{
+	struct analysis *an = arg;
+	char err[512];
+
+	if (an->store)
+		store_error(an, strata_store_add_packet(an->store, 0, frame, rec, data,
+							err, sizeof(err)), err);
+}
+
+/* Every 16384 frames: commit what was stored, and draw the progress bar. */
+static void on_progress(__u64 done, __u64 total, __u64 frames, void *arg)
+{
+	struct analysis *an = arg;
+	char err[512];
+
+	if (an->store && frames != an->last_flush) {
+		store_error(an, strata_store_flush(an->store, err, sizeof(err)), err);
+		an->last_flush = frames;
+	}
+	if (!an->progress)
+		return;
+	if (total)
+		fprintf(stderr, "\ranalyze: %3u%% %7.1f of %.1f MB, %llu frames ",
+			(unsigned int)(done * 100 / total), done / 1e6, total / 1e6,
+			(unsigned long long)frames);
+	else
+		fprintf(stderr, "\ranalyze: %7.1f MB, %llu frames ", done / 1e6,
+			(unsigned long long)frames);
+}
 
 static int conv_cmp(const void *a, const void *b)
 {
@@ -83,10 +135,14 @@ static struct conv *conv_get(struct analysis *an, const struct strata_flow_key *
 static void on_close(const struct strata_mflow *mf,
 		     const struct strata_mf_info *info, void *arg)
 {
-	struct conv *c = conv_get(arg, &mf->key);
+	struct analysis *an = arg;
+	struct conv *c = conv_get(an, &mf->key);
+	char err[512];
 	int d;
 
-	(void)info;	/* conversations are summed over the whole file */
+	if (an->store)
+		store_error(an, strata_store_add_microflow(an->store, mf, info, err,
+							   sizeof(err)), err);
 	if (!c)
 		return;
 	if (c->initiator < 0)
@@ -192,16 +248,35 @@ static void print_counters(const struct strata_offline *o)
 	pr_close();
 }
 
+static void print_store(struct strata_store *s, const char *dir)
+{
+	struct strata_store_info in;
+	char err[512];
+
+	if (strata_store_info(s, &in, err, sizeof(err))) {
+		fail("analyze", "%s", err);
+		return;
+	}
+	pr_open_obj("store");
+	print_store_info(&in, dir);
+	pr_close();
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct strata_offline o = { 0 };
 	struct analysis an = { 0 };
-	const char *file = NULL;
+	const char *file = NULL, *dir = NULL;
+	struct strata_store_opts so;
+	char err[512];
 	size_t i;
-	int rc, err;
+	int rc, ret;
 
+	strata_store_opts_init(&so, NULL);
 	for (i = 1; i < (size_t)argc; i++) {
-		if (!strcmp(argv[i], "--window") && i + 1 < (size_t)argc) {
+		const char *opt = argv[i], *val = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "--window") && val) {
 			char *end;
 			double s = strtod(argv[++i], &end);
 
@@ -209,32 +284,70 @@ int cmd_analyze(int argc, char **argv)
 				return usage_error("analyze", "--window: '%s' is not a number of seconds in (0, 3600]",
 						   argv[i]);
 			o.window_ns = (__u64)(s * 1e9);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("analyze", "unknown option '%s'", argv[i]);
+		} else if (!strcmp(opt, "--store") && val) {
+			dir = argv[++i];
+		} else if (!strcmp(opt, "--budget") && val) {
+			if (strata_kw_size(argv[++i], STRATA_STORE_BUDGET_MIN, 1ULL << 50,
+					   &so.budget))
+				return usage_error("analyze", "--budget: '%s' is not a size from 1M (512M, 4G, ...)",
+						   argv[i]);
+		} else if (!strcmp(opt, "--compress") && val) {
+			i++;
+			if (!strcmp(argv[i], "zstd"))
+				so.codec = STRATA_STORE_CODEC_ZSTD;
+			else if (!strcmp(argv[i], "none"))
+				so.codec = STRATA_STORE_CODEC_NONE;
+			else
+				return usage_error("analyze", "--compress: '%s' is not zstd or none",
+						   argv[i]);
+		} else if (!strcmp(opt, "--snaplen") && val) {
+			if (strata_kw_u32(argv[++i], 0, STRATA_SNAPLEN_MAX, &o.snaplen))
+				return usage_error("analyze", "--snaplen: '%s' is not a number of bytes up to %d",
+						   argv[i], STRATA_SNAPLEN_MAX);
+		} else if (opt[0] == '-' && opt[1]) {
+			return usage_error("analyze", "unknown option '%s' (or its value is missing)", opt);
 		} else if (!file) {
-			file = argv[i];
+			file = opt;
 		} else {
-			return usage_error("analyze", "one file at a time ('%s')", argv[i]);
+			return usage_error("analyze", "one file at a time ('%s')", opt);
 		}
 	}
 	if (!file)
-		return usage_error("analyze", "which file? strata analyze FILE");
+		return usage_error("analyze", "which file? strata analyze FILE [--store DIR]");
 
+	if (dir) {
+		so.path = dir;
+		if (strata_store_open(&so, &an.store, err, sizeof(err)))
+			return fail("analyze", "%s", err);
+		o.on_record = on_record;
+	}
+	an.progress = isatty(STDERR_FILENO);
 	o.on_close = on_close;
 	o.on_packet = on_packet;
+	o.on_progress = on_progress;
 	o.arg = &an;
-	err = strata_offline_run(file, &o);
+	ret = strata_offline_run(file, &o);
+	if (an.progress)
+		fputc('\n', stderr);
+	if (an.store) {
+		/* What was read before an error is kept: flush it either way. */
+		store_error(&an, strata_store_flush(an.store, err, sizeof(err)), err);
+	}
 	/* A corrupt record ends the run, but what came before it is reported. */
-	if (err && !o.frames)
+	if (ret && !o.frames) {
+		strata_store_close(an.store, err, sizeof(err));
 		return fail("analyze", "%s", o.errbuf);
+	}
 
 	if (an.n)	/* an empty list is NULL, which qsort may not be given */
 		qsort(an.list, an.n, sizeof(*an.list), by_first);
 	pr_begin();
 	pr_str("file", "file         %s\n", file);
-	if (err)
+	if (ret)
 		pr_str("error", "error        %s\n", o.errbuf);
 	print_counters(&o);
+	if (an.store)
+		print_store(an.store, dir);
 	pr_u64("conversations", "conversations %llu\n", an.n);
 	pr_open_arr("conversations");
 	for (i = 0; i < an.n; i++)
@@ -243,10 +356,14 @@ int cmd_analyze(int argc, char **argv)
 	pr_end();
 
 	rc = 0;
-	if (err) {
+	if (ret) {
 		fail("analyze", "%s", o.errbuf);
 		rc = 1;
 	}
+	if (an.store_rc)
+		rc = fail("analyze", "%s", an.store_err);
+	if (strata_store_close(an.store, err, sizeof(err)))
+		rc = fail("analyze", "%s", err);
 	if (an.oom)
 		rc = fail("analyze", "out of memory: the conversation list is incomplete");
 	tdestroy(an.root, free);

@@ -172,6 +172,14 @@ static void print_json(const struct strata_mflow *mf, const struct strata_mf_inf
 	print_dir("dir1", &mf->dir[1]);
 }
 
+void print_microflow(const struct strata_mflow *mf, const struct strata_mf_info *info)
+{
+	if (pr_json)
+		print_json(mf, info);
+	else
+		print_text(mf, info);
+}
+
 static int on_mflow(const struct strata_mflow *mf, const struct strata_mf_info *info,
 		    void *arg)
 {
@@ -186,10 +194,7 @@ static int on_mflow(const struct strata_mflow *mf, const struct strata_mf_info *
 		pr_begin();
 	else
 		pr_open_obj(NULL);
-	if (pr_json)
-		print_json(mf, info);
-	else
-		print_text(mf, info);
+	print_microflow(mf, info);
 	if (o->closed)
 		pr_end();
 	else

@@ -32,8 +32,9 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "analyze", "FILE [--window SECONDS]",
-	  "run a pcap/pcapng file through the shared core; list its conversations",
+	{ "analyze", "FILE [--window SECONDS] [--store DIR [--budget SIZE]\n"
+		     "[--compress zstd|none] [--snaplen N]]",
+	  "run a pcap/pcapng file through the shared core; list its conversations; with --store keep its packets and microflows in a store",
 	  cmd_analyze },
 	{ "config", "show",
 	  "the module's configuration in this network namespace",
@@ -53,6 +54,13 @@ static const struct cmd cmds[] = {
 	{ "packets", "[-c N] [-w FILE.pcap] [FILTER...]",
 	  "follow the packet records (FILTER: tcpdump syntax; needs CAP_NET_ADMIN)",
 	  cmd_packets },
+	{ "store", "info|blocks|microflows|packets|pins --store DIR [--flow A:P-B:P/PROTO]\n"
+		   "[--from TIME] [--to TIME] [-c N] [-w FILE.pcap] [FILTER...]",
+	  "what a packet store holds: its packets (pcap with -w), microflows, blocks",
+	  cmd_store },
+	{ "store", "pin --store DIR --from TIME --to TIME [--label L] | unpin --store DIR ID",
+	  "keep a time range past retention, or stop keeping it",
+	  cmd_store },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };

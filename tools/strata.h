@@ -21,6 +21,15 @@ int cmd_config(int argc, char **argv);
 int cmd_microflows(int argc, char **argv);
 int cmd_packets(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+
+struct strata_mflow;
+struct strata_mf_info;
+struct strata_store_info;
+/* A store's summary (store.c): text lines, or a JSON object's fields. */
+void print_store_info(const struct strata_store_info *in, const char *dir);
+/* A microflow's fields (microflows.c): one text line, or a JSON object's. */
+void print_microflow(const struct strata_mflow *mf, const struct strata_mf_info *info);
 
 /* Print "strata: OP: MESSAGE" on stderr and return 1 (or 2 for usage). */
 int fail(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

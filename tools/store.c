@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * `strata store`: what a sensor's packet store holds (Documentation/store.rst),
+ * read through LMDB read transactions, so a running daemon is not disturbed.
+ *
+ *   strata store info     --store DIR
+ *   strata store blocks   --store DIR [--from T] [--to T]
+ *   strata store microflows --store DIR [--flow F] [--from T] [--to T]
+ *   strata store packets  --store DIR [--flow F] [--from T] [--to T] [-c N]
+ *                         [-w FILE] [FILTER...]
+ *   strata store pins     --store DIR
+ *   strata store pin      --store DIR --from T --to T [--label L]
+ *   strata store unpin    --store DIR ID
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "keywords.h"
+#include "pktout.h"
+#include "print.h"
+#include "store.h"
+#include "strata.h"
+
+#define NSEC_PER_SEC	1000000000ULL
+
+struct store_args {
+	const char *sub;
+	const char *dir;
+	__u64 from, to;
+	bool has_flow;
+	struct strata_flow_key flow;
+	const char *label;
+	const char *file;
+	unsigned long long count;
+	__u64 pin_id;
+	int nfilter;
+	char **filter;
+};
+
+/*
+ * A time: seconds since the epoch (with a fraction), or RFC 3339
+ * ("2026-11-22T17:27:00Z", "2026-11-22 17:27:00.5+01:00"). Return 0 or -EINVAL.
+ */
+static int parse_time(const char *s, __u64 *ns)
+{
+	struct tm tm;
+	const char *p;
+	__u64 frac = 0, scale = NSEC_PER_SEC;
+	long off = 0;
+	time_t t;
+	char *end;
+
+	if (strspn(s, "0123456789.") == strlen(s)) {
+		double d = strtod(s, &end);
+
+		if (*end || d < 0 || d > 1.8e10)
+			return -EINVAL;
+		*ns = (__u64)(d * 1e9 + 0.5);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p || (*p != 'T' && *p != 't' && *p != ' '))
+		return -EINVAL;
+	p = strptime(p + 1, "%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (__u64)(*p - '0') * scale;
+			}
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int h = atoi(p + 1), m = atoi(p + 4);
+
+		if (h > 23 || m > 59)
+			return -EINVAL;
+		off = (h * 60L + m) * 60L * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return -EINVAL;	/* RFC 3339 wants the offset */
+	}
+	if (*p)
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || t - off < 0)
+		return -EINVAL;
+	*ns = (__u64)(t - off) * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+/* One endpoint: "ADDR:PORT", "[V6]:PORT", or an address alone (port 0). */
+static int parse_endpoint(char *s, __u8 addr[16], int *family, __u16 *port)
+{
+	char *colon = NULL, *a = s;
+	__u32 p = 0;
+
+	if (*s == '[') {
+		char *close = strchr(s, ']');
+
+		if (!close)
+			return -EINVAL;
+		*close = 0;
+		a = s + 1;
+		if (close[1] == ':')
+			colon = close + 1;
+		else if (close[1])
+			return -EINVAL;
+	} else if (strchr(s, '.')) {
+		colon = strchr(s, ':');
+	} else if (strchr(s, ':')) {
+		a = s;		/* a bare IPv6 address: no port */
+	}
+	if (colon) {
+		*colon = 0;
+		if (strata_kw_u32(colon + 1, 0, 65535, &p))
+			return -EINVAL;
+	}
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET6, a, addr) == 1) {
+		*family = 6;
+	} else if (inet_pton(AF_INET, a, addr + 12) == 1) {
+		addr[10] = addr[11] = 0xff;
+		*family = 4;
+	} else {
+		return -EINVAL;
+	}
+	*port = (__u16)p;
+	return 0;
+}
+
+/*
+ * A conversation: "ADDR:PORT-ADDR:PORT/PROTO", either endpoint first, IPv6
+ * in brackets; the canonical key is made by the core's own strata_flow_key().
+ */
+static int parse_flow(const char *arg, struct strata_flow_key *key)
+{
+	char buf[160], *slash, *dash;
+	struct strata_pkt pkt;
+	int fa, fb;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = 0;
+	memset(&pkt, 0, sizeof(pkt));
+	if (strata_kw_proto(slash + 1, &pkt.proto))
+		return -EINVAL;
+	/* The '-' between the endpoints: after a ']' or the first port. */
+	dash = strstr(buf, "]-");
+	dash = dash ? dash + 1 : strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = 0;
+	if (parse_endpoint(buf, pkt.saddr, &fa, &pkt.sport) ||
+	    parse_endpoint(dash + 1, pkt.daddr, &fb, &pkt.dport) || fa != fb)
+		return -EINVAL;
+	pkt.family = (__u8)fa;
+	strata_flow_key(&pkt, key);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct store_args *a)
+{
+	const char *op = "store";
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->to = ~0ULL;
+	if (argc < 2)
+		return usage_error(op, "which? info, blocks, microflows, packets, pins, pin, unpin");
+	a->sub = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--store") && v) {
+			a->dir = argv[++i];
+		} else if ((!strcmp(o, "--from") || !strcmp(o, "--to")) && v) {
+			if (parse_time(argv[++i], o[2] == 'f' ? &a->from : &a->to))
+				return usage_error(op, "%s: '%s' is not an RFC 3339 time or epoch seconds",
+						   o, argv[i]);
+		} else if (!strcmp(o, "--flow") && v) {
+			if (parse_flow(argv[++i], &a->flow))
+				return usage_error(op, "--flow: '%s' is not ADDR:PORT-ADDR:PORT/PROTO ([V6]:PORT for IPv6)",
+						   argv[i]);
+			a->has_flow = true;
+		} else if (!strcmp(o, "--label") && v) {
+			a->label = argv[++i];
+		} else if (!strcmp(o, "-w") && v) {
+			a->file = argv[++i];
+		} else if (!strcmp(o, "-c")) {
+			int rc = parse_count(op, v, &a->count);
+
+			if (rc)
+				return rc;
+			i++;
+		} else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else if (o[0] == '-') {
+			return usage_error(op, "unknown option '%s' (or its value is missing)", o);
+		} else {
+			break;
+		}
+	}
+	a->nfilter = argc - i;
+	a->filter = argv + i;
+	if (!a->dir)
+		return usage_error(op, "--store DIR is missing");
+	if (a->from > a->to)
+		return usage_error(op, "--from is after --to");
+	return 0;
+}
+
+/* A time range: two fields in JSON, " T1..T2" in text. */
+static void print_range(const char *k1, __u64 t1, const char *k2, __u64 t2,
+			unsigned int digits)
+{
+	char b1[32], b2[32];
+
+	pr_u64(k1, NULL, t1);
+	pr_u64(k2, NULL, t2);
+	pr_text(" %s..%s", time_str(t1, digits, b1, sizeof(b1)),
+		time_str(t2, digits, b2, sizeof(b2)));
+}
+
+static int on_block(const struct strata_store_block *b, void *arg)
+{
+	(void)arg;
+	pr_begin();
+	pr_u64("id", "block %llu", b->id);
+	print_range("first_ts", b->first_ts, "last_ts", b->last_ts, 6);
+	pr_u64("packets", " %llu packets", b->packets);
+	pr_u64("raw_bytes", " %llu B", b->raw_bytes);
+	pr_u64("stored_bytes", " stored %llu B", b->stored_bytes);
+	pr_str("codec", " %s\n", b->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none");
+	pr_end();
+	return 0;
+}
+
+static int on_mflow(const struct strata_store_mflow *m, void *arg)
+{
+	(void)arg;
+	pr_begin();
+	print_microflow(&m->mf, &m->info);
+	if (pr_json) {
+		pr_u64("first_block", NULL, m->first_block);
+		pr_u64("last_block", NULL, m->last_block);
+	}
+	pr_end();
+	return 0;
+}
+
+static int on_packet(const struct strata_store_rec *r, void *arg)
+{
+	return pktout_packet(arg, r->pkt, r->data, r->cpu, r->seq);
+}
+
+static int on_pin(const struct strata_store_pin *p, void *arg)
+{
+	(void)arg;
+	pr_begin();
+	pr_u64("id", "pin %llu", p->id);
+	print_range("t1", p->t1, "t2", p->t2, 3);
+	pr_u64("bytes", " holds %llu B", p->bytes);
+	pr_str("label", " '%s'\n", p->label);
+	pr_end();
+	return 0;
+}
+
+void print_store_info(const struct strata_store_info *in, const char *dir)
+{
+	char t[32];
+
+	pr_str("path", "store       %s\n", dir);
+	pr_u64("version", "version     %llu\n", in->version);
+	pr_str("codec", "codec       %s\n", in->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none");
+	pr_u64("packets", "packets     %llu", in->packets);
+	if (in->packets)
+		print_range("first_ts", in->first_ts, "last_ts", in->last_ts, 6);
+	pr_text("\n");
+	pr_u64("blocks", "blocks      %llu", in->blocks);
+	pr_u64("first_block", " (%llu", in->first_block);
+	pr_u64("last_block", "..%llu)\n", in->last_block);
+	pr_u64("microflows", "microflows  %llu\n", in->microflows);
+	pr_u64("used_bytes", "used        %llu B", in->used_bytes);
+	pr_u64("file_bytes", " in a %llu B file", in->file_bytes);
+	pr_u64("budget", ", budget %llu B\n", in->budget);
+	pr_u64("last_commit_ns", NULL, in->last_commit_ns);
+	pr_text("last commit %s\n", in->last_commit_ns ?
+		time_str(in->last_commit_ns, 3, t, sizeof(t)) : "never");
+	pr_u64("pins", "pins        %llu\n", in->pins);
+	pr_open_obj("totals");
+	pr_u64("packets_written", "written     %llu packets", in->c.packets_written);
+	pr_u64("blocks_written", " in %llu blocks\n", in->c.blocks_written);
+	pr_u64("packets_removed", "removed     %llu packets", in->c.packets_removed);
+	pr_u64("blocks_removed", " in %llu blocks", in->c.blocks_removed);
+	pr_u64("blocks_expired", " (%llu for age)\n", in->c.blocks_expired);
+	pr_u64("packets_dropped", "dropped     %llu packets (store full)\n",
+	       in->c.packets_dropped);
+	pr_u64("microflows_dropped", NULL, in->c.microflows_dropped);
+	pr_u64("map_full", NULL, in->c.map_full);
+	pr_close();
+}
+
+int cmd_store(int argc, char **argv)
+{
+	struct strata_store_opts so;
+	struct strata_store *s = NULL;
+	struct strata_store_info in;
+	struct pktout out = { .op = "store packets" };
+	struct store_args a;
+	char err[512];
+	int rc, ret = 0;
+	bool writer;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	writer = !strcmp(a.sub, "pin") || !strcmp(a.sub, "unpin");
+	if (!strcmp(a.sub, "unpin")) {
+		if (a.nfilter != 1 || strata_kw_size(a.filter[0], 1, ~0ULL, &a.pin_id))
+			return usage_error("store unpin", "which pin? strata store unpin --store DIR ID");
+	} else if (!strcmp(a.sub, "packets")) {
+		out.count = a.count;
+		rc = pktout_filter(&out, a.nfilter, a.filter);
+		if (rc)
+			return rc;
+	} else if (a.nfilter) {
+		return usage_error("store", "%s: unexpected '%s'", a.sub, a.filter[0]);
+	}
+	if (!strcmp(a.sub, "pin") && (!a.from || a.to == ~0ULL))
+		return usage_error("store pin", "--from and --to are both needed");
+
+	strata_store_opts_init(&so, a.dir);
+	so.readonly = !writer;
+	if (strata_store_open(&so, &s, err, sizeof(err))) {
+		pktout_close(&out);
+		return fail("store", "%s", err);
+	}
+	if (!strcmp(a.sub, "info")) {
+		ret = strata_store_info(s, &in, err, sizeof(err));
+		if (!ret) {
+			pr_begin();
+			print_store_info(&in, a.dir);
+			pr_end();
+		}
+	} else if (!strcmp(a.sub, "blocks")) {
+		ret = strata_store_blocks(s, a.from, a.to, on_block, NULL, err, sizeof(err));
+	} else if (!strcmp(a.sub, "microflows")) {
+		ret = strata_store_microflows(s, a.has_flow ? &a.flow : NULL, a.from, a.to,
+					      on_mflow, NULL, err, sizeof(err));
+	} else if (!strcmp(a.sub, "packets")) {
+		if (a.file && pktout_open(&out, a.file)) {
+			ret = -EIO;
+			snprintf(err, sizeof(err), "store packets: cannot write %s", a.file);
+		}
+		if (!ret)
+			ret = strata_store_packets(s, a.from, a.to, a.has_flow ? &a.flow : NULL,
+						   on_packet, &out, err, sizeof(err));
+		if (a.file && !ret)
+			fprintf(stderr, "strata: store packets: %llu packets written to %s\n",
+				out.matched, a.file);
+	} else if (!strcmp(a.sub, "pins")) {
+		ret = strata_store_pins(s, on_pin, NULL, err, sizeof(err));
+	} else if (!strcmp(a.sub, "pin")) {
+		__u64 id;
+
+		ret = strata_store_pin(s, a.from, a.to, a.label, &id, err, sizeof(err));
+		if (!ret) {
+			pr_begin();
+			pr_u64("id", "pin %llu\n", id);
+			pr_end();
+		}
+	} else if (!strcmp(a.sub, "unpin")) {
+		ret = strata_store_unpin(s, a.pin_id, err, sizeof(err));
+	} else {
+		strata_store_close(s, err, sizeof(err));
+		return usage_error("store", "unknown '%s': info, blocks, microflows, packets, pins, pin, unpin",
+				   a.sub);
+	}
+	rc = ret < 0 ? fail("store", "%s", err) : 0;
+	if (pktout_close(&out))
+		rc = 1;
+	if (strata_store_close(s, err, sizeof(err)) && !rc)
+		rc = fail("store", "%s", err);
+	return rc;
+}
