@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
-# `make check-offline`: runs the corrupt-file, tshark and ASan sweep checks on
-# the shared captures, one line per check, then "N passed, N failed".
+# `make check-offline`: runs the corrupt-file, tshark (conversations and the
+# packet store) and ASan sweep checks on the shared captures, one line per
+# check, then "N passed, N failed".
 """Usage: check_offline.py --strata build/strata --asan build/asan/strata
                         --ref build/offline/pcapref --pcaps DIR --workdir DIR
                         [--jobs N] [--leaks sample|all]
@@ -20,6 +21,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asan_sweep  # noqa: E402
 import conv_check  # noqa: E402
+import store_check  # noqa: E402
 import corrupt_check  # noqa: E402
 
 
@@ -58,6 +60,8 @@ def main():
                                         os.path.join(a.workdir, "corrupt"), log=log))
         if shutil.which("tshark"):
             report(conv_check.run_checks(a.strata, a.pcaps, log=log))
+            report(store_check.run_checks(a.strata, a.pcaps,
+                                          os.path.join(a.workdir, "store"), log=log))
         else:
             report([(False, "conv", "tshark not found (Debian package tshark; "
                      "scripts/deps.sh check installs it)")])
