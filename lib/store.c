@@ -910,7 +910,7 @@ void strata_store_opts_init(struct strata_store_opts *o, const char *path)
 	memset(o, 0, sizeof(*o));
 	o->path = path;
 	o->budget = STRATA_STORE_BUDGET_DEFAULT;
-	o->block_bytes = STRATA_STORE_BLOCK_DEFAULT;
+	o->block_bytes = 0;	/* from the budget, in opts_check() */
 	o->codec = STRATA_STORE_CODEC_ZSTD;
 	o->zstd_level = STRATA_STORE_ZSTD_LEVEL_DEFAULT;
 }
@@ -925,8 +925,13 @@ static int opts_check(struct strata_store_opts *o, char *err, size_t errlen)
 		return 0;	/* the writer's options play no part */
 	if (!o->budget)
 		o->budget = STRATA_STORE_BUDGET_DEFAULT;
-	if (!o->block_bytes)
-		o->block_bytes = STRATA_STORE_BLOCK_DEFAULT;
+	if (!o->block_bytes) {
+		/* 32 blocks at least fit the budget: small stores, small blocks. */
+		__u64 b = (o->budget / 32) & ~4095ULL;
+
+		o->block_bytes = b < STRATA_STORE_BLOCK_MIN ? STRATA_STORE_BLOCK_MIN :
+			b > STRATA_STORE_BLOCK_DEFAULT ? STRATA_STORE_BLOCK_DEFAULT : (__u32)b;
+	}
 	if (!o->zstd_level)
 		o->zstd_level = STRATA_STORE_ZSTD_LEVEL_DEFAULT;
 	o->budget &= ~4095ULL;

@@ -36,7 +36,10 @@
  * @budget: the most bytes data.mdb may take (rounded down to 4 KiB; the
  *	LMDB map size); at least STRATA_STORE_BUDGET_MIN and 32 blocks
  * @block_bytes: raw bytes of records that seal a block,
- *	STRATA_STORE_BLOCK_MIN..STRATA_STORE_BLOCK_MAX
+ *	STRATA_STORE_BLOCK_MIN..STRATA_STORE_BLOCK_MAX; 0 (the default):
+ *	STRATA_STORE_BLOCK_DEFAULT, or a thirty-second of @budget when that
+ *	is less (at least STRATA_STORE_BLOCK_MIN), so any budget from 1 MiB
+ *	holds 32 blocks
  * @codec: STRATA_STORE_CODEC_* of the blocks written from now on
  * @zstd_level: 1..19, for STRATA_STORE_CODEC_ZSTD
  * @max_age_ns: remove blocks older than this behind the newest packet
@@ -234,7 +237,7 @@ struct strata_store;
 
 /**
  * strata_store_opts_init() - the default options
- * @o: filled in: 1 GiB budget, 256 KiB blocks, zstd level 1, no age limit,
+ * @o: filled in: 1 GiB budget, blocks sized from it (256 KiB), zstd level 1, no age limit,
  *	no sync, read-write
  * @path: the store's directory
  */
