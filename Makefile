@@ -26,7 +26,7 @@ TOOL_SRC := $(wildcard tools/*.c)
 	bench demo clean help
 .DEFAULT_GOAL := all
 
-all: module lib tools
+all: module lib tools daemon
 
 help:
 	@echo "make            build strata.ko, libstrata and the strata tool"
@@ -58,6 +58,7 @@ tools: $(B)/strata
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+include daemon/daemon.mk
 include tests/tests.mk
 include bench/bench.mk
 

@@ -11,7 +11,7 @@ VM_RUN := KVER=$(KVER) B=$(B) tests/vm/run.sh
 
 .PHONY: selftests check-vm demo-vm
 
-check-vm: module selftests
+check-vm: module selftests tools daemon
 	$(VM_RUN) -- tests/vm/selftests.sh $(B)/selftests
 
 demo-vm: module tools

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * stratad's configuration: defaults, then the file (key = value lines),
+ * then command-line options, each through stratad_config_set(), so a key
+ * means the same in both places. The keys: daemon/stratad.conf.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keywords.h"
+#include "store.h"
+#include "stratad.h"
+
+void stratad_config_defaults(struct stratad_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->role, sizeof(c->role), "sensor");
+	snprintf(c->store, sizeof(c->store), "/var/lib/strata/store");
+	c->budget = STRATA_STORE_BUDGET_DEFAULT;
+	c->flush_ms = 1000;
+	c->codec = STRATA_STORE_CODEC_ZSTD;
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8470");
+	c->log_level = LOG_LVL_INFO;
+	c->stats_s = 60;
+}
+
+/* "30", "30s", "15m", "12h", "7d": seconds. */
+static int parse_duration(const char *s, __u64 *secs)
+{
+	static const struct { char unit; __u64 mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	size_t n = strlen(s), i, digits = n;
+	__u64 mult = 1, v = 0;
+
+	if (!n)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (s[n - 1] == units[i].unit) {
+			mult = units[i].mult;
+			digits = n - 1;
+			break;
+		}
+	}
+	if (!digits)
+		return -EINVAL;
+	for (i = 0; i < digits; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (~0ULL - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (__u64)(s[i] - '0');
+	}
+	if (v > ~0ULL / mult)
+		return -ERANGE;
+	*secs = v * mult;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *b)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*b = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*b = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int copy_str(char *to, size_t size, const char *s)
+{
+	if (strlen(s) >= size)
+		return -ENAMETOOLONG;
+	strcpy(to, s);
+	return 0;
+}
+
+int stratad_config_set(struct stratad_config *c, const char *key, const char *v,
+		       char *err, size_t errlen)
+{
+	const char *want = NULL;
+	__u64 x;
+	__u32 u;
+	int rc = 0;
+
+	if (!strcmp(key, "role")) {
+		want = "sensor";
+		rc = strcmp(v, "sensor") ? -EINVAL : copy_str(c->role, sizeof(c->role), v);
+	} else if (!strcmp(key, "store")) {
+		want = "a directory";
+		rc = *v ? copy_str(c->store, sizeof(c->store), v) : -EINVAL;
+	} else if (!strcmp(key, "budget")) {
+		want = "a size from 1M (512M, 4G, ...)";
+		rc = strata_kw_size(v, STRATA_STORE_BUDGET_MIN, 1ULL << 50, &x);
+		if (!rc)
+			c->budget = x;
+	} else if (!strcmp(key, "max-age")) {
+		want = "a duration (0, 3600, 90m, 12h, 7d)";
+		rc = parse_duration(v, &x);
+		if (!rc)
+			c->max_age_s = x;
+	} else if (!strcmp(key, "flush-ms")) {
+		want = "milliseconds from 10 to 60000";
+		rc = strata_kw_u32(v, 10, 60000, &u);
+		if (!rc)
+			c->flush_ms = u;
+	} else if (!strcmp(key, "compress")) {
+		want = "zstd or none";
+		if (!strcmp(v, "zstd"))
+			c->codec = STRATA_STORE_CODEC_ZSTD;
+		else if (!strcmp(v, "none"))
+			c->codec = STRATA_STORE_CODEC_NONE;
+		else
+			rc = -EINVAL;
+	} else if (!strcmp(key, "sync")) {
+		want = "yes or no";
+		rc = parse_bool(v, &c->sync);
+	} else if (!strcmp(key, "listen")) {
+		want = "ADDR:PORT, [V6]:PORT or off";
+		rc = copy_str(c->listen, sizeof(c->listen), strcmp(v, "off") ? v : "");
+	} else if (!strcmp(key, "log-level")) {
+		want = "error, warning, info or debug";
+		if (!strcmp(v, "error"))
+			c->log_level = LOG_LVL_ERR;
+		else if (!strcmp(v, "warning"))
+			c->log_level = LOG_LVL_WARN;
+		else if (!strcmp(v, "info"))
+			c->log_level = LOG_LVL_INFO;
+		else if (!strcmp(v, "debug"))
+			c->log_level = LOG_LVL_DEBUG;
+		else
+			rc = -EINVAL;
+	} else if (!strcmp(key, "stats-interval")) {
+		want = "a duration (0: never)";
+		rc = parse_duration(v, &x);
+		if (!rc && x > 86400)
+			rc = -ERANGE;
+		if (!rc)
+			c->stats_s = (__u32)x;
+	} else {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -ENOENT;
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: '%s' is not %s", key, v, want);
+	return rc ? -EINVAL : 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+int stratad_config_file(struct stratad_config *c, const char *path, char *err,
+			size_t errlen)
+{
+	char line[1024], msg[512];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "config %s: %s", path, strerror(e));
+		return -e;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *k, *v, *eq;
+
+		n++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "config %s:%u: line longer than %zu bytes", path, n,
+				 sizeof(line) - 2);
+			fclose(f);
+			return -EINVAL;
+		}
+		k = trim(line);
+		if (!*k || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			snprintf(err, errlen, "config %s:%u: expected 'key = value'", path, n);
+			fclose(f);
+			return -EINVAL;
+		}
+		*eq = 0;
+		v = trim(eq + 1);
+		k = trim(k);
+		if (stratad_config_set(c, k, v, msg, sizeof(msg))) {
+			snprintf(err, errlen, "config %s:%u: %s", path, n, msg);
+			fclose(f);
+			return -EINVAL;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+void stratad_config_log(const struct stratad_config *c)
+{
+	log_info("role %s, store %s, budget %llu B, max-age %llu s, flush every %u ms, "
+		 "compress %s, sync %s, listen %s", c->role, c->store,
+		 (unsigned long long)c->budget, (unsigned long long)c->max_age_s,
+		 c->flush_ms, c->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none",
+		 c->sync ? "yes" : "no", *c->listen ? c->listen : "off");
+}

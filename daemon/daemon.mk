@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The strata authors.
+# stratad, the daemon: daemon/*.c over libstrata.
+
+DAEMON_SRC := $(wildcard daemon/*.c)
+
+$(B)/stratad: $(DAEMON_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA) $(LDLIBS_DAEMON)
+
+.PHONY: daemon
+daemon: $(B)/stratad

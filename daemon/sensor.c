@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The sensor role: drains this namespace's packet rings and closed
+ * microflows into the packet store, commits it every flush interval, and
+ * says what was lost: by the rings (full), by the store (full of pins), and
+ * across a restart (records drained but not committed before a kill, or
+ * overwritten while the daemon was down).
+ *
+ * One thread does all of it, so the store has one writer; poll() waits on
+ * the rings and the netlink socket together, never longer than the time to
+ * the next flush. Nothing here can block the kernel: a ring that is not
+ * drained in time overruns, and the module counts it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "genl.h"
+#include "ring.h"
+#include "store.h"
+#include "stratad.h"
+
+#define MAX_CPUS	4096
+#define NSEC_PER_MSEC	1000000ULL
+
+struct sensor {
+	const struct stratad_config *cfg;
+	struct strata_store *store;
+	/* Per ring: the last sequence number stored before this start (0:
+	 * none), and whether this start has seen a record of it yet. */
+	__u64 stored_seq[MAX_CPUS];
+	bool seen[MAX_CPUS];
+	/* Since the start. */
+	__u64 packets, microflows, ring_lost, ring_gaps, mf_lost, restart_lost;
+	__u64 add_errors, flush_errors;
+	char last_err[512];
+};
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / NSEC_PER_MSEC;
+}
+
+/* Keep a store error, and log it unless it repeats the last one. */
+static void store_err(struct sensor *s, __u64 *counter, const char *err)
+{
+	(*counter)++;
+	if (strcmp(err, s->last_err)) {
+		log_err("%s", err);
+		snprintf(s->last_err, sizeof(s->last_err), "%s", err);
+	}
+}
+
+static int on_block(const struct strata_store_block *b, void *arg)
+{
+	struct sensor *s = arg;
+	unsigned int i;
+
+	for (i = 0; i < b->nranges; i++) {
+		unsigned int cpu = (unsigned int)(b->ranges[i].last >> 48);
+		__u64 seq = b->ranges[i].last & ((1ULL << 48) - 1);
+
+		if (cpu < MAX_CPUS && seq > s->stored_seq[cpu])
+			s->stored_seq[cpu] = seq;
+	}
+	return 0;
+}
+
+/*
+ * Where each ring stood in the store when the daemon last stopped: the last
+ * sequence number stored per CPU, from the newest blocks' ring ranges.
+ */
+static int load_positions(struct sensor *s)
+{
+	struct strata_store_info in;
+	char err[512];
+	int rc;
+
+	rc = strata_store_info(s->store, &in, err, sizeof(err));
+	if (!rc && in.blocks) {
+		__u64 from = in.last_ts > 600 * 1000000000ULL ?
+			in.last_ts - 600 * 1000000000ULL : 0;
+
+		rc = strata_store_blocks(s->store, from, ~0ULL, on_block, s, err, sizeof(err));
+		log_info("store %s: %llu packets, %llu microflows, %llu of %llu bytes used; "
+			 "last commit at %llu ns", s->cfg->store,
+			 (unsigned long long)in.packets, (unsigned long long)in.microflows,
+			 (unsigned long long)in.used_bytes, (unsigned long long)in.budget,
+			 (unsigned long long)in.last_commit_ns);
+	}
+	if (rc)
+		log_err("%s", err);
+	return rc;
+}
+
+/* The first record of a ring since the start: anything missing before it? */
+static void first_of_ring(struct sensor *s, unsigned int cpu, __u64 seq)
+{
+	__u64 last = s->stored_seq[cpu];
+
+	s->seen[cpu] = true;
+	if (!last)
+		return;
+	if (seq <= last) {
+		log_info("cpu %u: ring sequence numbers start again at %llu (the last stored "
+			 "was %llu): the rings were made anew (module reloaded or a new "
+			 "namespace)", cpu, (unsigned long long)seq, (unsigned long long)last);
+	} else if (seq > last + 1) {
+		s->restart_lost += seq - last - 1;
+		log_warn("cpu %u: %llu packet records missing across the restart (seq %llu..%llu): "
+			 "read but not committed before the last stop, or overwritten in the ring "
+			 "while stratad was down", cpu, (unsigned long long)(seq - last - 1),
+			 (unsigned long long)(last + 1), (unsigned long long)(seq - 1));
+	}
+}
+
+static int on_record(const struct strata_ring_rec *r, void *arg)
+{
+	struct sensor *s = arg;
+	char err[512];
+
+	if (r->cpu < MAX_CPUS && !s->seen[r->cpu])
+		first_of_ring(s, r->cpu, r->seq);
+	switch (r->type) {
+	case STRATA_REC_PACKET:
+		if (strata_store_add_packet(s->store, r->cpu, r->seq, &r->pkt, r->data,
+					    err, sizeof(err)))
+			store_err(s, &s->add_errors, err);
+		else
+			s->packets++;
+		break;
+	case STRATA_REC_LOSS:
+		s->ring_lost += r->lost;
+		log_warn("cpu %u: %llu packet records lost, ring full (seq %llu..%llu)", r->cpu,
+			 (unsigned long long)r->lost, (unsigned long long)r->seq,
+			 (unsigned long long)(r->seq + r->lost - 1));
+		break;
+	default:	/* STRATA_REC_GAP */
+		s->ring_gaps += r->lost;
+		log_warn("cpu %u: %llu packet records missing without a loss record (seq %llu..%llu)",
+			 r->cpu, (unsigned long long)r->lost, (unsigned long long)r->seq,
+			 (unsigned long long)(r->seq + r->lost - 1));
+		break;
+	}
+	return 0;
+}
+
+static int on_mflow(const struct strata_mflow *mf, const struct strata_mf_info *info,
+		    void *arg)
+{
+	struct sensor *s = arg;
+	char err[512];
+
+	if (strata_store_add_microflow(s->store, mf, info, err, sizeof(err)))
+		store_err(s, &s->add_errors, err);
+	else
+		s->microflows++;
+	return 0;
+}
+
+static int on_mf_loss(const struct strata_mf_loss *l, void *arg)
+{
+	struct sensor *s = arg;
+
+	s->mf_lost += l->count;
+	log_warn("%llu closed microflows lost (from number %llu): the netlink socket "
+		 "overran or the kernel could not send them", (unsigned long long)l->count,
+		 (unsigned long long)l->first);
+	return 0;
+}
+
+static void flush(struct sensor *s)
+{
+	char err[512];
+
+	if (strata_store_flush(s->store, err, sizeof(err)))
+		store_err(s, &s->flush_errors, err);
+}
+
+static void log_stats(struct sensor *s)
+{
+	struct strata_store_info in;
+	char err[512];
+
+	if (strata_store_info(s->store, &in, err, sizeof(err))) {
+		log_err("%s", err);
+		return;
+	}
+	log_info("stored %llu packets, %llu microflows since the start; lost: ring %llu, "
+		 "gaps %llu, microflows %llu, restart %llu; store: %llu of %llu bytes, "
+		 "%llu packets removed by retention, %llu dropped; errors: add %llu, flush %llu",
+		 (unsigned long long)s->packets, (unsigned long long)s->microflows,
+		 (unsigned long long)s->ring_lost, (unsigned long long)s->ring_gaps,
+		 (unsigned long long)s->mf_lost, (unsigned long long)s->restart_lost,
+		 (unsigned long long)in.used_bytes, (unsigned long long)in.budget,
+		 (unsigned long long)in.c.packets_removed,
+		 (unsigned long long)in.c.packets_dropped,
+		 (unsigned long long)s->add_errors, (unsigned long long)s->flush_errors);
+}
+
+/* Read everything waiting in the rings. Return 0 or -errno (logged). */
+static int drain_rings(struct strata_rings *rs, struct sensor *s)
+{
+	char err[512];
+	int n;
+
+	do
+		n = strata_rings_read(rs, on_record, s, err, sizeof(err));
+	while (n > 0);
+	if (n < 0)
+		log_err("%s", err);
+	return n;
+}
+
+int stratad_sensor(const struct stratad_config *c)
+{
+	struct strata_store_opts so;
+	struct strata_rings *rs = NULL;
+	struct strata_genl *g = NULL;
+	struct sensor *s;
+	__u64 next_flush, next_stats;
+	char err[512];
+	int rc = 1;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_err("sensor: out of memory");
+		return 1;
+	}
+	s->cfg = c;
+	strata_store_opts_init(&so, c->store);
+	so.budget = c->budget;
+	so.codec = c->codec;
+	so.max_age_ns = c->max_age_s * 1000000000ULL;
+	so.sync = c->sync;
+	if (strata_store_open(&so, &s->store, err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (load_positions(s))
+		goto out;
+	rs = strata_rings_open(err, sizeof(err));
+	if (!rs) {
+		log_err("%s%s", err, errno == ENOENT ? " (is strata.ko loaded? modprobe strata)" : "");
+		goto out;
+	}
+	g = strata_genl_open(err, sizeof(err));
+	if (!g || strata_genl_subscribe(g, err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_info("sensor: draining %u rings into %s", strata_rings_info(rs)->nr_rings,
+		 c->store);
+
+	next_flush = now_ms() + c->flush_ms;
+	next_stats = c->stats_s ? now_ms() + c->stats_s * 1000ULL : ~0ULL;
+	rc = 0;
+	while (!stratad_stop) {
+		struct pollfd pfd[2] = {
+			{ .fd = strata_rings_fd(rs), .events = POLLIN },
+			{ .fd = strata_genl_fd(g), .events = POLLIN },
+		};
+		__u64 now = now_ms();
+		int timeout = next_flush > now ? (int)(next_flush - now) : 0;
+
+		if (timeout > 200)	/* wakeups are batched: look now and then */
+			timeout = 200;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			log_err("sensor: poll: %s", strerror(errno));
+			rc = 1;
+			break;
+		}
+		if (drain_rings(rs, s) < 0) {
+			rc = 1;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			int r = strata_genl_mf_recv(g, on_mflow, on_mf_loss, s, err, sizeof(err));
+
+			if (r < 0 && r != -EINTR && r != -EAGAIN)
+				log_err("%s", err);
+		}
+		now = now_ms();
+		if (now >= next_flush) {
+			flush(s);
+			next_flush = now + c->flush_ms;
+		}
+		if (now >= next_stats) {
+			log_stats(s);
+			next_stats = now + c->stats_s * 1000ULL;
+		}
+	}
+	/* Stopping: what is in the rings now, then one last commit. */
+	drain_rings(rs, s);
+	flush(s);
+	log_stats(s);
+	log_info("sensor: stopped");
+out:
+	strata_genl_close(g);
+	strata_rings_close(rs);
+	if (s->store && strata_store_close(s->store, err, sizeof(err))) {
+		log_err("%s", err);
+		rc = 1;
+	}
+	free(s);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * stratad: the configuration, the log, and the roles (Documentation/daemon.rst).
+ */
+#ifndef STRATAD_H
+#define STRATAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <signal.h>
+#include <linux/types.h>
+
+/* Log levels, syslog's numbers (journald reads them from a "<N>" prefix). */
+enum stratad_level {
+	LOG_LVL_ERR = 3,
+	LOG_LVL_WARN = 4,
+	LOG_LVL_INFO = 6,
+	LOG_LVL_DEBUG = 7,
+};
+
+/**
+ * struct stratad_config - everything stratad is told (file, then options)
+ * @role: "sensor" (the only role so far)
+ * @store: the packet store's directory
+ * @budget: the store's size budget in bytes
+ * @max_age_s: drop packets older than this many seconds (0: no age limit)
+ * @flush_ms: commit the store this often; at most this much is lost when
+ *	the process is killed
+ * @codec: STRATA_STORE_CODEC_* of new blocks
+ * @sync: fsync at every flush (survive a power cut, not only a crash)
+ * @listen: the drill-down API's address, "ADDR:PORT" ("" or "off": none)
+ * @log_level: the most verbose level logged
+ * @stats_s: log a line of counters this often (0: never)
+ */
+struct stratad_config {
+	char role[16];
+	char store[256];
+	__u64 budget;
+	__u64 max_age_s;
+	__u32 flush_ms;
+	__u32 codec;
+	bool sync;
+	char listen[128];
+	int log_level;
+	__u32 stats_s;
+};
+
+/* config.c */
+void stratad_config_defaults(struct stratad_config *c);
+int stratad_config_file(struct stratad_config *c, const char *path, char *err,
+			size_t errlen);
+int stratad_config_set(struct stratad_config *c, const char *key, const char *value,
+		       char *err, size_t errlen);
+void stratad_config_log(const struct stratad_config *c);
+
+/* log.c */
+extern int stratad_log_level;
+void stratad_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...)	stratad_log(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)	stratad_log(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)	stratad_log(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)	stratad_log(LOG_LVL_DEBUG, __VA_ARGS__)
+
+/* Set by SIGTERM and SIGINT: the roles finish their work and return. */
+extern volatile sig_atomic_t stratad_stop;
+
+/* sensor.c: runs until stratad_stop; returns the exit code. */
+int stratad_sensor(const struct stratad_config *c);
+
+#endif /* STRATAD_H */
