@@ -51,6 +51,54 @@ void strata_stat_add(struct strata_stat *s, __u64 x)
 	s->sumsq_hi += hi + (s->sumsq_lo < lo);
 }
 
+void strata_stat_merge(struct strata_stat *to, const struct strata_stat *from)
+{
+	__u64 lo;
+
+	if (!from->n)
+		return;
+	if (!to->n || from->min < to->min)
+		to->min = from->min;
+	if (!to->n || from->max > to->max)
+		to->max = from->max;
+	to->n += from->n;
+	to->sum += from->sum;
+	lo = to->sumsq_lo + from->sumsq_lo;
+	to->sumsq_hi += from->sumsq_hi + (lo < to->sumsq_lo);
+	to->sumsq_lo = lo;
+}
+
+void strata_dir_stats_merge(struct strata_dir_stats *to,
+			    const struct strata_dir_stats *from)
+{
+	unsigned int i;
+
+	if (!from->packets)
+		return;
+	if (!to->packets || from->first_ns < to->first_ns)
+		to->first_ns = from->first_ns;
+	if (from->last_ns > to->last_ns)
+		to->last_ns = from->last_ns;
+	if (!to->packets || from->ttl_min < to->ttl_min)
+		to->ttl_min = from->ttl_min;
+	if (from->ttl_max > to->ttl_max)
+		to->ttl_max = from->ttl_max;
+	to->packets += from->packets;
+	to->bytes += from->bytes;
+	to->payload_bytes += from->payload_bytes;
+	strata_stat_merge(&to->size, &from->size);
+	strata_stat_merge(&to->iat, &from->iat);
+	strata_stat_merge(&to->rtt_hs, &from->rtt_hs);
+	strata_stat_merge(&to->rtt_data, &from->rtt_data);
+	for (i = 0; i < STRATA_TCP_NFLAGS; i++)
+		to->tcp_flags[i] += from->tcp_flags[i];
+	to->retrans += from->retrans;
+	to->out_of_order += from->out_of_order;
+	to->zero_window += from->zero_window;
+	to->fragments += from->fragments;
+	to->fp_segmented += from->fp_segmented;
+}
+
 /* Sequence number order, modulo 2^32 (RFC 1982 style, like the kernel's before()). */
 static inline bool seq_lt(__u32 a, __u32 b)
 {

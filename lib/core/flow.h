@@ -69,6 +69,13 @@ struct strata_stat {
 void strata_stat_add(struct strata_stat *s, __u64 x);
 
 /**
+ * strata_stat_merge() - add a sample set to another
+ * @to: the sum, as if every sample of @from had been added to it
+ * @from: the samples to add
+ */
+void strata_stat_merge(struct strata_stat *to, const struct strata_stat *from);
+
+/**
  * struct strata_dir_stats - one direction of a microflow, one window
  * @packets: packets
  * @bytes: IP bytes (the datagram length from the IP header)
@@ -117,6 +124,19 @@ struct strata_dir_stats {
 	__u8 ttl_max;
 	__u8 pad[2];
 };
+
+/**
+ * strata_dir_stats_merge() - add one direction's window to an aggregate
+ * @to: the aggregate (a longer time span of the same direction)
+ * @from: one more window of it
+ *
+ * Counts, sums and sample sets add up; first/last times and TTL bounds
+ * widen. The inter-arrival time from the last packet of one window to the
+ * first of the next is not a sample of either, so the aggregate's @iat
+ * has one sample fewer per window boundary than a single long window.
+ */
+void strata_dir_stats_merge(struct strata_dir_stats *to,
+			    const struct strata_dir_stats *from);
 
 /**
  * struct strata_tcp_dir - TCP sequence tracking of one direction

@@ -242,6 +242,75 @@ static void expect_stat(const struct strata_stat *s, const struct model_stat *m,
 			 (unsigned long long)s->max, (unsigned long long)m->max);
 }
 
+/*
+ * Merging: sample sets split at random points and merged back equal the
+ * whole, field for field (the 128-bit carry included); empty sets change
+ * nothing; directions add up and their time and TTL bounds widen.
+ */
+static void test_merge(void **state)
+{
+	struct strata_stat whole, part, sum;
+	struct strata_dir_stats a, b;
+	struct rng r;
+	int i, k;
+
+	(void)state;
+	rng_seed(&r, 77);
+	for (k = 0; k < 20; k++) {
+		int cut = (int)rng_range(&r, 0, 2000);
+
+		memset(&whole, 0, sizeof(whole));
+		memset(&part, 0, sizeof(part));
+		memset(&sum, 0, sizeof(sum));
+		for (i = 0; i < 2000; i++) {
+			__u64 x = rng_range(&r, 0, 1ULL << 36);
+
+			strata_stat_add(&whole, x);
+			strata_stat_add(&part, x);
+			if (i == cut || i == 1999) {
+				strata_stat_merge(&sum, &part);
+				memset(&part, 0, sizeof(part));
+			}
+		}
+		assert_memory_equal(&sum, &whole, sizeof(sum));
+	}
+	memset(&part, 0, sizeof(part));
+	sum = whole;
+	strata_stat_merge(&sum, &part);
+	assert_memory_equal(&sum, &whole, sizeof(sum));
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.packets = 3; a.bytes = 300; a.payload_bytes = 200;
+	a.first_ns = 1000; a.last_ns = 2000; a.ttl_min = 60; a.ttl_max = 64;
+	a.tcp_flags[1] = 1; a.retrans = 2;
+	strata_stat_add(&a.size, 100);
+	b.packets = 2; b.bytes = 1000; b.payload_bytes = 900;
+	b.first_ns = 500; b.last_ns = 3000; b.ttl_min = 50; b.ttl_max = 63;
+	b.tcp_flags[1] = 4; b.retrans = 1; b.fragments = 2;
+	strata_stat_add(&b.size, 700);
+	strata_dir_stats_merge(&a, &b);
+	assert_int_equal(a.packets, 5);
+	assert_int_equal(a.bytes, 1300);
+	assert_int_equal(a.payload_bytes, 1100);
+	assert_int_equal(a.first_ns, 500);
+	assert_int_equal(a.last_ns, 3000);
+	assert_int_equal(a.ttl_min, 50);
+	assert_int_equal(a.ttl_max, 64);
+	assert_int_equal(a.tcp_flags[1], 5);
+	assert_int_equal(a.retrans, 3);
+	assert_int_equal(a.fragments, 2);
+	assert_int_equal(a.size.n, 2);
+	assert_int_equal(a.size.min, 100);
+	assert_int_equal(a.size.max, 700);
+	/* Into an empty direction: a copy of the counts. */
+	memset(&a, 0, sizeof(a));
+	strata_dir_stats_merge(&a, &b);
+	assert_int_equal(a.first_ns, 500);
+	assert_int_equal(a.ttl_min, 50);
+	assert_int_equal(a.packets, 2);
+}
+
 static void test_stat_add(void **state)
 {
 	struct strata_stat s;
@@ -958,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_flow_key_distinct),
 		cmocka_unit_test(test_window_start),
 		cmocka_unit_test(test_stat_add),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_mflow_init),
 		cmocka_unit_test(test_bruteforce_udp),
 		cmocka_unit_test(test_bruteforce_tcp),
