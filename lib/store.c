@@ -60,6 +60,7 @@ struct blk_hdr {
 	__u64 xxh;
 };
 #define BLK_HDR		sizeof(struct blk_hdr)
+#define BLK_VERSION	1	/* of the block layout, in each block header */
 
 struct bat_hdr {
 	__u64 first_ts;
@@ -124,7 +125,9 @@ _Static_assert(sizeof(struct strata_rec_packet) == 200, "ring record layout");
 _Static_assert(sizeof(struct strata_mflow) == 712, "microflow layout");
 _Static_assert(sizeof(struct mf_val) == 64 + 712, "microflow value layout");
 _Static_assert(sizeof(struct pin_val) == 24 + STRATA_STORE_LABEL_MAX, "pin layout");
-_Static_assert(sizeof(struct state) == 64 + 14 * 8, "state layout");
+_Static_assert(sizeof(struct state) == 64 + 15 * 8, "state layout");
+_Static_assert(sizeof(struct strata_store_flow) == 80 + 2 * 288, "flow layout");
+_Static_assert(sizeof(struct strata_dir_stats) == 288, "direction statistics layout");
 _Static_assert(STRATA_STORE_BLOCK_MIN >= PKT_HDR + STRATA_SNAPLEN_MAX + 8,
 	       "the largest record fits a block");
 
@@ -156,7 +159,7 @@ struct pending_mf {
 
 struct strata_store {
 	MDB_env *env;
-	MDB_dbi meta, blocks, bat, time, mflow, conv;
+	MDB_dbi meta, blocks, bat, time, mflow, conv, flow;
 	char *path;
 	struct strata_store_opts o;
 	__u64 mapsize;
@@ -671,7 +674,8 @@ static int pins_apply(struct strata_store *s, MDB_txn *txn, const struct state *
 static int used_bytes(struct strata_store *s, MDB_txn *txn, __u64 *used,
 		      char *err, size_t errlen)
 {
-	MDB_dbi dbis[] = { 0, 1, s->meta, s->blocks, s->bat, s->time, s->mflow, s->conv };
+	MDB_dbi dbis[] = { 0, 1, s->meta, s->blocks, s->bat, s->time, s->mflow, s->conv,
+			   s->flow };
 	__u64 pages = 2;	/* the two meta pages */
 	MDB_stat st;
 	unsigned int i;
@@ -865,6 +869,42 @@ static int trim_mflows(struct strata_store *s, MDB_txn *txn, struct state *st,
 	return rc;
 }
 
+/* Removes the location flows whose window ended by @limit, but pinned ones. */
+static int trim_flows(struct strata_store *s, MDB_txn *txn, struct state *st,
+		      const struct pinset *ps, __u64 limit, char *err, size_t errlen)
+{
+	MDB_cursor_op op = MDB_FIRST;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, s->flow, &c);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "retention: flows");
+	/* After a delete the cursor stands on the next entry, which MDB_NEXT gives. */
+	for (;; op = MDB_NEXT) {
+		__u64 fw;
+
+		rc = cursor_step(c, &k, &v, op, 16, "retention: flows", err, errlen);
+		if (rc <= 0)
+			break;
+		rc = 0;
+		fw = be64_get(k.mv_data);
+		if (fw + STRATA_STORE_FLOW_WINDOW_NS > limit)
+			break;
+		if (pin_of(ps, ps->n, fw, fw + STRATA_STORE_FLOW_WINDOW_NS - 1))
+			continue;
+		rc = mdb_cursor_del(c, 0);
+		if (rc) {
+			rc = lmdb_err(err, errlen, rc, "retention: flows");
+			break;
+		}
+		st->c.flows_removed++;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 /*
  * Age, then size: above HIGH_PCT of the budget (counting @extra bytes about
  * to be written), old blocks and then old microflows go until LOW_PCT, or
@@ -898,6 +938,8 @@ static int retention(struct strata_store *s, MDB_txn *txn, struct state *st,
 		limit = cutoff;
 	if (limit)
 		rc = trim_mflows(s, txn, st, &ps, limit, &used, 0, 0, err, errlen);
+	if (!rc && limit)
+		rc = trim_flows(s, txn, st, &ps, limit, err, errlen);
 	if (!rc && target && used + extra > target)
 		rc = trim_mflows(s, txn, st, &ps, 0, &used, extra, target, err, errlen);
 	return rc;
@@ -1126,6 +1168,10 @@ static int dbis_open(struct strata_store *s, char *err, size_t errlen)
 		prefix_err(err, errlen, rc, p);
 		goto out;
 	}
+	/* After the version check: a store of another version says so. */
+	rc = dbi_open(txn, "flow", cf, &s->flow, p, err, errlen);
+	if (rc)
+		goto out;
 	if (!s->o.readonly) {
 		__u32 codec = s->o.codec;
 
@@ -1340,7 +1386,7 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	b.last_ts = s->ob_last_ts;
 	memset(&bh, 0, sizeof(bh));
 	bh.magic = BLK_MAGIC;
-	bh.version = STRATA_STORE_VERSION;
+	bh.version = BLK_VERSION;
 	bh.codec = b.codec;
 	bh.count = b.count;
 	bh.raw_len = raw;
@@ -1424,6 +1470,53 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	return 0;
 }
 
+/*
+ * A location flow: @mf summed into its conversation's entry for the flow
+ * window holding its window start (created when missing).
+ */
+static int add_to_flow(struct strata_store *s, MDB_txn *txn, const struct strata_mflow *mf,
+		       const struct strata_flow_key *canon, __u64 h, char *err, size_t errlen)
+{
+	struct strata_store_flow f;
+	__u64 fw = mf->window_start - mf->window_start % STRATA_STORE_FLOW_WINDOW_NS;
+	/* The microflow's endpoint 0 is the flow's endpoint @swap. */
+	int swap = memcmp(canon, &mf->key, sizeof(*canon)) != 0, d;
+	struct key k;
+	MDB_val v;
+	int rc;
+
+	rc = mdb_get(txn, s->flow, key3(&k, 2, fw, h, 0), &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(&f, 0, sizeof(f));
+		f.key = *canon;
+		f.window_start = fw;
+		f.window_ns = STRATA_STORE_FLOW_WINDOW_NS;
+		f.first_mf = f.last_mf = mf->window_start;
+	} else if (rc) {
+		return lmdb_err(err, errlen, rc, "flow");
+	} else if (v.mv_size != sizeof(f)) {
+		return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
+				     v.mv_size);
+	} else {
+		memcpy(&f, v.mv_data, sizeof(f));
+	}
+	if (mf->started && !f.has_initiator) {
+		f.initiator = (__u8)(mf->initiator ^ swap);
+		f.has_initiator = 1;
+	}
+	if (mf->window_start < f.first_mf)
+		f.first_mf = mf->window_start;
+	if (mf->window_start > f.last_mf)
+		f.last_mf = mf->window_start;
+	f.microflows++;
+	for (d = 0; d < 2; d++)
+		strata_dir_stats_merge(&f.dir[d ^ swap], &mf->dir[d]);
+	v.mv_data = &f;
+	v.mv_size = sizeof(f);
+	rc = mdb_put(txn, s->flow, &k.v, &v, 0);
+	return rc ? lmdb_err(err, errlen, rc, "flow") : 0;
+}
+
 static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 		     const struct pending_mf *p, char *err, size_t errlen)
 {
@@ -1451,6 +1544,14 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 	}
 	canon_key(&p->mf.key, &canon);
 	h = conv_hash(&canon);
+	/* A microflow given twice is stored once, and summed into its flow once. */
+	rc = mdb_get(txn, s->mflow, key3(&k, 3, ws, h, seq), &v);
+	if (rc == MDB_NOTFOUND)
+		rc = add_to_flow(s, txn, &p->mf, &canon, h, err, errlen);
+	else if (rc)
+		rc = lmdb_err(err, errlen, rc, "microflow");
+	if (rc)
+		return rc;
 	v.mv_data = &m;
 	v.mv_size = sizeof(m);
 	rc = mdb_put(txn, s->mflow, key3(&k, 3, ws, h, seq), &v, 0);
@@ -1978,6 +2079,10 @@ int strata_store_info(struct strata_store *s, struct strata_store_info *info,
 		rc = mdb_stat(txn, s->mflow, &ms);
 		info->microflows = ms.ms_entries;
 	}
+	if (!rc) {
+		rc = mdb_stat(txn, s->flow, &ms);
+		info->flows = ms.ms_entries;
+	}
 	if (rc) {
 		rc = lmdb_err(err, errlen, rc, "statistics");
 		goto out;
@@ -2180,7 +2285,7 @@ static int block_load(struct strata_store *s, MDB_txn *txn, ZSTD_DCtx *dctx,
 	memcpy(&bh, val, sizeof(bh));
 	if (bh.magic != BLK_MAGIC)
 		return bad_block(err, errlen, b->id, "bad magic 0x%08x", bh.magic);
-	if (bh.version != STRATA_STORE_VERSION)
+	if (bh.version != BLK_VERSION)
 		return bad_block(err, errlen, b->id, "version %u", bh.version);
 	zh = bh;
 	zh.xxh = 0;
@@ -2560,4 +2665,80 @@ out:
 		mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	return rc < 0 ? flush_err(err, errlen, rc, "microflows") : 0;
+}
+
+/* ---- location flows ---- */
+
+static int flow_emit(const MDB_val *v, const struct strata_flow_key *canon,
+		     strata_store_flow_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct strata_store_flow f;
+
+	if (v->mv_size != sizeof(f))
+		return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
+				     v->mv_size);
+	memcpy(&f, v->mv_data, sizeof(f));
+	/* A hash collision is another conversation. */
+	if (canon && memcmp(&f.key, canon, sizeof(*canon)))
+		return 0;
+	return fn(&f, arg);
+}
+
+int strata_store_flows(struct strata_store *s, const struct strata_flow_key *conv,
+		       __u64 t1, __u64 t2, strata_store_flow_fn fn, void *arg,
+		       char *err, size_t errlen)
+{
+	struct strata_flow_key canon;
+	MDB_cursor *c = NULL;
+	MDB_cursor_op op;
+	MDB_txn *txn;
+	struct key pos;
+	MDB_val k, v;
+	__u64 fw, h = 0;
+	int rc;
+
+	if (t1 > t2)
+		return strata_seterr(err, errlen, EINVAL, "store flows: start after end");
+	rc = rtxn(s, &txn, "flows", err, errlen);
+	if (rc)
+		return rc;
+	fw = t1 - t1 % STRATA_STORE_FLOW_WINDOW_NS;
+	if (conv) {
+		/* One lookup per flow window of the range. */
+		canon_key(conv, &canon);
+		h = conv_hash(&canon);
+		for (; fw <= t2; fw += STRATA_STORE_FLOW_WINDOW_NS) {
+			rc = mdb_get(txn, s->flow, key3(&pos, 2, fw, h, 0), &v);
+			if (rc == MDB_NOTFOUND)
+				rc = 0;
+			else if (rc)
+				rc = lmdb_err(err, errlen, rc, "flow");
+			else
+				rc = flow_emit(&v, &canon, fn, arg, err, errlen);
+			if (rc || fw > ~0ULL - STRATA_STORE_FLOW_WINDOW_NS)
+				break;
+		}
+		goto out;
+	}
+	rc = mdb_cursor_open(txn, s->flow, &c);
+	if (rc) {
+		rc = lmdb_err(err, errlen, rc, "cursor");
+		goto out;
+	}
+	k = *key3(&pos, 1, fw, 0, 0);
+	for (op = MDB_SET_RANGE;; op = MDB_NEXT) {
+		rc = cursor_step(c, &k, &v, op, 16, "flows", err, errlen);
+		if (rc <= 0)
+			break;
+		if (be64_get(k.mv_data) > t2)
+			break;
+		rc = flow_emit(&v, NULL, fn, arg, err, errlen);
+		if (rc)
+			break;
+	}
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return flush_err(err, errlen, rc < 0 ? rc : 0, "flows");
 }

@@ -14,7 +14,7 @@
 #include "genl.h"
 
 /* On-disk format version (Documentation/store.rst). */
-#define STRATA_STORE_VERSION		1
+#define STRATA_STORE_VERSION		2
 
 /* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
 #define STRATA_STORE_CODEC_NONE		0
@@ -28,6 +28,8 @@
 #define STRATA_STORE_ZSTD_LEVEL_DEFAULT	1
 #define STRATA_STORE_PINS_MAX		64
 #define STRATA_STORE_LABEL_MAX		64		/* bytes, the NUL included */
+/* Location flows: each conversation's microflows summed over this window. */
+#define STRATA_STORE_FLOW_WINDOW_NS	(60ULL * 1000000000ULL)
 
 /**
  * struct strata_store_opts - how to open a store
@@ -75,6 +77,7 @@ struct strata_store_opts {
  * @bytes_removed: their stored bytes
  * @blocks_expired: of @blocks_removed, those removed for their age
  * @microflows_removed: microflows removed by retention
+ * @flows_removed: location flows removed by retention
  * @packets_dropped: packet records that could not be committed (the store
  *	was full of pinned data or held by readers; see store.rst)
  * @blocks_dropped: the blocks that held them
@@ -93,6 +96,7 @@ struct strata_store_counters {
 	__u64 bytes_removed;
 	__u64 blocks_expired;
 	__u64 microflows_removed;
+	__u64 flows_removed;
 	__u64 packets_dropped;
 	__u64 blocks_dropped;
 	__u64 microflows_dropped;
@@ -113,6 +117,7 @@ struct strata_store_counters {
  * @blocks: blocks held
  * @packets: packet records held
  * @microflows: microflows held
+ * @flows: location flows held
  * @first_ts: the oldest packet time held (0 without blocks)
  * @last_ts: the newest packet time committed
  * @first_block: the oldest block id held (0 without blocks)
@@ -132,6 +137,7 @@ struct strata_store_info {
 	__u64 blocks;
 	__u64 packets;
 	__u64 microflows;
+	__u64 flows;
 	__u64 first_ts;
 	__u64 last_ts;
 	__u64 first_block;
@@ -205,6 +211,35 @@ struct strata_store_mflow {
 };
 
 /**
+ * struct strata_store_flow - a location flow: one conversation at this
+ *	sensor over one flow window, its microflows summed
+ * @key: the conversation, canonical (strata_flow_key())
+ * @window_start: a multiple of @window_ns since the epoch
+ * @window_ns: STRATA_STORE_FLOW_WINDOW_NS
+ * @first_mf: window start of its first microflow
+ * @last_mf: window start of its last microflow
+ * @microflows: microflows summed into it
+ * @initiator: the endpoint of @key that started the conversation, from the
+ *	first microflow that saw a packet of it (with @has_initiator)
+ * @has_initiator: @initiator is known
+ * @pad: zero
+ * @dir: per endpoint of @key, what it sent (strata_dir_stats_merge() of
+ *	the microflows' directions)
+ */
+struct strata_store_flow {
+	struct strata_flow_key key;
+	__u64 window_start;
+	__u64 window_ns;
+	__u64 first_mf;
+	__u64 last_mf;
+	__u32 microflows;
+	__u8 initiator;
+	__u8 has_initiator;
+	__u8 pad[2];
+	struct strata_dir_stats dir[2];
+};
+
+/**
  * struct strata_store_pin - a time range kept past retention
  * @id: from 1, never reused
  * @t1: start (ns since the epoch)
@@ -232,6 +267,7 @@ typedef int (*strata_store_block_fn)(const struct strata_store_block *b, void *a
 typedef int (*strata_store_rec_fn)(const struct strata_store_rec *r, void *arg);
 typedef int (*strata_store_mflow_fn)(const struct strata_store_mflow *m, void *arg);
 typedef int (*strata_store_pin_fn)(const struct strata_store_pin *p, void *arg);
+typedef int (*strata_store_flow_fn)(const struct strata_store_flow *f, void *arg);
 
 struct strata_store;
 
@@ -467,5 +503,28 @@ int strata_store_packets(struct strata_store *s, __u64 t1, __u64 t2,
 int strata_store_microflows(struct strata_store *s, const struct strata_flow_key *conv,
 			    __u64 t1, __u64 t2, strata_store_mflow_fn fn, void *arg,
 			    char *err, size_t errlen);
+
+/**
+ * strata_store_flows() - the location flows of a time range
+ * @s: the store
+ * @conv: only this conversation's (either endpoint order), or NULL for all
+ * @t1: start, ns since the epoch
+ * @t2: end, included
+ * @fn: called with each flow whose window overlaps [@t1, @t2], by window
+ *	start (then by the store's conversation hash)
+ * @arg: passed to @fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * A flow holds the microflows stored so far whose windows start in it: it
+ * grows while its window is open, and a microflow given twice counts once.
+ * Retention removes a flow with the microflows of its window.
+ *
+ * Return: 0, @fn's -errno, -EINVAL for @t1 > @t2, -EBADMSG for a corrupt
+ * entry, or another -errno.
+ */
+int strata_store_flows(struct strata_store *s, const struct strata_flow_key *conv,
+		       __u64 t1, __u64 t2, strata_store_flow_fn fn, void *arg,
+		       char *err, size_t errlen);
 
 #endif /* STRATA_STORE_H */

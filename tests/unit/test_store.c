@@ -1526,7 +1526,7 @@ static void test_format(void **state)
 	sclose(s);
 
 	raw_open(&r, d.path, false);
-	meta_u32(&r, "version", 1);
+	meta_u32(&r, "version", STRATA_STORE_VERSION);
 	meta_u32(&r, "byteorder", 0x01020304);
 	meta_u32(&r, "codec", STRATA_STORE_CODEC_NONE);
 	{
@@ -1547,7 +1547,7 @@ static void test_format(void **state)
 		assert_true(be64(kv.mv_data) > id);
 		id = be64(kv.mv_data);
 		assert_memory_equal(b, "SBLK", 4);
-		assert_int_equal(u16_at(b, 4), 1);
+		assert_int_equal(u16_at(b, 4), 1);	/* the block layout's version */
 		assert_int_equal(b[6], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(u32_at(b, 12) + 48, v.mv_size);
 		assert_int_equal(u64_at(b, 16), id);
@@ -1652,7 +1652,8 @@ static int open_rc(const char *path, bool ro, char *err, size_t errlen)
 static void test_version(void **state)
 {
 	struct tdir d;
-	__u32 v2 = 2, v1 = 1;
+	/* Another version than ours: the next one; then ours again. */
+	__u32 v2 = STRATA_STORE_VERSION + 1, v1 = STRATA_STORE_VERSION;
 	char err[256];
 
 	(void)state;
@@ -1663,7 +1664,12 @@ static void test_version(void **state)
 
 	meta_set(d.path, "version", &v2, sizeof(v2));
 	assert_int_equal(open_rc(d.path, false, err, sizeof(err)), -EPROTO);
-	assert_non_null(strstr(err, "version 2"));
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "version %u", v2);
+		assert_non_null(strstr(err, want));
+	}
 	assert_non_null(strstr(err, d.path));
 	assert_int_equal(open_rc(d.path, true, err, sizeof(err)), -EPROTO);
 	meta_set(d.path, "version", "\1\0\0", 3);
@@ -2075,6 +2081,149 @@ static void test_reader_thread(void **state)
 	tdir_rm(&d);
 }
 
+struct flows_got {
+	struct strata_store_flow f[16];
+	unsigned int n;
+};
+
+static int on_flow(const struct strata_store_flow *f, void *arg)
+{
+	struct flows_got *g = arg;
+
+	assert_true(g->n < 16);
+	g->f[g->n++] = *f;
+	return 0;
+}
+
+/*
+ * Location flows: microflows of one conversation, given with its endpoints
+ * in either order, sum per 60 s into one flow with directions lined up to
+ * its canonical key; a microflow given twice counts once; another
+ * conversation and another minute are other flows; a query by
+ * conversation finds its flows only; retention removes flows with their
+ * window's microflows.
+ */
+static void test_flows(void **state)
+{
+	const __u64 min0 = T0 - T0 % STRATA_STORE_FLOW_WINDOW_NS;
+	struct strata_flow_key k, rev;
+	struct strata_mflow mf;
+	struct strata_mf_info in;
+	struct strata_store *s;
+	struct strata_store_info info;
+	struct flows_got g;
+	struct tdir d;
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	canon(&convs[1], &k);
+	rev = k;	/* the same conversation, endpoints swapped */
+	memcpy(rev.addr[0], k.addr[1], 16);
+	memcpy(rev.addr[1], k.addr[0], 16);
+	rev.port[0] = k.port[1];
+	rev.port[1] = k.port[0];
+	memset(&in, 0, sizeof(in));
+	in.window_ns = 1000000000ULL;
+	in.has_seq = true;
+	for (i = 0; i < 4; i++) {	/* 4 one-second windows in minute 0 */
+		strata_mflow_init(&mf, i % 2 ? &rev : &k, min0 + i * in.window_ns);
+		mf.started = 1;
+		mf.initiator = 0;	/* endpoint 0 of the key given */
+		mf.dir[0].packets = 10 + i;
+		mf.dir[0].bytes = 1000;
+		mf.dir[0].first_ns = min0 + i * in.window_ns + 5;
+		mf.dir[0].last_ns = min0 + i * in.window_ns + 7;
+		mf.dir[1].packets = 1;
+		mf.dir[1].bytes = 40;
+		mf.dir[1].first_ns = mf.dir[1].last_ns = min0 + i * in.window_ns + 6;
+		in.seq = i + 1;
+		assert_int_equal(strata_store_add_microflow(s, &mf, &in, err, sizeof(err)), 0);
+		if (i == 2)	/* given twice: counted once */
+			assert_int_equal(strata_store_add_microflow(s, &mf, &in, err,
+								    sizeof(err)), 0);
+	}
+	/* Minute 1, and another conversation in minute 0. */
+	strata_mflow_init(&mf, &k, min0 + STRATA_STORE_FLOW_WINDOW_NS);
+	mf.dir[1].packets = 3;
+	in.seq = 10;
+	assert_int_equal(strata_store_add_microflow(s, &mf, &in, err, sizeof(err)), 0);
+	canon(&convs[2], &rev);
+	strata_mflow_init(&mf, &rev, min0);
+	mf.dir[0].packets = 99;
+	in.seq = 11;
+	assert_int_equal(strata_store_add_microflow(s, &mf, &in, err, sizeof(err)), 0);
+	sflush(s);
+
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(strata_store_flows(s, &k, min0, min0 + 2 * STRATA_STORE_FLOW_WINDOW_NS,
+					    on_flow, &g, err, sizeof(err)), 0);
+	assert_int_equal(g.n, 2);
+	assert_memory_equal(&g.f[0].key, &k, sizeof(k));
+	assert_int_equal(g.f[0].window_start, min0);
+	assert_int_equal(g.f[0].window_ns, STRATA_STORE_FLOW_WINDOW_NS);
+	assert_int_equal(g.f[0].microflows, 4);
+	assert_int_equal(g.f[0].first_mf, min0);
+	assert_int_equal(g.f[0].last_mf, min0 + 3 * in.window_ns);
+	/* Windows 0 and 2 had k's endpoint 0 sending 10 and 12; 1 and 3 the other. */
+	assert_int_equal(g.f[0].dir[0].packets, 10 + 12 + 1 + 1);
+	assert_int_equal(g.f[0].dir[1].packets, 11 + 13 + 1 + 1);
+	assert_int_equal(g.f[0].dir[0].bytes, 2000 + 80);
+	assert_int_equal(g.f[0].dir[0].first_ns, min0 + 5);
+	assert_int_equal(g.f[0].dir[1].first_ns, min0 + 6);
+	assert_int_equal(g.f[0].dir[1].last_ns, min0 + 3 * in.window_ns + 7);
+	assert_true(g.f[0].has_initiator);
+	assert_int_equal(g.f[0].initiator, 0);
+	assert_int_equal(g.f[1].window_start, min0 + STRATA_STORE_FLOW_WINDOW_NS);
+	assert_int_equal(g.f[1].microflows, 1);
+	/* The conversation named the other way round: the same flows. */
+	memset(&g, 0, sizeof(g));
+	canon(&convs[1], &k);
+	memcpy(rev.addr[0], k.addr[1], 16);
+	memcpy(rev.addr[1], k.addr[0], 16);
+	rev.port[0] = k.port[1];
+	rev.port[1] = k.port[0];
+	rev.proto = k.proto;
+	rev.family = k.family;
+	assert_int_equal(strata_store_flows(s, &rev, min0, min0, on_flow, &g, err,
+					    sizeof(err)), 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].microflows, 4);
+	/* All flows of minute 0: both conversations. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(strata_store_flows(s, NULL, min0, min0 + 1, on_flow, &g, err,
+					    sizeof(err)), 0);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(strata_store_info(s, &info, err, sizeof(err)), 0);
+	assert_int_equal(info.flows, 3);
+	assert_int_equal(strata_store_flows(s, NULL, 2, 1, on_flow, &g, err, sizeof(err)),
+			 -EINVAL);
+	sclose(s);
+
+	/* An age limit removes them with their microflows. */
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 1);
+	{
+		struct tpkt t;
+		__u8 data[8] = { 0 };
+
+		memset(&t, 0, sizeof(t));
+		t.data = data;
+		t.p.family = 4;
+		t.p.proto = 17;
+		t.p.ts_ns = min0 + 10 * STRATA_STORE_FLOW_WINDOW_NS;
+		sadd(s, &t);
+		sflush(s);
+	}
+	assert_int_equal(strata_store_info(s, &info, err, sizeof(err)), 0);
+	assert_int_equal(info.flows, 0);
+	assert_int_equal(info.c.flows_removed, 3);
+	sclose(s);
+	tdir_rm(&d);
+}
+
 int main(void)
 {
 	/* The fixture store of each codec is built once for its group. */
@@ -2089,6 +2238,7 @@ int main(void)
 		cmocka_unit_test(test_time_ranges),
 	};
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flows),
 		cmocka_unit_test(test_microflows),
 		cmocka_unit_test(test_microflow_late_records),
 		cmocka_unit_test(test_retention_size),
