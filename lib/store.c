@@ -2704,7 +2704,20 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 		return rc;
 	fw = t1 - t1 % STRATA_STORE_FLOW_WINDOW_NS;
 	if (conv) {
-		/* One lookup per flow window of the range. */
+		__u64 last = 0;
+
+		/* One lookup per flow window of the range the table covers. */
+		rc = edge_key(txn, s->flow, MDB_FIRST, &k, err, errlen);
+		if (rc > 0 && k.mv_size == 16 && be64_get(k.mv_data) > fw)
+			fw = be64_get(k.mv_data);
+		if (rc > 0)
+			rc = edge_key(txn, s->flow, MDB_LAST, &k, err, errlen);
+		if (rc > 0 && k.mv_size == 16)
+			last = be64_get(k.mv_data);
+		if (rc <= 0)	/* an empty table, or an error */
+			goto out;
+		if (last < t2)
+			t2 = last;
 		canon_key(conv, &canon);
 		h = conv_hash(&canon);
 		for (; fw <= t2; fw += STRATA_STORE_FLOW_WINDOW_NS) {
