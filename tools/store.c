@@ -13,19 +13,16 @@
  *   strata store pin      --store DIR --from T --to T [--label L]
  *   strata store unpin    --store DIR ID
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "api.h"
 #include "keywords.h"
 #include "pktout.h"
 #include "print.h"
 #include "store.h"
 #include "strata.h"
-
-#define NSEC_PER_SEC	1000000000ULL
 
 struct store_args {
 	const char *sub;
@@ -40,137 +37,6 @@ struct store_args {
 	int nfilter;
 	char **filter;
 };
-
-/*
- * A time: seconds since the epoch (with a fraction), or RFC 3339
- * ("2026-11-22T17:27:00Z", "2026-11-22 17:27:00.5+01:00"). Return 0 or -EINVAL.
- */
-static int parse_time(const char *s, __u64 *ns)
-{
-	struct tm tm;
-	const char *p;
-	__u64 frac = 0, scale = NSEC_PER_SEC;
-	long off = 0;
-	time_t t;
-	char *end;
-
-	if (strspn(s, "0123456789.") == strlen(s)) {
-		double d = strtod(s, &end);
-
-		if (*end || d < 0 || d > 1.8e10)
-			return -EINVAL;
-		*ns = (__u64)(d * 1e9 + 0.5);
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%d", &tm);
-	if (!p || (*p != 'T' && *p != 't' && *p != ' '))
-		return -EINVAL;
-	p = strptime(p + 1, "%H:%M:%S", &tm);
-	if (!p)
-		return -EINVAL;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			if (scale > 1) {
-				scale /= 10;
-				frac += (__u64)(*p - '0') * scale;
-			}
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		int h = atoi(p + 1), m = atoi(p + 4);
-
-		if (h > 23 || m > 59)
-			return -EINVAL;
-		off = (h * 60L + m) * 60L * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -EINVAL;	/* RFC 3339 wants the offset */
-	}
-	if (*p)
-		return -EINVAL;
-	t = timegm(&tm);
-	if (t == (time_t)-1 || t - off < 0)
-		return -EINVAL;
-	*ns = (__u64)(t - off) * NSEC_PER_SEC + frac;
-	return 0;
-}
-
-/* One endpoint: "ADDR:PORT", "[V6]:PORT", or an address alone (port 0). */
-static int parse_endpoint(char *s, __u8 addr[16], int *family, __u16 *port)
-{
-	char *colon = NULL, *a = s;
-	__u32 p = 0;
-
-	if (*s == '[') {
-		char *close = strchr(s, ']');
-
-		if (!close)
-			return -EINVAL;
-		*close = 0;
-		a = s + 1;
-		if (close[1] == ':')
-			colon = close + 1;
-		else if (close[1])
-			return -EINVAL;
-	} else if (strchr(s, '.')) {
-		colon = strchr(s, ':');
-	} else if (strchr(s, ':')) {
-		a = s;		/* a bare IPv6 address: no port */
-	}
-	if (colon) {
-		*colon = 0;
-		if (strata_kw_u32(colon + 1, 0, 65535, &p))
-			return -EINVAL;
-	}
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET6, a, addr) == 1) {
-		*family = 6;
-	} else if (inet_pton(AF_INET, a, addr + 12) == 1) {
-		addr[10] = addr[11] = 0xff;
-		*family = 4;
-	} else {
-		return -EINVAL;
-	}
-	*port = (__u16)p;
-	return 0;
-}
-
-/*
- * A conversation: "ADDR:PORT-ADDR:PORT/PROTO", either endpoint first, IPv6
- * in brackets; the canonical key is made by the core's own strata_flow_key().
- */
-static int parse_flow(const char *arg, struct strata_flow_key *key)
-{
-	char buf[160], *slash, *dash;
-	struct strata_pkt pkt;
-	int fa, fb;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	slash = strrchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = 0;
-	memset(&pkt, 0, sizeof(pkt));
-	if (strata_kw_proto(slash + 1, &pkt.proto))
-		return -EINVAL;
-	/* The '-' between the endpoints: after a ']' or the first port. */
-	dash = strstr(buf, "]-");
-	dash = dash ? dash + 1 : strchr(buf, '-');
-	if (!dash)
-		return -EINVAL;
-	*dash = 0;
-	if (parse_endpoint(buf, pkt.saddr, &fa, &pkt.sport) ||
-	    parse_endpoint(dash + 1, pkt.daddr, &fb, &pkt.dport) || fa != fb)
-		return -EINVAL;
-	pkt.family = (__u8)fa;
-	strata_flow_key(&pkt, key);
-	return 0;
-}
 
 static int parse_args(int argc, char **argv, struct store_args *a)
 {
@@ -189,11 +55,11 @@ static int parse_args(int argc, char **argv, struct store_args *a)
 		if (!strcmp(o, "--store") && v) {
 			a->dir = argv[++i];
 		} else if ((!strcmp(o, "--from") || !strcmp(o, "--to")) && v) {
-			if (parse_time(argv[++i], o[2] == 'f' ? &a->from : &a->to))
+			if (strata_api_parse_time(argv[++i], o[2] == 'f' ? &a->from : &a->to))
 				return usage_error(op, "%s: '%s' is not an RFC 3339 time or epoch seconds",
 						   o, argv[i]);
 		} else if (!strcmp(o, "--flow") && v) {
-			if (parse_flow(argv[++i], &a->flow))
+			if (strata_api_parse_flow(argv[++i], &a->flow))
 				return usage_error(op, "--flow: '%s' is not ADDR:PORT-ADDR:PORT/PROTO ([V6]:PORT for IPv6)",
 						   argv[i]);
 			a->has_flow = true;
