@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include "genl.h"
+#include "http.h"
 #include "ring.h"
 #include "store.h"
 #include "stratad.h"
@@ -222,6 +223,7 @@ int stratad_sensor(const struct stratad_config *c)
 {
 	struct strata_store_opts so;
 	struct strata_rings *rs = NULL;
+	struct stratad_http *http = NULL;
 	struct strata_genl *g = NULL;
 	struct sensor *s;
 	__u64 next_flush, next_stats;
@@ -245,6 +247,15 @@ int stratad_sensor(const struct stratad_config *c)
 	}
 	if (load_positions(s))
 		goto out;
+	/* The API's threads only read the store; this thread alone writes. */
+	if (*c->listen) {
+		http = stratad_http_start(c->listen, s->store, err, sizeof(err));
+		if (!http) {
+			log_err("%s", err);
+			goto out;
+		}
+		log_info("drill-down API on %s (port %u)", c->listen, stratad_http_port(http));
+	}
 	rs = strata_rings_open(err, sizeof(err));
 	if (!rs) {
 		log_err("%s%s", err, errno == ENOENT ? " (is strata.ko loaded? modprobe strata)" : "");
@@ -302,6 +313,7 @@ int stratad_sensor(const struct stratad_config *c)
 	log_stats(s);
 	log_info("sensor: stopped");
 out:
+	stratad_http_stop(http);	/* queries under way finish first */
 	strata_genl_close(g);
 	strata_rings_close(rs);
 	if (s->store && strata_store_close(s->store, err, sizeof(err))) {

@@ -218,6 +218,90 @@ static __u64 missing_in_log(const char *log)
 	return sum;
 }
 
+/* The port of the drill-down API from stratad's log, or 0. */
+static unsigned int api_port(const char *log)
+{
+	char line[1024];
+	unsigned int port = 0;
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "drill-down API on ");
+
+		if (p && (p = strstr(p, "(port ")))
+			sscanf(p, "(port %u)", &port);
+	}
+	fclose(f);
+	return port;
+}
+
+/*
+ * One HTTP/1.0 GET of @path to 127.0.0.1:@port in namespace @ns. Return the
+ * status (0 on a transport error); the body (malloc'ed) in @body, @blen.
+ */
+static int http_get(const char *ns, unsigned int port, const char *path, char **body,
+		    size_t *blen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = strata_sockaddr(AF_INET, "127.0.0.1", (uint16_t)port, &ss);
+	int fd = strata_socket_in(ns, AF_INET, SOCK_STREAM, 0), status = 0;
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap), req[1024], *end;
+	ssize_t n;
+
+	*body = NULL;
+	*blen = 0;
+	if (fd < 0 || !buf || connect(fd, (struct sockaddr *)&ss, sl))
+		goto out;
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		goto out;
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb)
+				goto out;
+			buf = nb;
+		}
+	}
+	end = memmem(buf, len, "\r\n\r\n", 4);
+	if (!end || sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		goto out;
+	*blen = len - (size_t)(end + 4 - buf);
+	*body = malloc(*blen + 1);
+	if (*body) {
+		memcpy(*body, end + 4, *blen);
+		(*body)[*blen] = 0;
+	}
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return status;
+}
+
+/* Records in a nanosecond pcap of raw IP, or -1 if it is not one. */
+static long pcap_records(const unsigned char *p, size_t len)
+{
+	size_t off = 24;
+	long n = 0;
+
+	if (len < 24 || memcmp(p, "\x4d\x3c\xb2\xa1", 4) || p[20] != 101)
+		return -1;
+	while (off + 16 <= len) {
+		__u32 caplen;
+
+		memcpy(&caplen, p + off + 8, 4);
+		off += 16 + caplen;
+		n++;
+	}
+	return off == len ? n : -1;
+}
+
 FIXTURE(sensor) {
 	struct strata_pair p;
 	char dir[128], log[160];
@@ -257,7 +341,8 @@ FIXTURE_TEARDOWN(sensor)
  */
 TEST_F_TIMEOUT(sensor, live_store_and_query, 180)
 {
-	static const char *const extra[] = { "--flush-ms", "200", NULL };
+	static const char *const extra[] = { "--flush-ms", "200", "--listen", "127.0.0.1:0",
+					     NULL };
 	struct strata_procstats s0, s1;
 	struct tally t;
 	struct timespec a, b;
@@ -307,6 +392,35 @@ TEST_F_TIMEOUT(sensor, live_store_and_query, 180)
 	ASSERT_EQ(0, strata_stats_sub(&s1, &s0).ring_drops);
 	ASSERT_EQ(0, stored(self->dir, UPORT + 100, UPORT, &t, NULL));
 	ASSERT_EQ(0, t.bad) TH_LOG("records whose length or payload hash is not what was sent");
+
+	/*
+	 * The drill-down API: the conversation as a pcap, a bad request
+	 * refused with a 400 and a message, and the daemon still serving.
+	 */
+	{
+		char path[256], *body;
+		unsigned int port = api_port(self->log);
+		size_t blen;
+		int status;
+
+		ASSERT_NE(0, port) TH_LOG("no 'drill-down API on' line in the log");
+		snprintf(path, sizeof(path), "/api/v1/packets?flow=%s:%d-%s:%d/udp&format=pcap"
+			 "&limit=100000", STRATA_A4, UPORT + 100, STRATA_B4, UPORT);
+		status = http_get(self->p.b, port, path, &body, &blen);
+		ASSERT_EQ(200, status);
+		ASSERT_EQ(3300, pcap_records((unsigned char *)body, blen))
+			TH_LOG("the API's pcap does not hold the 3300 datagrams");
+		free(body);
+		status = http_get(self->p.b, port, "/api/v1/packets?flow=nonsense", &body, &blen);
+		ASSERT_EQ(400, status);
+		ASSERT_NE(NULL, body);
+		ASSERT_NE(NULL, strstr(body, "\"error\"")) TH_LOG("400 without a message: %s", body);
+		free(body);
+		status = http_get(self->p.b, port, "/api/v1/info", &body, &blen);
+		ASSERT_EQ(200, status) TH_LOG("the daemon stopped serving after a bad request");
+		ASSERT_NE(NULL, strstr(body, "\"packets\""));
+		free(body);
+	}
 
 	ASSERT_EQ(0, stratad_stop(self->pid, 5000));
 	self->pid = 0;

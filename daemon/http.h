@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The sensor's drill-down API over HTTP (libmicrohttpd): its own threads,
+ * each request answered by strata_api_handle() (Documentation/api.rst).
+ */
+#ifndef STRATAD_HTTP_H
+#define STRATAD_HTTP_H
+
+#include <stddef.h>
+
+struct strata_store;
+struct stratad_http;
+
+/* Threads that answer requests, connections at once, idle seconds allowed. */
+#define STRATAD_HTTP_THREADS		2
+#define STRATAD_HTTP_CONNECTIONS	64
+#define STRATAD_HTTP_TIMEOUT_S		30
+
+/**
+ * stratad_http_start() - serve the drill-down API
+ * @listen: "ADDR:PORT" with an IPv4 address, or "[ADDR]:PORT" with an IPv6
+ *	one ("127.0.0.1:8470", "[::1]:8470"); "[::]:PORT" takes IPv6 only
+ *	(libmicrohttpd sets IPV6_V6ONLY), "0.0.0.0:PORT" IPv4 only; port 0
+ *	picks a free port (stratad_http_port() says which)
+ * @s: the store, open; the API makes only reader calls, which are safe
+ *	from any thread while the caller's thread writes (lib/store.h). It
+ *	must stay open until stratad_http_stop() returns.
+ * @err: filled with "http ADDR: CAUSE" on failure
+ * @errlen: size of @err
+ *
+ * Requests are answered on STRATAD_HTTP_THREADS threads of libmicrohttpd's
+ * own, never on the caller's: a query never holds up the draining of the
+ * rings. Errors of libmicrohttpd are logged as warnings, each request at
+ * the debug level.
+ *
+ * Return: the server, or NULL (@err says why: a bad address, a port in use).
+ */
+struct stratad_http *stratad_http_start(const char *listen, struct strata_store *s,
+					char *err, size_t errlen);
+
+/**
+ * stratad_http_port() - the port a server listens on
+ * @h: the server
+ *
+ * Return: the port, also when stratad_http_start() was given port 0.
+ */
+unsigned int stratad_http_port(const struct stratad_http *h);
+
+/**
+ * stratad_http_stop() - stop serving
+ * @h: the server, or NULL
+ *
+ * Closes the listening socket and every connection, and waits for the
+ * threads: a query under way is finished first (one read transaction, up to
+ * STRATA_API_BODY_MAX of answer). The store may be closed afterwards.
+ */
+void stratad_http_stop(struct stratad_http *h);
+
+#endif /* STRATAD_HTTP_H */
