@@ -7,6 +7,7 @@
  *   strata store info     --store DIR
  *   strata store blocks   --store DIR [--from T] [--to T]
  *   strata store microflows --store DIR [--flow F] [--from T] [--to T]
+ *   strata store flows    --store DIR [--flow F] [--from T] [--to T]
  *   strata store packets  --store DIR [--flow F] [--from T] [--to T] [-c N]
  *                         [-w FILE] [FILTER...]
  *   strata store pins     --store DIR
@@ -46,7 +47,7 @@ static int parse_args(int argc, char **argv, struct store_args *a)
 	memset(a, 0, sizeof(*a));
 	a->to = ~0ULL;
 	if (argc < 2)
-		return usage_error(op, "which? info, blocks, microflows, packets, pins, pin, unpin");
+		return usage_error(op, "which? info, blocks, microflows, flows, packets, pins, pin, unpin");
 	a->sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *o = argv[i];
@@ -130,6 +131,31 @@ static int on_mflow(const struct strata_store_mflow *m, void *arg)
 	return 0;
 }
 
+/* A location flow, printed as a microflow of its minute, plus its span. */
+static int on_flow(const struct strata_store_flow *f, void *arg)
+{
+	struct strata_mf_info info;
+	struct strata_mflow mf;
+
+	(void)arg;
+	memset(&mf, 0, sizeof(mf));
+	memset(&info, 0, sizeof(info));
+	mf.key = f->key;
+	mf.window_start = f->window_start;
+	mf.initiator = f->initiator;
+	mf.started = f->has_initiator;
+	mf.dir[0] = f->dir[0];
+	mf.dir[1] = f->dir[1];
+	info.window_ns = f->window_ns;
+	pr_begin();
+	print_microflow(&mf, &info);
+	pr_u64("microflows", NULL, f->microflows);
+	pr_u64("first_mf", NULL, f->first_mf);
+	pr_u64("last_mf", NULL, f->last_mf);
+	pr_end();
+	return 0;
+}
+
 static int on_packet(const struct strata_store_rec *r, void *arg)
 {
 	return pktout_packet(arg, r->pkt, r->data, r->cpu, r->seq);
@@ -162,6 +188,7 @@ void print_store_info(const struct strata_store_info *in, const char *dir)
 	pr_u64("first_block", " (%llu", in->first_block);
 	pr_u64("last_block", "..%llu)\n", in->last_block);
 	pr_u64("microflows", "microflows  %llu\n", in->microflows);
+	pr_u64("flows", "flows       %llu (60 s)\n", in->flows);
 	pr_u64("used_bytes", "used        %llu B", in->used_bytes);
 	pr_u64("file_bytes", " in a %llu B file", in->file_bytes);
 	pr_u64("budget", ", budget %llu B\n", in->budget);
@@ -229,6 +256,9 @@ int cmd_store(int argc, char **argv)
 	} else if (!strcmp(a.sub, "microflows")) {
 		ret = strata_store_microflows(s, a.has_flow ? &a.flow : NULL, a.from, a.to,
 					      on_mflow, NULL, err, sizeof(err));
+	} else if (!strcmp(a.sub, "flows")) {
+		ret = strata_store_flows(s, a.has_flow ? &a.flow : NULL, a.from, a.to,
+					 on_flow, NULL, err, sizeof(err));
 	} else if (!strcmp(a.sub, "packets")) {
 		if (a.file && pktout_open(&out, a.file)) {
 			ret = -EIO;
@@ -255,7 +285,7 @@ int cmd_store(int argc, char **argv)
 		ret = strata_store_unpin(s, a.pin_id, err, sizeof(err));
 	} else {
 		strata_store_close(s, err, sizeof(err));
-		return usage_error("store", "unknown '%s': info, blocks, microflows, packets, pins, pin, unpin",
+		return usage_error("store", "unknown '%s': info, blocks, microflows, flows, packets, pins, pin, unpin",
 				   a.sub);
 	}
 	rc = ret < 0 ? fail("store", "%s", err) : 0;

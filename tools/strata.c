@@ -54,9 +54,9 @@ static const struct cmd cmds[] = {
 	{ "packets", "[-c N] [-w FILE.pcap] [FILTER...]",
 	  "follow the packet records (FILTER: tcpdump syntax; needs CAP_NET_ADMIN)",
 	  cmd_packets },
-	{ "store", "info|blocks|microflows|packets|pins --store DIR [--flow A:P-B:P/PROTO]\n"
+	{ "store", "info|blocks|microflows|flows|packets|pins --store DIR [--flow A:P-B:P/PROTO]\n"
 		   "[--from TIME] [--to TIME] [-c N] [-w FILE.pcap] [FILTER...]",
-	  "what a packet store holds: its packets (pcap with -w), microflows, blocks",
+	  "what a packet store holds: its packets (pcap with -w), microflows, 60 s flows, blocks",
 	  cmd_store },
 	{ "store", "pin --store DIR --from TIME --to TIME [--label L] | unpin --store DIR ID",
 	  "keep a time range past retention, or stop keeping it",

@@ -14,8 +14,10 @@ DIR` fills a store. Then, for every TCP and UDP conversation strata reports
   - each record has tshark's timestamp to the nanosecond, the IP datagram's
     length, and the bytes tshark shows from the IP header on, as many as
     were captured (the snaplen is the maximum, 9216);
-  - `strata store microflows --flow ...` sum to the same packets and IP
-    bytes per direction as a recount of tshark's frames.
+  - `strata store microflows --flow ...` and `strata store flows --flow ...`
+    (60 s location flows) sum to the same packets and IP bytes per
+    direction as a recount of tshark's frames, and the flows hold every
+    microflow once.
 
 And once per file: `strata store packets` without --flow gives every
 parsed frame once, in time order, and `strata store info` counts them.
@@ -178,10 +180,25 @@ def check_file(strata, path, work, errors):
                 ep = (ipaddress.ip_address(m["addr%d" % d]), m["port%d" % d])
                 mf_sums[ep][0] += m["dir%d" % d]["packets"]
                 mf_sums[ep][1] += m["dir%d" % d]["bytes"]
-        for ep in set(sums) | set(mf_sums):
+        # 60 s location flows: the same again, and as many microflows.
+        fls = json_stream(run([strata, "-j", "store", "flows", "--store", store,
+                               "--flow", flow]))
+        fl_sums = defaultdict(lambda: [0, 0])
+        for fl in fls:
+            for d in (0, 1):
+                ep = (ipaddress.ip_address(fl["addr%d" % d]), fl["port%d" % d])
+                fl_sums[ep][0] += fl["dir%d" % d]["packets"]
+                fl_sums[ep][1] += fl["dir%d" % d]["bytes"]
+        if sum(fl["microflows"] for fl in fls) != len(mfs):
+            err("%s: flows hold %d microflows, %d stored" % (
+                flow, sum(fl["microflows"] for fl in fls), len(mfs)))
+        for ep in set(sums) | set(mf_sums) | set(fl_sums):
             if list(sums.get(ep, [0, 0])) != list(mf_sums.get(ep, [0, 0])):
                 err("%s: microflows from %s: %s, recount %s" % (flow, ep, mf_sums.get(ep),
                                                                 sums.get(ep)))
+            if list(sums.get(ep, [0, 0])) != list(fl_sums.get(ep, [0, 0])):
+                err("%s: flows from %s: %s, recount %s" % (flow, ep, fl_sums.get(ep),
+                                                           sums.get(ep)))
     return len(convs), len(allrec)
 
 
