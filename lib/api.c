@@ -818,22 +818,17 @@ static unsigned int run_packets(struct api_req *r)
 		.snaplen = 65535, .linktype = PCAP_LINKTYPE_RAW,
 	};
 	char q[QUOTE_BUF];
-	pcap_t *dead;
 	int rc;
 
 	if (r->filter && *r->filter) {
-		/* Records hold the packet from its IP header: raw IP. */
-		dead = pcap_open_dead(DLT_RAW, 65535);
-		if (!dead)
-			return bad(r, 500, "filter: pcap_open_dead failed");
-		if (pcap_compile(dead, &r->prog, r->filter, 1, PCAP_NETMASK_UNKNOWN)) {
-			bad(r, 400, "filter '%s': %s", quote(r->filter, q),
-			    pcap_geterr(dead));
-			pcap_close(dead);
-			return 400;
-		}
+		char why[PCAP_ERRBUF_SIZE];
+
+		rc = strata_api_filter(r->filter, &r->prog, why, sizeof(why));
+		if (rc == -EINVAL)
+			return bad(r, 400, "filter '%s': %s", quote(r->filter, q), why);
+		if (rc)
+			return bad(r, 500, "filter: %s", why);
 		r->has_prog = true;
-		pcap_close(dead);
 	}
 	if (!r->pcap)
 		return run_array(r, read_packets);
@@ -1053,4 +1048,23 @@ void strata_api_resp_free(struct strata_api_resp *resp)
 {
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
+}
+
+int strata_api_filter(const char *expr, struct bpf_program *prog, char *err,
+		      size_t errlen)
+{
+	/* Records hold the packet from its IP header: raw IP. */
+	pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
+	int rc = 0;
+
+	if (!dead) {
+		snprintf(err, errlen, "pcap_open_dead failed");
+		return -ENOMEM;
+	}
+	if (pcap_compile(dead, prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(err, errlen, "%s", pcap_geterr(dead));
+		rc = -EINVAL;
+	}
+	pcap_close(dead);
+	return rc;
 }

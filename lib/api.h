@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pcap/pcap.h>
 #include "core/flow.h"
 #include "store.h"
 
@@ -151,5 +152,21 @@ int strata_api_parse_time(const char *s, __u64 *ns);
  * Return: 0, or -EINVAL.
  */
 int strata_api_parse_flow(const char *s, struct strata_flow_key *key);
+
+/**
+ * strata_api_filter() - compile a tcpdump expression for packet records
+ * @expr: the expression
+ * @prog: filled with the program (pcap_freecode() it), for records' bytes
+ *	from the IP header (raw IP: what pcap_offline_filter() is given)
+ * @err: filled with libpcap's message on failure
+ * @errlen: size of @err
+ *
+ * The one filter compile of the API and of `strata packets` and `strata
+ * store packets`.
+ *
+ * Return: 0, -EINVAL for an expression libpcap refuses, -ENOMEM.
+ */
+int strata_api_filter(const char *expr, struct bpf_program *prog, char *err,
+		      size_t errlen);
 
 #endif /* STRATA_API_H */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api.h"
 #include "core/parse.h"
 #include "pktout.h"
 #include "print.h"
@@ -168,9 +169,9 @@ int pktout_packet(struct pktout *o, const struct strata_rec_packet *p,
 
 int pktout_filter(struct pktout *o, int argc, char **argv)
 {
+	char why[PCAP_ERRBUF_SIZE];
 	size_t len = 1;
 	char *expr;
-	pcap_t *p;
 	int i, rc;
 
 	if (!argc)
@@ -185,18 +186,13 @@ int pktout_filter(struct pktout *o, int argc, char **argv)
 			strcat(expr, " ");
 		strcat(expr, argv[i]);
 	}
-	/* Records hold the packet from its IP header: raw IP. */
-	p = pcap_open_dead(DLT_RAW, 65535);
-	if (!p) {
-		free(expr);
-		return fail(o->op, "pcap_open_dead failed");
-	}
-	rc = pcap_compile(p, &o->prog, expr, 1, PCAP_NETMASK_UNKNOWN);
-	if (rc)
-		rc = usage_error(o->op, "filter '%s': %s", expr, pcap_geterr(p));
+	rc = strata_api_filter(expr, &o->prog, why, sizeof(why));
+	if (rc == -EINVAL)
+		rc = usage_error(o->op, "filter '%s': %s", expr, why);
+	else if (rc)
+		rc = fail(o->op, "%s", why);
 	else
 		o->has_prog = true;
-	pcap_close(p);
 	free(expr);
 	return rc;
 }
