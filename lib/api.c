@@ -434,7 +434,7 @@ _Static_assert(sizeof(struct strata_store_counters) == sizeof(counter_fields) /
 static const struct field block_fields[] = {
 	BLK(id, K_UINT), BLK(first_ts, K_UINT), BLK(last_ts, K_UINT),
 	BLK(packets, K_UINT), BLK(raw_bytes, K_UINT), BLK(stored_bytes, K_UINT),
-	BLK(codec, K_CODEC),
+	BLK(codec, K_CODEC), BLK(data_codec, K_CODEC),
 };
 
 /* `strata packets -j` (tools/pktout.c), in its order: before "seg", after. */

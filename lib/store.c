@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +51,31 @@
 struct blk_hdr {
 	__u32 magic;
 	__u16 version;
-	__u8 codec;
-	__u8 flags;
+	__u8 codec;		/* of the heads section */
+	__u8 data_codec;	/* of the packet bytes section */
 	__u32 count;
-	__u32 raw_len;
+	__u32 raw_len;		/* the records in ring layout, uncompressed */
 	__u64 id;
 	__u64 first_ts;
 	__u64 last_ts;
+	__u32 head_len;		/* the heads section as stored */
+	__u32 data_raw;		/* packet bytes, uncompressed: the caplens summed */
+	__u32 data_len;		/* the packet bytes section as stored */
+	__u32 zero;
 	__u64 xxh;
 };
 #define BLK_HDR		sizeof(struct blk_hdr)
-#define BLK_VERSION	1	/* of the block layout, in each block header */
+#define BLK_VERSION	2	/* of the block layout, in each block header */
+/* A record's head in a block: struct strata_rec, struct strata_rec_packet. */
+#define HEAD		PKT_HDR
+#define HEAD_TS		(REC_HDR + offsetof(struct strata_rec_packet, ts_ns))
+#define HEAD_CAPLEN	(REC_HDR + offsetof(struct strata_rec_packet, caplen))
+/*
+ * Packet bytes that zstd does not make at least a sixteenth smaller are
+ * stored as they are; after such a block the next 1, 2, 4 ... ZSKIP_MAX
+ * blocks' bytes are not tried (encrypted traffic does not compress).
+ */
+#define ZSKIP_MAX	64
 
 struct bat_hdr {
 	__u64 first_ts;
@@ -70,7 +85,7 @@ struct bat_hdr {
 	__u32 stored_bytes;
 	__u16 nranges;
 	__u8 codec;
-	__u8 flags;
+	__u8 data_codec;
 };
 
 struct mf_val {
@@ -119,7 +134,7 @@ struct state {
  * record or struct strata_mflow) must bump STRATA_STORE_VERSION and
  * Documentation/store.rst.
  */
-_Static_assert(BLK_HDR == 48, "block header layout");
+_Static_assert(BLK_HDR == 64, "block header layout");
 _Static_assert(sizeof(struct bat_hdr) == 32, "block table entry layout");
 _Static_assert(sizeof(struct strata_rec_packet) == 200, "ring record layout");
 _Static_assert(sizeof(struct strata_mflow) == 712, "microflow layout");
@@ -146,6 +161,7 @@ struct sealed {
 	__u32 raw;
 	__u32 maxcap;
 	__u8 codec;
+	__u8 data_codec;
 	__u64 first_ts;
 	__u64 last_ts;
 	unsigned int nr;
@@ -176,7 +192,9 @@ struct strata_store {
 	struct cpu_range *cpus;
 	unsigned int ncpus;		/* entries of @cpus allocated */
 	unsigned int cpu_hi;		/* highest CPU in the open block + 1 */
-	__u8 *scratch;			/* the open block, sorted */
+	__u8 *scratch;			/* the open block's heads, then bytes, sorted */
+	unsigned int zskip;		/* blocks whose bytes are not tried (ZSKIP_MAX) */
+	unsigned int zbackoff;
 
 	/* writer: sealed blocks and microflows for the next commit */
 	struct sealed *sealed;
@@ -1234,7 +1252,8 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
 	if (!s->o.readonly) {
 		/* Reader slots of processes that died hold pages from reuse. */
 		mdb_reader_check(s->env, &dead);
-		s->val_cap = BLK_HDR + ZSTD_compressBound(s->o.block_bytes);
+		/* Two sections: each bound's slack, twice. */
+		s->val_cap = BLK_HDR + ZSTD_compressBound(s->o.block_bytes) + 1024;
 		s->ob = malloc(s->o.block_bytes);
 		s->scratch = malloc(s->o.block_bytes);
 		s->cctx = ZSTD_createCCtx();
@@ -1305,16 +1324,43 @@ static int rec_idx_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Sorts the open block's records by time, compresses them, queues the block. */
+/*
+ * Compresses @len bytes at @src into @dst (room for ZSTD_compressBound(@len))
+ * when that makes them smaller than @keep; else copies them.
+ * Return: the bytes at @dst; *@codec says how they are stored.
+ */
+static size_t pack(struct strata_store *s, __u8 *dst, const __u8 *src, size_t len,
+		   size_t keep, __u8 *codec)
+{
+	size_t z;
+
+	z = ZSTD_compressCCtx(s->cctx, dst, ZSTD_compressBound(len), src, len,
+			      s->o.zstd_level);
+	if (!ZSTD_isError(z) && z < keep) {
+		*codec = STRATA_STORE_CODEC_ZSTD;
+		return z;
+	}
+	*codec = STRATA_STORE_CODEC_NONE;
+	memcpy(dst, src, len);
+	return len;
+}
+
+/*
+ * Sorts the open block's records by time and queues it as a block: the
+ * records' heads in one section, their packet bytes in another, each
+ * compressed when that pays (Documentation/store.rst).
+ */
 static int seal(struct strata_store *s, char *err, size_t errlen)
 {
 	struct sealed b;
 	struct rec_idx *idx;
 	struct strata_rec h;
 	struct blk_hdr bh;
-	size_t bound, n;
-	__u32 off, i, raw = s->ob_used;
+	__u32 off, i, raw = s->ob_used, heads = s->ob_count * (__u32)HEAD, data = 0;
+	size_t hlen, dlen;
+	__u8 *dst;
 	unsigned int c;
+	bool try_data;
 
 	if (!s->ob_count)
 		return 0;
@@ -1332,7 +1378,6 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	for (c = 0; c < s->cpu_hi; c++)
 		b.nr += s->cpus[c].seen;
 	b.r = malloc(b.nr * sizeof(*b.r));
-	bound = ZSTD_compressBound(raw);
 	b.val = s->npool ? s->pool[--s->npool] : malloc(s->val_cap);
 	if (!idx || !b.r || !b.val) {
 		free(idx);
@@ -1340,22 +1385,18 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 		return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
 	}
 	for (off = 0, i = 0; off < raw; off += h.len, i++) {
-		struct strata_rec_packet p;
+		__u64 ts;
 
 		memcpy(&h, s->ob + off, sizeof(h));
-		memcpy(&p, s->ob + off + REC_HDR, sizeof(p));
-		idx[i].ts = p.ts_ns;
+		memcpy(&ts, s->ob + off + HEAD_TS, sizeof(ts));
+		idx[i].ts = ts;
 		idx[i].seq = h.seq;
 		idx[i].cpu = h.pad;
 		idx[i].off = off;
 	}
 	qsort(idx, s->ob_count, sizeof(*idx), rec_idx_cmp);
-	for (off = 0, i = 0; i < s->ob_count; i++) {
-		memcpy(&h, s->ob + idx[i].off, sizeof(h));
-		memcpy(s->scratch + off, s->ob + idx[i].off, h.len);
-		off += h.len;
-	}
-	free(idx);
+	for (i = 0; i < s->ob_count; i++)
+		memcpy(s->scratch + (size_t)i * HEAD, s->ob + idx[i].off, HEAD);
 	for (c = 0, i = 0; c < s->cpu_hi; c++) {
 		if (!s->cpus[c].seen)
 			continue;
@@ -1364,21 +1405,42 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 		s->cpus[c].seen = false;
 		i++;
 	}
-	b.codec = STRATA_STORE_CODEC_NONE;
-	n = raw;
-	if (s->o.codec == STRATA_STORE_CODEC_ZSTD) {
-		size_t z = ZSTD_compressCCtx(s->cctx, b.val + BLK_HDR, bound, s->scratch, raw,
-					     s->o.zstd_level);
 
-		/* Incompressible data is stored as it is: the block says so. */
-		if (!ZSTD_isError(z) && z < raw) {
-			b.codec = STRATA_STORE_CODEC_ZSTD;
-			n = z;
+	b.codec = b.data_codec = STRATA_STORE_CODEC_NONE;
+	dst = b.val + BLK_HDR;
+	if (s->o.codec == STRATA_STORE_CODEC_ZSTD) {
+		hlen = pack(s, dst, s->scratch, heads, heads, &b.codec);
+	} else {
+		memcpy(dst, s->scratch, heads);
+		hlen = heads;
+	}
+	dst += hlen;
+	/* The bytes go where they are compressed from, or straight to the block. */
+	try_data = s->o.codec == STRATA_STORE_CODEC_ZSTD && !s->zskip;
+	if (s->zskip)
+		s->zskip--;
+	for (i = 0; i < s->ob_count; i++) {
+		__u32 cap;
+
+		memcpy(&cap, s->ob + idx[i].off + HEAD_CAPLEN, sizeof(cap));
+		memcpy((try_data ? s->scratch + heads : dst) + data,
+		       s->ob + idx[i].off + PKT_HDR, cap);
+		data += cap;
+	}
+	free(idx);
+	dlen = data;
+	if (try_data && data) {
+		dlen = pack(s, dst, s->scratch + heads, data, data - data / 16, &b.data_codec);
+		if (b.data_codec == STRATA_STORE_CODEC_ZSTD) {
+			s->zbackoff = 0;
+		} else {
+			s->zbackoff = s->zbackoff ? s->zbackoff * 2 : 1;
+			if (s->zbackoff > ZSKIP_MAX)
+				s->zbackoff = ZSKIP_MAX;
+			s->zskip = s->zbackoff;
 		}
 	}
-	if (b.codec == STRATA_STORE_CODEC_NONE)
-		memcpy(b.val + BLK_HDR, s->scratch, raw);
-	b.len = (__u32)(BLK_HDR + n);
+	b.len = (__u32)(BLK_HDR + hlen + dlen);
 	b.count = s->ob_count;
 	b.raw = raw;
 	b.maxcap = s->ob_maxcap;
@@ -1388,10 +1450,14 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	bh.magic = BLK_MAGIC;
 	bh.version = BLK_VERSION;
 	bh.codec = b.codec;
+	bh.data_codec = b.data_codec;
 	bh.count = b.count;
 	bh.raw_len = raw;
 	bh.first_ts = b.first_ts;
 	bh.last_ts = b.last_ts;
+	bh.head_len = (__u32)hlen;
+	bh.data_raw = data;
+	bh.data_len = (__u32)dlen;
 	memcpy(b.val, &bh, sizeof(bh));
 	s->sealed[s->nsealed++] = b;
 	s->sealed_bytes += b.len;
@@ -1440,6 +1506,7 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	ah.stored_bytes = b->len;
 	ah.nranges = (__u16)b->nr;
 	ah.codec = b->codec;
+	ah.data_codec = b->data_codec;
 	bat = malloc(blen);
 	if (!bat)
 		return strata_seterr(err, errlen, ENOMEM, "out of memory");
@@ -2152,6 +2219,7 @@ int strata_store_blocks(struct strata_store *s, __u64 t1, __u64 t2,
 		out.raw_bytes = b.h.raw_bytes;
 		out.stored_bytes = b.h.stored_bytes;
 		out.codec = b.h.codec;
+		out.data_codec = b.h.data_codec;
 		out.nranges = b.h.nranges;
 		out.ranges = r;
 		rc = fn(&out, arg);
@@ -2170,10 +2238,13 @@ out:
 /* One block being read: its records, validated, and the one at @off. */
 struct bcur {
 	__u64 id;
-	const __u8 *p;
-	__u8 *own;		/* the decompressed records, or NULL: @p is in the map */
-	__u32 len;
-	__u32 off;
+	const __u8 *heads;	/* count records' heads */
+	const __u8 *data;	/* their packet bytes, one after the other */
+	__u8 *own;		/* the decompressed sections, or NULL */
+	__u32 count;
+	__u32 i;		/* the current record */
+	__u32 doff;		/* its bytes at @data + @doff */
+	__u32 caplen;
 	__u64 ts;
 	__u32 cpu;
 	__u64 seq;
@@ -2181,24 +2252,21 @@ struct bcur {
 
 static void bcur_load_rec(struct bcur *c)
 {
-	struct strata_rec h;
-	__u64 ts;
+	const __u8 *h = c->heads + (size_t)c->i * HEAD;
+	struct strata_rec r;
 
-	memcpy(&h, c->p + c->off, sizeof(h));
-	memcpy(&ts, c->p + c->off + REC_HDR, sizeof(ts));
-	c->ts = ts;
-	c->cpu = h.pad;
-	c->seq = h.seq;
+	memcpy(&r, h, sizeof(r));
+	memcpy(&c->ts, h + HEAD_TS, sizeof(c->ts));
+	memcpy(&c->caplen, h + HEAD_CAPLEN, sizeof(c->caplen));
+	c->cpu = r.pad;
+	c->seq = r.seq;
 }
 
 /* Return: true while a record is left. */
 static bool bcur_next(struct bcur *c)
 {
-	__u16 len;
-
-	memcpy(&len, c->p + c->off + 2, sizeof(len));
-	c->off += len;
-	if (c->off >= c->len)
+	c->doff += c->caplen;
+	if (++c->i >= c->count)
 		return false;
 	bcur_load_rec(c);
 	return true;
@@ -2224,18 +2292,15 @@ static int records_check(const struct bcur *c, const struct blk_hdr *bh, char *e
 {
 	struct strata_rec h;
 	struct strata_rec_packet p;
-	__u64 pts = 0, pseq = 0;
-	__u32 off = 0, n = 0, pcpu = 0;
+	__u64 pts = 0, pseq = 0, raw = 0, data = 0;
+	__u32 n, pcpu = 0;
 
-	while (off < c->len) {
-		if (c->len - off < PKT_HDR)
-			return bad_block(err, errlen, c->id, "record %u at %u: %u bytes left", n, off,
-					 c->len - off);
-		memcpy(&h, c->p + off, sizeof(h));
-		memcpy(&p, c->p + off + REC_HDR, sizeof(p));
+	for (n = 0; n < c->count; n++) {
+		memcpy(&h, c->heads + (size_t)n * HEAD, sizeof(h));
+		memcpy(&p, c->heads + (size_t)n * HEAD + REC_HDR, sizeof(p));
 		if (h.type != STRATA_REC_PACKET)
 			return bad_block(err, errlen, c->id, "record %u: type %u", n, h.type);
-		if (h.len > c->len - off || h.len != ALIGN8(PKT_HDR + p.caplen))
+		if (h.len != ALIGN8(PKT_HDR + p.caplen))
 			return bad_block(err, errlen, c->id, "record %u: length %u with caplen %u",
 					 n, h.len, p.caplen);
 		if (p.caplen > p.wire_len || p.caplen > STRATA_SNAPLEN_MAX || p.nseg > NSEG_MAX)
@@ -2254,15 +2319,51 @@ static int records_check(const struct bcur *c, const struct blk_hdr *bh, char *e
 		pts = p.ts_ns;
 		pcpu = h.pad;
 		pseq = h.seq;
-		off += h.len;
-		n++;
+		raw += h.len;
+		data += p.caplen;
 	}
-	if (n != bh->count)
-		return bad_block(err, errlen, c->id, "%u records, header says %u", n, bh->count);
+	if (raw != bh->raw_len || data != bh->data_raw)
+		return bad_block(err, errlen, c->id,
+				 "records of %llu bytes with %llu packet bytes, header says %u and %u",
+				 (unsigned long long)raw, (unsigned long long)data, bh->raw_len,
+				 bh->data_raw);
 	return 0;
 }
 
-/* Reads and checks a block; @c->own is set when it was decompressed. */
+/*
+ * One section of block @id: @len bytes at @src stored with @codec, @raw
+ * bytes once decoded; *@out points to them, in the map or at @dst.
+ */
+static int section(ZSTD_DCtx *dctx, __u64 id, const char *what, __u8 codec,
+		   const __u8 *src, __u32 len, __u32 raw, __u8 *dst, const __u8 **out,
+		   char *err, size_t errlen)
+{
+	unsigned long long fs;
+	size_t n;
+
+	switch (codec) {
+	case STRATA_STORE_CODEC_NONE:
+		if (len != raw)
+			return bad_block(err, errlen, id, "%s: %u bytes, %u expected", what, len, raw);
+		*out = src;
+		return 0;
+	case STRATA_STORE_CODEC_ZSTD:
+		fs = ZSTD_getFrameContentSize(src, len);
+		if (fs != raw)
+			return bad_block(err, errlen, id, "%s: zstd frame of %llu bytes, %u expected",
+					 what, fs, raw);
+		n = ZSTD_decompressDCtx(dctx, dst, raw, src, len);
+		if (ZSTD_isError(n) || n != raw)
+			return bad_block(err, errlen, id, "%s: zstd: %s", what,
+					 ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
+		*out = dst;
+		return 0;
+	default:
+		return bad_block(err, errlen, id, "%s: codec %u", what, codec);
+	}
+}
+
+/* Reads and checks a block; @c->own is set when a section was decompressed. */
 static int block_load(struct strata_store *s, MDB_txn *txn, ZSTD_DCtx *dctx,
 		      const struct bat *b, struct bcur *c, char *err, size_t errlen)
 {
@@ -2270,6 +2371,7 @@ static int block_load(struct strata_store *s, MDB_txn *txn, ZSTD_DCtx *dctx,
 	struct key k;
 	MDB_val v;
 	const __u8 *val;
+	__u32 heads;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -2299,43 +2401,29 @@ static int block_load(struct strata_store *s, MDB_txn *txn, ZSTD_DCtx *dctx,
 	if (bh.id != b->id || bh.first_ts != b->h.first_ts || bh.last_ts != b->h.last_ts ||
 	    bh.count != b->h.packets || bh.raw_len != b->h.raw_bytes)
 		return bad_block(err, errlen, b->id, "header disagrees with the block table");
-	if (!bh.count || bh.raw_len > STRATA_STORE_BLOCK_MAX)
-		return bad_block(err, errlen, b->id, "%u records in %u bytes", bh.count, bh.raw_len);
-	c->len = bh.raw_len;
-	switch (bh.codec) {
-	case STRATA_STORE_CODEC_NONE:
-		if (v.mv_size - BLK_HDR != bh.raw_len)
-			return bad_block(err, errlen, b->id, "%zu bytes of records, header says %u",
-					 v.mv_size - BLK_HDR, bh.raw_len);
-		c->p = val + BLK_HDR;
-		break;
-	case STRATA_STORE_CODEC_ZSTD: {
-		unsigned long long fs = ZSTD_getFrameContentSize(val + BLK_HDR, v.mv_size - BLK_HDR);
-		size_t n;
-
-		if (fs != bh.raw_len)
-			return bad_block(err, errlen, b->id, "zstd frame of %llu bytes, header says %u",
-					 fs, bh.raw_len);
-		c->own = malloc(bh.raw_len);
+	if (!bh.count || bh.raw_len > STRATA_STORE_BLOCK_MAX || bh.zero ||
+	    bh.count > bh.raw_len / HEAD || bh.data_raw > bh.raw_len - bh.count * HEAD)
+		return bad_block(err, errlen, b->id, "%u records in %u bytes, %u of them packet bytes",
+				 bh.count, bh.raw_len, bh.data_raw);
+	if ((__u64)bh.head_len + bh.data_len != v.mv_size - BLK_HDR)
+		return bad_block(err, errlen, b->id, "sections of %u and %u bytes in %zu",
+				 bh.head_len, bh.data_len, v.mv_size - BLK_HDR);
+	heads = bh.count * (__u32)HEAD;
+	c->count = bh.count;
+	if (bh.codec != STRATA_STORE_CODEC_NONE || bh.data_codec != STRATA_STORE_CODEC_NONE) {
+		c->own = malloc(heads + bh.data_raw);
 		if (!c->own)
 			return strata_seterr(err, errlen, ENOMEM, "block %llu: out of memory",
 					     (unsigned long long)b->id);
-		n = ZSTD_decompressDCtx(dctx, c->own, bh.raw_len, val + BLK_HDR,
-					v.mv_size - BLK_HDR);
-		if (ZSTD_isError(n) || n != bh.raw_len) {
-			rc = bad_block(err, errlen, b->id, "zstd: %s",
-				       ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
-			free(c->own);
-			c->own = NULL;
-			return rc;
-		}
-		c->p = c->own;
-		break;
 	}
-	default:
-		return bad_block(err, errlen, b->id, "codec %u", bh.codec);
-	}
-	rc = records_check(c, &bh, err, errlen);
+	rc = section(dctx, b->id, "heads", bh.codec, val + BLK_HDR, bh.head_len, heads,
+		     c->own, &c->heads, err, errlen);
+	if (!rc)
+		rc = section(dctx, b->id, "packet bytes", bh.data_codec,
+			     val + BLK_HDR + bh.head_len, bh.data_len, bh.data_raw,
+			     c->own ? c->own + heads : NULL, &c->data, err, errlen);
+	if (!rc)
+		rc = records_check(c, &bh, err, errlen);
 	if (rc) {
 		free(c->own);
 		c->own = NULL;
@@ -2428,7 +2516,7 @@ static int pq_add(struct pq *q, const struct bat *b, char *err, size_t errlen)
 	while (c->ts < q->t1)
 		if (!bcur_next(c))
 			break;
-	if (c->off < c->len && c->ts >= q->t1 && c->ts <= q->t2) {
+	if (c->i < c->count && c->ts >= q->t1 && c->ts <= q->t2) {
 		heap_push(&q->heap, c);
 	} else {
 		free(c->own);
@@ -2444,7 +2532,7 @@ static int pq_emit(struct pq *q, const struct bcur *c, strata_store_rec_fn fn, v
 	struct strata_store_rec r;
 	struct strata_flow_key k;
 
-	memcpy(&p, c->p + c->off + REC_HDR, sizeof(p));
+	memcpy(&p, c->heads + (size_t)c->i * HEAD + REC_HDR, sizeof(p));
 	if (q->conv) {
 		flow_key_of(p.saddr, p.daddr, p.sport, p.dport, p.proto, p.family, &k);
 		if (memcmp(&k, &q->canon, sizeof(k)))
@@ -2454,7 +2542,7 @@ static int pq_emit(struct pq *q, const struct bcur *c, strata_store_rec_fn fn, v
 	r.cpu = c->cpu;
 	r.seq = c->seq;
 	r.pkt = &p;
-	r.data = c->p + c->off + PKT_HDR;
+	r.data = c->data + c->doff;
 	return fn(&r, arg);
 }
 

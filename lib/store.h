@@ -14,7 +14,7 @@
 #include "genl.h"
 
 /* On-disk format version (Documentation/store.rst). */
-#define STRATA_STORE_VERSION		2
+#define STRATA_STORE_VERSION		3
 
 /* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
 #define STRATA_STORE_CODEC_NONE		0
@@ -163,7 +163,8 @@ struct strata_store_range {
  * @packets: records in it
  * @raw_bytes: record bytes, uncompressed
  * @stored_bytes: bytes as stored, block header included
- * @codec: STRATA_STORE_CODEC_* it is stored with
+ * @codec: STRATA_STORE_CODEC_* its records' heads are stored with
+ * @data_codec: the same for their packet bytes (zstd only where it pays)
  * @nranges: entries in @ranges
  * @ranges: per ring present in the block, ascending by CPU
  */
@@ -175,6 +176,7 @@ struct strata_store_block {
 	__u32 raw_bytes;
 	__u32 stored_bytes;
 	__u32 codec;
+	__u32 data_codec;
 	unsigned int nranges;
 	const struct strata_store_range *ranges;
 };

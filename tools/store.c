@@ -113,7 +113,9 @@ static int on_block(const struct strata_store_block *b, void *arg)
 	pr_u64("packets", " %llu packets", b->packets);
 	pr_u64("raw_bytes", " %llu B", b->raw_bytes);
 	pr_u64("stored_bytes", " stored %llu B", b->stored_bytes);
-	pr_str("codec", " %s\n", b->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none");
+	pr_str("codec", " heads %s", b->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none");
+	pr_str("data_codec", " bytes %s\n",
+	       b->data_codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none");
 	pr_end();
 	return 0;
 }
