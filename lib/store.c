@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <lmdb.h>
 #include <xxhash.h>
@@ -36,6 +37,8 @@
 #define MAP_FULL_TRIES	4
 /* Block buffers kept for reuse by the writer. */
 #define POOL_MAX	8
+/* Blocks and microflow batches handed to the committer, at most. */
+#define CQ_MAX		32
 /* Blocks a packet query holds open at once to merge them by time. */
 #define MERGE_MAX	64
 
@@ -76,6 +79,13 @@ struct blk_hdr {
  * blocks' bytes are not tried (encrypted traffic does not compress).
  */
 #define ZSKIP_MAX	64
+/*
+ * Each block's conversations, as a Bloom filter in its time index entry:
+ * 4096 bits, three of them per conversation from its hash (12 bits each).
+ * A conversation query opens only the blocks whose filter has its bits.
+ */
+#define BLOOM_BYTES	512
+#define BLOOM_BITS	(BLOOM_BYTES * 8)
 
 struct bat_hdr {
 	__u64 first_ts;
@@ -166,11 +176,33 @@ struct sealed {
 	__u64 last_ts;
 	unsigned int nr;
 	struct strata_store_range *r;
+	__u8 bloom[BLOOM_BYTES];
+};
+
+/* An open block's records as added, on their way to seal_block(). */
+struct rawblk {
+	__u8 *buf;		/* NULL: none */
+	__u32 used;
+	__u32 count;
+	__u32 maxcap;
+	__u64 first_ts;
+	__u64 last_ts;
+	unsigned int nr;
+	struct strata_store_range *r;
 };
 
 struct pending_mf {
 	struct strata_mflow mf;
 	struct strata_mf_info info;
+};
+
+/* What the writer hands the committer: a block, microflows, a commit. */
+struct citem {
+	struct rawblk b;
+	struct pending_mf *mfs;
+	unsigned int nmfs;
+	__u64 ticket;		/* not 0: commit after this, and say so */
+	bool wait;		/* the writer waits for this commit's result */
 };
 
 struct strata_store {
@@ -209,6 +241,30 @@ struct strata_store {
 	/* counters to add at the next commit */
 	struct strata_store_counters delta;
 	bool opened;
+
+	/*
+	 * The committer thread (opts.committer): it alone seals and commits;
+	 * the fields above from @sealed on are its own. The writer fills the
+	 * open block and @pmfs, and hands them over through @cq.
+	 */
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;		/* to the committer: @cq or @stop */
+	pthread_cond_t done;		/* to the writer: room in @cq, a commit */
+	struct citem cq[CQ_MAX];
+	unsigned int cq_head, cq_n;
+	__u8 *bufs[CQ_MAX + 2];		/* open-block buffers handed back */
+	unsigned int nbufs;
+	struct pending_mf *pmfs;	/* writer: microflows not handed over */
+	unsigned int npmfs, pmfs_cap;
+	__u64 tickets;			/* writer: commits asked for */
+	__u64 ticket_done;		/* the newest one done */
+	int wait_rc;			/* the result of the one waited for */
+	char wait_err[512];
+	int bg_rc;			/* the first error nobody waited for */
+	char bg_err[512];
+	bool stop;
 };
 
 /* ---- errors ---- */
@@ -371,6 +427,28 @@ static __u64 conv_hash(const struct strata_flow_key *canon)
 	return XXH64(canon, sizeof(*canon), CONV_SEED);
 }
 
+static void bloom_add(__u8 *bloom, __u64 h)
+{
+	unsigned int i, bit;
+
+	for (i = 0; i < 3; i++, h >>= 12) {
+		bit = h % BLOOM_BITS;
+		bloom[bit / 8] |= (__u8)(1 << (bit % 8));
+	}
+}
+
+static bool bloom_has(const __u8 *bloom, __u64 h)
+{
+	unsigned int i, bit;
+
+	for (i = 0; i < 3; i++, h >>= 12) {
+		bit = h % BLOOM_BITS;
+		if (!(bloom[bit / 8] & (1 << (bit % 8))))
+			return false;
+	}
+	return true;
+}
+
 /* ---- meta ---- */
 
 static int meta_get(struct strata_store *s, MDB_txn *txn, const char *name, void *buf,
@@ -493,6 +571,9 @@ struct bwalk {
 	__u64 t1, t2;
 	MDB_cursor_op op;
 	struct key k;
+	bool conv;		/* only blocks whose filter may hold @conv_hash */
+	__u64 conv_hash;
+	__u64 skipped;		/* blocks the filter ruled out */
 };
 
 static int bwalk_begin(struct bwalk *w, struct strata_store *s, MDB_txn *txn,
@@ -500,6 +581,7 @@ static int bwalk_begin(struct bwalk *w, struct strata_store *s, MDB_txn *txn,
 {
 	int rc;
 
+	memset(w, 0, sizeof(*w));
 	w->s = s;
 	w->txn = txn;
 	w->t1 = t1;
@@ -531,6 +613,14 @@ static int bwalk_next(struct bwalk *w, struct bat *b, char *err, size_t errlen)
 		id = be64_get((const __u8 *)k.mv_data + 8);
 		if (ft > w->t2)
 			return 0;
+		if (v.mv_size != BLOOM_BYTES)
+			return strata_seterr(err, errlen, EBADMSG,
+					     "block %llu: time index entry of %zu bytes",
+					     (unsigned long long)id, v.mv_size);
+		if (w->conv && !bloom_has(v.mv_data, w->conv_hash)) {
+			w->skipped++;
+			continue;
+		}
 		rc = bat_get(w->s, w->txn, id, b, err, errlen);
 		if (rc)
 			return rc;
@@ -1222,6 +1312,11 @@ out:
 
 static int commit_retry(struct strata_store *s, char *err, size_t errlen);
 
+static void *committer(void *arg);
+static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
+		     char *err, size_t errlen);
+static int bg_take(struct strata_store *s, const char *op, char *err, size_t errlen);
+
 int strata_store_open(const struct strata_store_opts *o, struct strata_store **out,
 		      char *err, size_t errlen)
 {
@@ -1267,6 +1362,21 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
 		if (rc) {
 			prefix_err(err, errlen, rc, s->path);
 			goto fail;
+		}
+		if (s->o.committer) {
+			pthread_mutex_init(&s->mu, NULL);
+			pthread_cond_init(&s->work, NULL);
+			pthread_cond_init(&s->done, NULL);
+			rc = -pthread_create(&s->thread, NULL, committer, s);
+			if (rc) {
+				pthread_mutex_destroy(&s->mu);
+				pthread_cond_destroy(&s->work);
+				pthread_cond_destroy(&s->done);
+				strata_seterr(err, errlen, -rc, "store open %s: committer thread: %s",
+					      s->path, strerror(-rc));
+				goto fail;
+			}
+			s->threaded = true;
 		}
 	}
 	s->opened = true;
@@ -1346,24 +1456,59 @@ static size_t pack(struct strata_store *s, __u8 *dst, const __u8 *src, size_t le
 }
 
 /*
- * Sorts the open block's records by time and queues it as a block: the
- * records' heads in one section, their packet bytes in another, each
+ * Moves the open block into @rb (its buffer and its rings' ranges) and
+ * leaves an empty one; @rb->buf is NULL when it held nothing.
+ */
+static int take_open(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
+{
+	unsigned int c, i;
+
+	memset(rb, 0, sizeof(*rb));
+	if (!s->ob_count)
+		return 0;
+	for (c = 0; c < s->cpu_hi; c++)
+		rb->nr += s->cpus[c].seen;
+	rb->r = malloc(rb->nr * sizeof(*rb->r));
+	if (!rb->r)
+		return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
+	for (c = 0, i = 0; c < s->cpu_hi; c++) {
+		if (!s->cpus[c].seen)
+			continue;
+		rb->r[i].first = (__u64)c << 48 | s->cpus[c].first;
+		rb->r[i].last = (__u64)c << 48 | s->cpus[c].last;
+		s->cpus[c].seen = false;
+		i++;
+	}
+	rb->buf = s->ob;
+	rb->used = s->ob_used;
+	rb->count = s->ob_count;
+	rb->maxcap = s->ob_maxcap;
+	rb->first_ts = s->ob_first_ts;
+	rb->last_ts = s->ob_last_ts;
+	s->ob_used = 0;
+	s->ob_count = 0;
+	s->ob_maxcap = 0;
+	s->cpu_hi = 0;
+	return 0;
+}
+
+/*
+ * Sorts @rb's records by time and queues them as a block (taking @rb->r):
+ * the records' heads in one section, their packet bytes in another, each
  * compressed when that pays (Documentation/store.rst).
  */
-static int seal(struct strata_store *s, char *err, size_t errlen)
+static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
 {
 	struct sealed b;
 	struct rec_idx *idx;
 	struct strata_rec h;
 	struct blk_hdr bh;
-	__u32 off, i, raw = s->ob_used, heads = s->ob_count * (__u32)HEAD, data = 0;
+	const __u8 *ob = rb->buf;
+	__u32 off, i, raw = rb->used, heads = rb->count * (__u32)HEAD, data = 0;
 	size_t hlen, dlen;
 	__u8 *dst;
-	unsigned int c;
 	bool try_data;
 
-	if (!s->ob_count)
-		return 0;
 	if (s->nsealed == s->sealed_cap) {
 		unsigned int cap = s->sealed_cap ? 2 * s->sealed_cap : 16;
 		struct sealed *p = realloc(s->sealed, cap * sizeof(*p));
@@ -1374,12 +1519,12 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 		s->sealed_cap = cap;
 	}
 	memset(&b, 0, sizeof(b));
-	idx = malloc(s->ob_count * sizeof(*idx));
-	for (c = 0; c < s->cpu_hi; c++)
-		b.nr += s->cpus[c].seen;
-	b.r = malloc(b.nr * sizeof(*b.r));
+	b.nr = rb->nr;
+	b.r = rb->r;
+	rb->r = NULL;
+	idx = malloc(rb->count * sizeof(*idx));
 	b.val = s->npool ? s->pool[--s->npool] : malloc(s->val_cap);
-	if (!idx || !b.r || !b.val) {
+	if (!idx || !b.val) {
 		free(idx);
 		sealed_free(s, &b);
 		return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
@@ -1387,23 +1532,22 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	for (off = 0, i = 0; off < raw; off += h.len, i++) {
 		__u64 ts;
 
-		memcpy(&h, s->ob + off, sizeof(h));
-		memcpy(&ts, s->ob + off + HEAD_TS, sizeof(ts));
+		memcpy(&h, ob + off, sizeof(h));
+		memcpy(&ts, ob + off + HEAD_TS, sizeof(ts));
 		idx[i].ts = ts;
 		idx[i].seq = h.seq;
 		idx[i].cpu = h.pad;
 		idx[i].off = off;
 	}
-	qsort(idx, s->ob_count, sizeof(*idx), rec_idx_cmp);
-	for (i = 0; i < s->ob_count; i++)
-		memcpy(s->scratch + (size_t)i * HEAD, s->ob + idx[i].off, HEAD);
-	for (c = 0, i = 0; c < s->cpu_hi; c++) {
-		if (!s->cpus[c].seen)
-			continue;
-		b.r[i].first = (__u64)c << 48 | s->cpus[c].first;
-		b.r[i].last = (__u64)c << 48 | s->cpus[c].last;
-		s->cpus[c].seen = false;
-		i++;
+	qsort(idx, rb->count, sizeof(*idx), rec_idx_cmp);
+	for (i = 0; i < rb->count; i++) {
+		struct strata_rec_packet p;
+		struct strata_flow_key k;
+
+		memcpy(s->scratch + (size_t)i * HEAD, ob + idx[i].off, HEAD);
+		memcpy(&p, ob + idx[i].off + REC_HDR, sizeof(p));
+		flow_key_of(p.saddr, p.daddr, p.sport, p.dport, p.proto, p.family, &k);
+		bloom_add(b.bloom, conv_hash(&k));
 	}
 
 	b.codec = b.data_codec = STRATA_STORE_CODEC_NONE;
@@ -1419,12 +1563,11 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	try_data = s->o.codec == STRATA_STORE_CODEC_ZSTD && !s->zskip;
 	if (s->zskip)
 		s->zskip--;
-	for (i = 0; i < s->ob_count; i++) {
+	for (i = 0; i < rb->count; i++) {
 		__u32 cap;
 
-		memcpy(&cap, s->ob + idx[i].off + HEAD_CAPLEN, sizeof(cap));
-		memcpy((try_data ? s->scratch + heads : dst) + data,
-		       s->ob + idx[i].off + PKT_HDR, cap);
+		memcpy(&cap, ob + idx[i].off + HEAD_CAPLEN, sizeof(cap));
+		memcpy((try_data ? s->scratch + heads : dst) + data, ob + idx[i].off + PKT_HDR, cap);
 		data += cap;
 	}
 	free(idx);
@@ -1441,11 +1584,11 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 		}
 	}
 	b.len = (__u32)(BLK_HDR + hlen + dlen);
-	b.count = s->ob_count;
+	b.count = rb->count;
 	b.raw = raw;
-	b.maxcap = s->ob_maxcap;
-	b.first_ts = s->ob_first_ts;
-	b.last_ts = s->ob_last_ts;
+	b.maxcap = rb->maxcap;
+	b.first_ts = rb->first_ts;
+	b.last_ts = rb->last_ts;
 	memset(&bh, 0, sizeof(bh));
 	bh.magic = BLK_MAGIC;
 	bh.version = BLK_VERSION;
@@ -1461,11 +1604,19 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	memcpy(b.val, &bh, sizeof(bh));
 	s->sealed[s->nsealed++] = b;
 	s->sealed_bytes += b.len;
-	s->ob_used = 0;
-	s->ob_count = 0;
-	s->ob_maxcap = 0;
-	s->cpu_hi = 0;
 	return 0;
+}
+
+/* Seals the open block here, in the caller's thread (no committer). */
+static int seal(struct strata_store *s, char *err, size_t errlen)
+{
+	struct rawblk rb;
+	int rc = take_open(s, &rb, err, errlen);
+
+	if (!rc && rb.buf)
+		rc = seal_block(s, &rb, err, errlen);
+	free(rb.r);
+	return rc;
 }
 
 /* The checksum covers the header (with a zero checksum) and the payload. */
@@ -1518,8 +1669,8 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	free(bat);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "block %llu: block table", (unsigned long long)id);
-	v.mv_data = NULL;
-	v.mv_size = 0;
+	v.mv_data = b->bloom;
+	v.mv_size = BLOOM_BYTES;
 	rc = mdb_put(txn, s->time, key3(&k, 2, b->first_ts, id, 0), &v, 0);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "block %llu: time index", (unsigned long long)id);
@@ -1812,7 +1963,8 @@ int strata_store_add_packet(struct strata_store *s, unsigned int cpu, __u64 seq,
 				     pkt->caplen, pkt->wire_len, STRATA_SNAPLEN_MAX, pkt->nseg);
 	len = (__u32)ALIGN8(PKT_HDR + pkt->caplen);
 	if (s->ob_used + len > s->o.block_bytes) {
-		rc = seal(s, err, errlen);
+		rc = s->threaded ? hand_over(s, true, false, false, err, errlen) :
+			seal(s, err, errlen);
 		if (rc)
 			return rc;
 		sealed = true;
@@ -1863,57 +2015,245 @@ int strata_store_add_packet(struct strata_store *s, unsigned int cpu, __u64 seq,
 	if (cpu + 1 > s->cpu_hi)
 		s->cpu_hi = cpu + 1;
 	if (s->ob_used == s->o.block_bytes) {
-		rc = seal(s, err, errlen);
+		rc = s->threaded ? hand_over(s, true, false, false, err, errlen) :
+			seal(s, err, errlen);
 		if (rc)
 			return rc;
 		sealed = true;
 	}
+	if (s->threaded)
+		return sealed ? bg_take(s, "add packet", err, errlen) : 0;
 	/* Only when a block was sealed: a failing store is not retried per packet. */
 	if (sealed && s->sealed_bytes >= s->mapsize / VALVE)
 		return flush_err(err, errlen, commit_retry(s, err, errlen), "add packet");
 	return 0;
 }
 
+/* Appends to a microflow queue. Return: 0 or -ENOMEM. */
+static int mf_push(struct pending_mf **v, unsigned int *n, unsigned int *cap,
+		   const struct pending_mf *add, unsigned int nadd)
+{
+	if (*n + nadd > *cap) {
+		unsigned int c = *cap ? *cap : 64;
+		struct pending_mf *p;
+
+		while (c < *n + nadd)
+			c *= 2;
+		p = realloc(*v, c * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	memcpy(*v + *n, add, nadd * sizeof(*add));
+	*n += nadd;
+	return 0;
+}
+
+/* The first error of a commit nobody waited for, once. */
+static int bg_take(struct strata_store *s, const char *op, char *err, size_t errlen)
+{
+	char cause[512];
+	int rc;
+
+	if (!s->threaded)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	rc = s->bg_rc;
+	if (rc)
+		snprintf(cause, sizeof(cause), "%s", s->bg_err);
+	s->bg_rc = 0;
+	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		strata_seterr(err, errlen, -rc, "store %s: an earlier commit: %s", op, cause);
+	return rc;
+}
+
+/*
+ * Hands the committer the open block (with @block) and the microflows
+ * queued; with @ticket, asks for a commit after them, and with @wait waits
+ * for it. Blocks while the committer has CQ_MAX items.
+ */
+static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
+		     char *err, size_t errlen)
+{
+	struct citem it;
+	__u8 *fresh = NULL;
+	int rc = 0;
+
+	memset(&it, 0, sizeof(it));
+	if (block && s->ob_count) {
+		/* A buffer for the next open block first: nothing is lost without. */
+		pthread_mutex_lock(&s->mu);
+		if (s->nbufs)
+			fresh = s->bufs[--s->nbufs];
+		pthread_mutex_unlock(&s->mu);
+		if (!fresh)
+			fresh = malloc(s->o.block_bytes);
+		if (!fresh)
+			return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
+		rc = take_open(s, &it.b, err, errlen);
+		if (rc) {
+			pthread_mutex_lock(&s->mu);
+			s->bufs[s->nbufs++] = fresh;
+			pthread_mutex_unlock(&s->mu);
+			return rc;
+		}
+		s->ob = fresh;
+	}
+	it.mfs = s->pmfs;
+	it.nmfs = s->npmfs;
+	s->pmfs = NULL;
+	s->npmfs = s->pmfs_cap = 0;
+	if (!it.b.buf && !it.nmfs && !ticket)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	while (s->cq_n == CQ_MAX)
+		pthread_cond_wait(&s->done, &s->mu);
+	if (ticket)
+		it.ticket = ++s->tickets;
+	it.wait = wait;
+	s->cq[(s->cq_head + s->cq_n) % CQ_MAX] = it;
+	s->cq_n++;
+	pthread_cond_signal(&s->work);
+	if (wait) {
+		while (s->ticket_done < it.ticket)
+			pthread_cond_wait(&s->done, &s->mu);
+		rc = s->wait_rc;
+		if (rc)
+			strata_seterr(err, errlen, -rc, "%s", s->wait_err);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* Commits what is queued, when there is anything to commit. */
+static int commit_pending(struct strata_store *s, char *err, size_t errlen)
+{
+	static const struct strata_store_counters zero;
+
+	if (!s->nsealed && !s->nmfs && !memcmp(&s->delta, &zero, sizeof(zero)))
+		return 0;
+	return commit_retry(s, err, errlen);
+}
+
+/* The committer thread: seals blocks, queues microflows, commits. */
+static void *committer(void *arg)
+{
+	struct strata_store *s = arg;
+	struct citem it;
+	char err[512];
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->cq_n && !s->stop)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (!s->cq_n)
+			break;
+		it = s->cq[s->cq_head];
+		s->cq_head = (s->cq_head + 1) % CQ_MAX;
+		s->cq_n--;
+		pthread_cond_broadcast(&s->done);
+		pthread_mutex_unlock(&s->mu);
+
+		err[0] = '\0';
+		rc = 0;
+		if (it.b.buf)
+			rc = seal_block(s, &it.b, err, sizeof(err));
+		if (it.nmfs && mf_push(&s->mfs, &s->nmfs, &s->mfs_cap, it.mfs, it.nmfs)) {
+			s->delta.microflows_dropped += it.nmfs;
+			if (!rc)
+				rc = strata_seterr(err, sizeof(err), ENOMEM,
+						   "%u microflows dropped: out of memory", it.nmfs);
+		}
+		if (it.ticket || s->sealed_bytes >= s->mapsize / VALVE || s->nmfs >= MF_QUEUE_MAX) {
+			int crc = commit_pending(s, rc ? NULL : err, rc ? 0 : sizeof(err));
+
+			if (!rc)
+				rc = crc;
+		}
+		free(it.b.r);
+		free(it.mfs);
+
+		pthread_mutex_lock(&s->mu);
+		if (it.b.buf) {
+			if (s->nbufs < CQ_MAX + 2)
+				s->bufs[s->nbufs++] = it.b.buf;
+			else
+				free(it.b.buf);
+		}
+		if (it.wait) {
+			s->wait_rc = rc;
+			snprintf(s->wait_err, sizeof(s->wait_err), "%s", err);
+		} else if (rc && !s->bg_rc) {
+			s->bg_rc = rc;
+			snprintf(s->bg_err, sizeof(s->bg_err), "%s", err);
+		}
+		if (it.ticket)
+			s->ticket_done = it.ticket;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
 int strata_store_add_microflow(struct strata_store *s, const struct strata_mflow *mf,
 			       const struct strata_mf_info *info,
 			       char *err, size_t errlen)
 {
+	struct pending_mf m;
 	int rc = writer(s, "add microflow", err, errlen);
 
 	if (rc)
 		return rc;
 	if (!info->window_ns)
 		return strata_seterr(err, errlen, EINVAL, "store add microflow: window of 0 ns");
-	if (s->nmfs == s->mfs_cap) {
-		unsigned int cap = s->mfs_cap ? 2 * s->mfs_cap : 64;
-		struct pending_mf *p = realloc(s->mfs, cap * sizeof(*p));
-
-		if (!p)
+	m.mf = *mf;
+	m.info = *info;
+	if (s->threaded) {
+		if (mf_push(&s->pmfs, &s->npmfs, &s->pmfs_cap, &m, 1))
 			return strata_seterr(err, errlen, ENOMEM, "store add microflow: out of memory");
-		s->mfs = p;
-		s->mfs_cap = cap;
+		if (s->npmfs >= MF_QUEUE_MAX) {
+			rc = hand_over(s, false, false, false, err, errlen);
+			if (rc)
+				return flush_err(err, errlen, rc, "add microflow");
+		}
+		return bg_take(s, "add microflow", err, errlen);
 	}
-	s->mfs[s->nmfs].mf = *mf;
-	s->mfs[s->nmfs].info = *info;
-	s->nmfs++;
+	if (mf_push(&s->mfs, &s->nmfs, &s->mfs_cap, &m, 1))
+		return strata_seterr(err, errlen, ENOMEM, "store add microflow: out of memory");
 	if (s->nmfs >= MF_QUEUE_MAX)
 		return flush_err(err, errlen, commit_retry(s, err, errlen), "add microflow");
 	return 0;
 }
 
-int strata_store_flush(struct strata_store *s, char *err, size_t errlen)
+static int flush(struct strata_store *s, bool wait, char *err, size_t errlen)
 {
-	static const struct strata_store_counters zero;
 	int rc = writer(s, "flush", err, errlen);
 
 	if (rc)
 		return rc;
+	if (s->threaded) {
+		rc = hand_over(s, true, true, wait, err, errlen);
+		if (rc)
+			return flush_err(err, errlen, rc, "flush");
+		return bg_take(s, "flush", err, errlen);
+	}
 	rc = seal(s, err, errlen);
 	if (rc)
 		return flush_err(err, errlen, rc, "flush");
-	if (!s->nsealed && !s->nmfs && !memcmp(&s->delta, &zero, sizeof(zero)))
-		return 0;
-	return flush_err(err, errlen, commit_retry(s, err, errlen), "flush");
+	return flush_err(err, errlen, commit_pending(s, err, errlen), "flush");
+}
+
+int strata_store_flush(struct strata_store *s, char *err, size_t errlen)
+{
+	return flush(s, true, err, errlen);
+}
+
+int strata_store_flush_nowait(struct strata_store *s, char *err, size_t errlen)
+{
+	return flush(s, false, err, errlen);
 }
 
 int strata_store_close(struct strata_store *s, char *err, size_t errlen)
@@ -1925,6 +2265,19 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 		return 0;
 	if (s->opened && !s->o.readonly)
 		rc = strata_store_flush(s, err, errlen);
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_signal(&s->work);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		while (s->nbufs)
+			free(s->bufs[--s->nbufs]);
+		free(s->pmfs);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->work);
+		pthread_cond_destroy(&s->done);
+	}
 	if (s->env)
 		mdb_env_close(s->env);
 	for (i = 0; i < s->nsealed; i++)
@@ -2587,6 +2940,10 @@ int strata_store_packets(struct strata_store *s, __u64 t1, __u64 t2,
 	if (rc)
 		goto out;
 	walking = true;
+	if (conv) {
+		w.conv = true;
+		w.conv_hash = conv_hash(&q->canon);
+	}
 	more = bwalk_next(&w, &nb, err, errlen);
 	for (;;) {
 		/*

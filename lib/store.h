@@ -48,6 +48,9 @@
  *	(0: age plays no part)
  * @sync: fsync the store at every flush (mdb_env_sync()); without it a
  *	flush survives a crash of the process, not of the machine
+ * @committer: seal and commit in a thread of the store's own: the writer
+ *	calls only copy records and hand full blocks over (see
+ *	strata_store_flush_nowait() and Documentation/store.rst)
  * @readonly: open for the reader calls only (another process may write);
  *	the other options then play no part
  *
@@ -62,6 +65,7 @@ struct strata_store_opts {
 	int zstd_level;
 	__u64 max_age_ns;
 	bool sync;
+	bool committer;
 	bool readonly;
 };
 
@@ -331,6 +335,10 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen);
  * or here as soon as they hold a sixteenth of the budget, so that one
  * commit always fits.
  *
+ * With the committer option, a full block is handed to the committer
+ * thread instead, which seals it and commits at a sixteenth of the budget
+ * or at a flush.
+ *
  * Return: 0; -EINVAL for a record that breaks the rules above (not
  * stored); -EPERM on a read-only store; or a commit's -errno (the packet is
  * stored all the same).
@@ -374,10 +382,34 @@ int strata_store_add_microflow(struct strata_store *s, const struct strata_mflow
  * committed is dropped and counted (packets_dropped). With the sync option
  * the file is then fsynced. A flush with nothing queued commits nothing.
  *
+ * With the committer option, the committer thread does this and the call
+ * waits for it; it then also returns the error of an earlier commit nobody
+ * waited for (see strata_store_flush_nowait()), once.
+ *
  * Return: 0; -ENOSPC when data had to be dropped; -EPERM on a read-only
  * store; or another -errno (the queued data stays for the next flush).
  */
 int strata_store_flush(struct strata_store *s, char *err, size_t errlen);
+
+/**
+ * strata_store_flush_nowait() - strata_store_flush(), not waiting for it
+ * @s: the store (writer)
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * With the committer option: hands the open block and the queued
+ * microflows to the committer thread, asks it to commit, and returns; the
+ * commit's error, if any, is returned once by a later writer call
+ * (add_packet, add_microflow or a flush), "an earlier commit: CAUSE".
+ * Without the option, the same as strata_store_flush().
+ *
+ * The committer holds at most 32 blocks and microflow batches not yet
+ * sealed: a writer call that would hand it one more waits for room. That
+ * is the back-pressure on a writer faster than the disk.
+ *
+ * Return: 0; an earlier commit's -errno; or -ENOMEM.
+ */
+int strata_store_flush_nowait(struct strata_store *s, char *err, size_t errlen);
 
 /**
  * strata_store_pin() - keep a time range past retention

@@ -5,11 +5,11 @@
  * table; prints the counters and each conversation summed over its microflows.
  */
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include "keywords.h"
 #include "offline.h"
 #include "store.h"
@@ -38,7 +38,8 @@ struct conv {
  * error is kept (the run goes on: what can be stored is).
  */
 struct analysis {
-	void *root;
+	struct conv **slots;	/* open addressing, a power of two, at most half full */
+	size_t nslots;
 	struct conv **list;
 	size_t n, cap;
 	int oom;
@@ -75,8 +76,9 @@ static void on_progress(__u64 done, __u64 total, __u64 frames, void *arg)
 	struct analysis *an = arg;
 	char err[512];
 
+	/* The committer thread commits it; this thread reads on. */
 	if (an->store && frames != an->last_flush) {
-		store_error(an, strata_store_flush(an->store, err, sizeof(err)), err);
+		store_error(an, strata_store_flush_nowait(an->store, err, sizeof(err)), err);
 		an->last_flush = frames;
 	}
 	if (!an->progress)
@@ -90,16 +92,51 @@ static void on_progress(__u64 done, __u64 total, __u64 frames, void *arg)
 			(unsigned long long)frames);
 }
 
-static int conv_cmp(const void *a, const void *b)
+/* Doubles the hash table (or makes it). Return: 0 or -ENOMEM. */
+static int conv_grow(struct analysis *an)
 {
-	return memcmp(&((const struct conv *)a)->key,
-		      &((const struct conv *)b)->key, sizeof(struct strata_flow_key));
+	size_t n = an->nslots ? 2 * an->nslots : 1024, i, j;
+	struct conv **t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < an->n; i++) {
+		j = XXH3_64bits(&an->list[i]->key, sizeof(an->list[i]->key)) & (n - 1);
+		while (t[j])
+			j = (j + 1) & (n - 1);
+		t[j] = an->list[i];
+	}
+	free(an->slots);
+	an->slots = t;
+	an->nslots = n;
+	return 0;
 }
 
+/* The conversation of @k, made when new (every packet looks one up). */
 static struct conv *conv_get(struct analysis *an, const struct strata_flow_key *k)
 {
-	struct conv *c, **slot;
+	struct conv *c;
+	size_t j;
 
+	if (an->n + 1 > an->nslots / 2 && conv_grow(an)) {
+		an->oom = 1;
+		return NULL;
+	}
+	j = XXH3_64bits(k, sizeof(*k)) & (an->nslots - 1);
+	for (; an->slots[j]; j = (j + 1) & (an->nslots - 1))
+		if (!memcmp(&an->slots[j]->key, k, sizeof(*k)))
+			return an->slots[j];
+	if (an->n == an->cap) {
+		size_t ncap = an->cap ? an->cap * 2 : 256;
+		struct conv **l = realloc(an->list, ncap * sizeof(*l));
+
+		if (!l) {
+			an->oom = 1;
+			return NULL;
+		}
+		an->list = l;
+		an->cap = ncap;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		an->oom = 1;
@@ -107,27 +144,7 @@ static struct conv *conv_get(struct analysis *an, const struct strata_flow_key *
 	}
 	c->key = *k;
 	c->initiator = -1;
-	slot = tsearch(c, &an->root, conv_cmp);
-	if (!slot) {
-		free(c);
-		an->oom = 1;
-		return NULL;
-	}
-	if (*slot != c) {
-		free(c);
-		return *slot;
-	}
-	if (an->n == an->cap) {
-		size_t ncap = an->cap ? an->cap * 2 : 256;
-		struct conv **l = realloc(an->list, ncap * sizeof(*l));
-
-		if (!l) {
-			an->oom = 1;
-			return c;
-		}
-		an->list = l;
-		an->cap = ncap;
-	}
+	an->slots[j] = c;
 	an->list[an->n++] = c;
 	return c;
 }
@@ -317,6 +334,8 @@ int cmd_analyze(int argc, char **argv)
 
 	if (dir) {
 		so.path = dir;
+		/* Reading and the core on this thread, sealing and writing on another. */
+		so.committer = true;
 		if (strata_store_open(&so, &an.store, err, sizeof(err)))
 			return fail("analyze", "%s", err);
 		o.on_record = on_record;
@@ -366,7 +385,9 @@ int cmd_analyze(int argc, char **argv)
 		rc = fail("analyze", "%s", err);
 	if (an.oom)
 		rc = fail("analyze", "out of memory: the conversation list is incomplete");
-	tdestroy(an.root, free);
+	for (i = 0; i < an.n; i++)
+		free(an.list[i]);
+	free(an.slots);
 	free(an.list);
 	return rc;
 }

@@ -305,11 +305,22 @@ static void same_pkt(const struct tpkt *a, const struct tpkt *b)
 
 /* ---- store helpers ---- */
 
+/*
+ * The suites run twice: the writer calls sealing and committing in the
+ * caller's thread, then (committer_mode) with the store's committer thread,
+ * the periodic flushes not waiting.
+ */
+static bool committer_mode;
+
 static struct strata_store *sopen_o(struct strata_store_opts *o)
 {
 	struct strata_store *s;
 	char err[512];
-	int rc = strata_store_open(o, &s, err, sizeof(err));
+	int rc;
+
+	if (!o->readonly)
+		o->committer = committer_mode;
+	rc = strata_store_open(o, &s, err, sizeof(err));
 
 	if (rc)
 		fail_msg("open: %d %s", rc, err);
@@ -336,6 +347,15 @@ static void sadd(struct strata_store *s, const struct tpkt *t)
 
 	if (rc)
 		fail_msg("add: %d %s", rc, err);
+}
+
+static void sflush_nowait(struct strata_store *s)
+{
+	char err[512];
+	int rc = strata_store_flush_nowait(s, err, sizeof(err));
+
+	if (rc)
+		fail_msg("flush_nowait: %d %s", rc, err);
 }
 
 static void sflush(struct strata_store *s)
@@ -399,7 +419,7 @@ static __u64 write_packets(struct strata_store *s, struct gen *g, unsigned int n
 			pset_push(all, &t);
 		raw += ALIGN8(PKT_HDR + t.p.caplen);
 		if (s && every && (i + 1) % every == 0)
-			sflush(s);
+			sflush_nowait(s);
 	}
 	return raw;
 }
@@ -1597,13 +1617,28 @@ static void test_format(void **state)
 		assert_int_equal(b[30], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(b[31], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(u32_at(b, 24), 64 + u32_at(b, 16) * (PKT_HDR + 37));
-		/* time: first_ts BE | id BE -> nothing. */
+		/*
+		 * time: first_ts BE | id BE -> a 4096-bit Bloom filter of the
+		 * block's conversations: bits h, h >> 12, h >> 24 (mod 4096) of
+		 * each one's hash. All packets here are of one conversation.
+		 */
 		put_be64(tkey, u64_at(b, 0));
 		memcpy(tkey + 8, kv.mv_data, 8);
 		tk.mv_data = tkey;
 		tk.mv_size = 16;
 		assert_int_equal(mdb_get(r.txn, r.time, &tk, &tv), 0);
-		assert_int_equal(tv.mv_size, 0);
+		assert_int_equal(tv.mv_size, 512);
+		{
+			__u64 h = XXH64(&k, sizeof(k), 0x73747261636f6e76ULL);
+			const __u8 *bl = tv.mv_data;
+			unsigned int j, set = 0;
+
+			for (j = 0; j < 512 * 8; j++)
+				set += !!(bl[j / 8] & (1 << (j % 8)));
+			assert_true(set >= 1 && set <= 3);
+			for (j = 0; j < 3; j++, h >>= 12)
+				assert_true(bl[(h % 4096) / 8] & (1 << (h % 4096 % 8)));
+		}
 	}
 	mdb_cursor_close(c);
 	assert_int_equal(i, nblocks);
@@ -2005,6 +2040,74 @@ static void test_corrupt(void **state)
 	free(bs);
 }
 
+/*
+ * A conversation query opens only the blocks whose filter may hold it: a
+ * corrupt block of another conversation is not even read.
+ */
+static void test_conv_filter(void **state)
+{
+	struct tdir d;
+	struct strata_store *s;
+	struct bats *bs = calloc(1, sizeof(*bs));
+	struct strata_flow_key ka, kb;
+	struct tpkt t;
+	__u8 data[100];
+	unsigned int i, held, a_blocks = 0;
+	size_t at = 300;
+	char err[512];
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	memset(&t, 0, sizeof(t));
+	memset(data, 0x5a, sizeof(data));
+	t.data = data;
+	t.p.caplen = 100;
+	t.p.wire_len = 100;
+	/* 600 packets of conversation 1, then 600 of conversation 2. */
+	for (i = 0; i < 1200; i++) {
+		const struct conv *c = &convs[1 + i / 600];
+
+		t.seq = i;
+		t.p.ts_ns = T0 + 1000ULL * i;
+		t.p.family = c->family;
+		t.p.proto = c->proto;
+		memcpy(t.p.saddr, c->a, 16);
+		memcpy(t.p.daddr, c->b, 16);
+		t.p.sport = c->pa;
+		t.p.dport = c->pb;
+		sadd(s, &t);
+	}
+	sflush(s);
+	assert_int_equal(strata_store_blocks(s, 0, ~0ULL, bat_fn, bs, err, sizeof(err)), 0);
+	sclose(s);
+	for (i = 0; i < bs->n; i++)
+		a_blocks += bs->b[i].last_ts < T0 + 1000ULL * 600;
+	assert_true(a_blocks >= 3 && a_blocks < bs->n - 3);
+	/* Damage a block of conversation 1 only. */
+	block_edit(d.path, bs->b[1].id, flip_byte, &at);
+	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	canon(&convs[1], &ka);
+	canon(&convs[2], &kb);
+	held = 0;
+	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &kb, count_fn, &held, err, sizeof(err)),
+			 0);
+	assert_int_equal(held, 600);
+	held = 0;
+	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &ka, count_fn, &held, err, sizeof(err)),
+			 -EBADMSG);
+	assert_int_equal(held, 600 - bs->b[1].packets);
+	/* Without a conversation, every block is read. */
+	held = 0;
+	assert_int_equal(strata_store_packets(s, 0, ~0ULL, NULL, count_fn, &held, err, sizeof(err)),
+			 -EBADMSG);
+	assert_int_equal(held, 1200 - bs->b[1].packets);
+	sclose(s);
+	tdir_rm(&d);
+	free(bs);
+}
+
 /* A zstd block whose compressed bytes are damaged (checksum fixed up). */
 static void zstd_damage(__u8 *v, size_t *len, void *arg)
 {
@@ -2149,7 +2252,7 @@ static void *reader_main(void *arg)
 	struct strata_store_info in;
 	__u64 last = 0;
 
-	while (!r->stop && !r->rc) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->rc) {
 		unsigned int n = 0;
 
 		r->rc = strata_store_info(r->s, &in, r->err, sizeof(r->err));
@@ -2182,7 +2285,7 @@ static void test_reader_thread(void **state)
 	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
 	for (i = 0; i < 40; i++)
 		write_packets(r.s, &gn, 250, 250, NULL);
-	r.stop = true;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	if (r.rc)
 		fail_msg("reader: %d %s", r.rc, r.err);
@@ -2362,11 +2465,19 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_corrupt_zstd),
+		cmocka_unit_test(test_conv_filter),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_reader_thread),
 	};
 
-	return cmocka_run_group_tests_name("store, zstd blocks", zstd, fix_setup_zstd, fix_teardown) |
-	       cmocka_run_group_tests_name("store, raw blocks", none, fix_setup_none, fix_teardown) |
-	       cmocka_run_group_tests(tests, NULL, NULL);
+	int rc;
+
+	rc = cmocka_run_group_tests_name("store, zstd blocks", zstd, fix_setup_zstd, fix_teardown) |
+	     cmocka_run_group_tests_name("store, raw blocks", none, fix_setup_none, fix_teardown) |
+	     cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	committer_mode = true;
+	rc |= cmocka_run_group_tests_name("store, zstd blocks, committer thread", zstd,
+					  fix_setup_zstd, fix_teardown) |
+	      cmocka_run_group_tests_name("store, committer thread", tests, NULL, NULL);
+	return rc;
 }
