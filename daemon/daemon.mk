@@ -3,8 +3,9 @@
 # stratad, the daemon: daemon/*.c over libstrata.
 
 DAEMON_SRC := $(wildcard daemon/*.c)
-# The drill-down API's HTTP server (daemon/http.c); nothing else links it.
-LDLIBS_DAEMON := $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -lpthread
+# The drill-down API's HTTP server (daemon/http.c) and the live state under
+# RCU (daemon/live.c); nothing else links them.
+LDLIBS_DAEMON := $(shell pkg-config --libs libmicrohttpd liburcu-bp 2>/dev/null) -lpthread
 
 $(B)/stratad: $(DAEMON_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA) $(LDLIBS_DAEMON)

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "http.h"
 #include "keywords.h"
+#include "live.h"
 #include "stratad.h"
 
 struct stratad_http {
@@ -159,6 +160,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (a.nul) {
 		memset(&resp, 0, sizeof(resp));
 		strata_api_error(&resp, 400, "a query parameter holds a NUL byte (%%00)");
+	} else if (!strcmp(url, "/api/v1/status") && !strcmp(method, MHD_HTTP_METHOD_GET)) {
+		/* The daemon's own state: daemon/live.h. */
+		memset(&resp, 0, sizeof(resp));
+		if (a.n) {
+			strata_api_error(&resp, 400, "status takes no parameters");
+		} else {
+			resp.body = stratad_live_json(&resp.len);
+			if (resp.body) {
+				resp.status = 200;
+				resp.content_type = "application/json";
+			} else {
+				strata_api_error(&resp, 503, "no status yet");
+			}
+		}
 	} else {
 		strata_api_handle(h->s, method, url, a.v, a.n, &resp);
 	}

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "ring.h"
 #include "store.h"
+#include "live.h"
 #include "stratad.h"
 
 #define MAX_CPUS	4096
@@ -37,6 +38,9 @@ struct sensor {
 	/* Since the start. */
 	__u64 packets, microflows, ring_lost, ring_gaps, mf_lost, restart_lost;
 	__u64 add_errors, flush_errors;
+	__u64 started_ns;
+	unsigned int nrings;
+	struct stratad_live_ring ring[MAX_CPUS];
 	char last_err[512];
 };
 
@@ -135,6 +139,10 @@ static int on_record(const struct strata_ring_rec *r, void *arg)
 			store_err(s, &s->add_errors, err);
 		else
 			s->packets++;
+		if (r->cpu < MAX_CPUS) {
+			s->ring[r->cpu].records++;
+			s->ring[r->cpu].last_seq = r->seq;
+		}
 		break;
 	case STRATA_REC_LOSS:
 		s->ring_lost += r->lost;
@@ -176,12 +184,44 @@ static int on_mf_loss(const struct strata_mf_loss *l, void *arg)
 	return 0;
 }
 
+static __u64 realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* The counters for GET /api/v1/status (daemon/live.h). */
+static void publish(struct sensor *s)
+{
+	struct stratad_live *l = malloc(sizeof(*l) + s->nrings * sizeof(l->ring[0]));
+
+	if (!l)
+		return;		/* the readers keep the last one */
+	l->started_ns = s->started_ns;
+	l->at_ns = realtime_ns();
+	l->packets = s->packets;
+	l->microflows = s->microflows;
+	l->ring_lost = s->ring_lost;
+	l->ring_gaps = s->ring_gaps;
+	l->mf_lost = s->mf_lost;
+	l->restart_lost = s->restart_lost;
+	l->add_errors = s->add_errors;
+	l->flush_errors = s->flush_errors;
+	l->nrings = s->nrings;
+	memcpy(l->ring, s->ring, s->nrings * sizeof(l->ring[0]));
+	stratad_live_publish(l);
+}
+
+/* Asks the store's committer for a commit; the drain goes on meanwhile. */
 static void flush(struct sensor *s)
 {
 	char err[512];
 
-	if (strata_store_flush(s->store, err, sizeof(err)))
+	if (strata_store_flush_nowait(s->store, err, sizeof(err)))
 		store_err(s, &s->flush_errors, err);
+	publish(s);
 }
 
 static void log_stats(struct sensor *s)
@@ -236,18 +276,21 @@ int stratad_sensor(const struct stratad_config *c)
 		return 1;
 	}
 	s->cfg = c;
+	s->started_ns = realtime_ns();
 	strata_store_opts_init(&so, c->store);
 	so.budget = c->budget;
 	so.codec = c->codec;
 	so.max_age_ns = c->max_age_s * 1000000000ULL;
 	so.sync = c->sync;
+	/* This thread drains and copies; the store's committer writes LMDB. */
+	so.committer = true;
 	if (strata_store_open(&so, &s->store, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;
 	}
 	if (load_positions(s))
 		goto out;
-	/* The API's threads only read the store; this thread alone writes. */
+	/* The API's threads only read the store, through read transactions. */
 	if (*c->listen) {
 		http = stratad_http_start(c->listen, s->store, err, sizeof(err));
 		if (!http) {
@@ -268,6 +311,10 @@ int stratad_sensor(const struct stratad_config *c)
 	}
 	log_info("sensor: draining %u rings into %s", strata_rings_info(rs)->nr_rings,
 		 c->store);
+	s->nrings = strata_rings_info(rs)->nr_rings;
+	if (s->nrings > MAX_CPUS)
+		s->nrings = MAX_CPUS;
+	publish(s);
 
 	next_flush = now_ms() + c->flush_ms;
 	next_stats = c->stats_s ? now_ms() + c->stats_s * 1000ULL : ~0ULL;
@@ -314,6 +361,7 @@ int stratad_sensor(const struct stratad_config *c)
 	log_info("sensor: stopped");
 out:
 	stratad_http_stop(http);	/* queries under way finish first */
+	stratad_live_exit();
 	strata_genl_close(g);
 	strata_rings_close(rs);
 	if (s->store && strata_store_close(s->store, err, sizeof(err))) {

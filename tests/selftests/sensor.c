@@ -420,6 +420,26 @@ TEST_F_TIMEOUT(sensor, live_store_and_query, 180)
 		ASSERT_EQ(200, status) TH_LOG("the daemon stopped serving after a bad request");
 		ASSERT_NE(NULL, strstr(body, "\"packets\""));
 		free(body);
+		/*
+		 * The drain thread's counters, read under RCU: at least the
+		 * datagrams above were drained, one ring per CPU, none lost.
+		 */
+		status = http_get(self->p.b, port, "/api/v1/status", &body, &blen);
+		ASSERT_EQ(200, status);
+		{
+			const char *p = strstr(body, "\"packets\":");
+			unsigned long long drained = 0;
+
+			ASSERT_NE(NULL, p) TH_LOG("status without packets: %s", body);
+			ASSERT_EQ(1, sscanf(p, "\"packets\": %llu", &drained));
+			ASSERT_LE(3300ULL, drained) TH_LOG("status: %s", body);
+			ASSERT_NE(NULL, strstr(body, "\"rings\"")) TH_LOG("status: %s", body);
+			ASSERT_NE(NULL, strstr(body, "\"ring\": 0")) TH_LOG("status: %s", body);
+		}
+		free(body);
+		status = http_get(self->p.b, port, "/api/v1/status?x=1", &body, &blen);
+		ASSERT_EQ(400, status);
+		free(body);
 	}
 
 	ASSERT_EQ(0, stratad_stop(self->pid, 5000));
