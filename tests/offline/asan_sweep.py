@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # Every file under the pcaps folder through the ASan+UBSan build of `strata
-# analyze`: no sanitizer report, no crash, and read exactly as far as libpcap.
+# analyze --store`: no sanitizer report, no crash, and read exactly as far as
+# libpcap; what was read is in the store.
 """The offline sweep (issue: "every file that libpcap can open runs through
 the core under ASan with no report").
 
@@ -27,8 +28,10 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 SAN_EXIT = 86
@@ -92,12 +95,17 @@ def run_one(strata, path, leaks):
     env = dict(os.environ, UBSAN_OPTIONS=UBSAN_OPTIONS,
                ASAN_OPTIONS="%s:detect_leaks=%d" % (ASAN_OPTIONS, leaks))
     t0 = time.monotonic()
+    # The whole pipeline: the store writer and its committer thread too.
+    store = tempfile.mkdtemp(prefix="asan-store-")
     try:
-        p = subprocess.run([strata, "-j", "analyze", path], env=env,
+        p = subprocess.run([strata, "-j", "analyze", path, "--store", store,
+                            "--budget", "64M"], env=env,
                            capture_output=True, timeout=TIMEOUT_S)
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
         rc, out, err = None, e.stdout or b"", e.stderr or b""
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
     return (path, rc, out.decode("utf-8", "replace"),
             err.decode("utf-8", "replace"), time.monotonic() - t0)
 
@@ -151,6 +159,14 @@ def judge(res, ref, malformed):
             return "counters", frames, bad
         if doc.get("file") != path:
             return "json", frames, "JSON names file %r" % doc.get("file")
+        st = doc.get("store")
+        if not isinstance(st, dict):
+            return "store", frames, "JSON lacks the store"
+        if st["totals"]["packets_dropped"] or st["totals"]["microflows_dropped"]:
+            return "store", frames, "the store dropped data: %r" % st["totals"]
+        if st["packets"] != st["totals"]["packets_written"]:
+            return "store", frames, "store holds %d packets of %d written" % (
+                st["packets"], st["totals"]["packets_written"])
 
     if rc == 0:
         if err.strip():
