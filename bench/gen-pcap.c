@@ -12,7 +12,9 @@
  * mid-stream too (the cut at N packets).
  *
  * Nothing depends on the machine but libm's log/exp/cos: a fixed seed gives
- * the same file.
+ * the same file. -c CAPLEN cuts each frame as written (as tcpdump -s does:
+ * the record keeps the frame's length, the file header says CAPLEN); the
+ * traffic, and so every byte that is written, stays the same.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +36,8 @@
 #define OBJ_MAX		(4u << 20)
 #define HIST_SEC	8192	/* per-second packet counts, for the stop rule */
 #define EPOCH		1767225600LL	/* 2026-01-01 00:00:00 UTC */
+#define CAPLEN_MIN	14		/* an Ethernet header */
+#define CAPLEN_MAX	262144		/* libpcap's largest snapshot length */
 
 /* What a descriptor becomes when written out. */
 enum ptype {
@@ -1163,8 +1167,13 @@ static int cmp_desc(const void *a, const void *b)
 	return x->serial < y->serial ? -1 : x->serial > y->serial;
 }
 
+/*
+ * Writes the first @count descriptors as frames, each cut to @caplen bytes;
+ * @bytes sums the frames' lengths, @written what the records hold.
+ */
 static int write_pcap(struct gen *g, const char *path, size_t count,
-		      uint64_t *bytes, uint64_t *v6)
+		      uint32_t caplen, uint64_t *bytes, uint64_t *written,
+		      uint64_t *v6)
 {
 	/* Native byte order throughout, as the magic number tells readers. */
 	const struct {
@@ -1172,7 +1181,7 @@ static int write_pcap(struct gen *g, const char *path, size_t count,
 		uint16_t major, minor;
 		int32_t thiszone;
 		uint32_t sigfigs, snaplen, linktype;
-	} hdr = { 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1 /* LINKTYPE_ETHERNET */ };
+	} hdr = { 0xa1b2c3d4, 2, 4, 0, 0, caplen, 1 /* LINKTYPE_ETHERNET */ };
 	static char buf[1 << 20];
 	uint8_t f[2048];
 	FILE *fp = fopen(path, "wb");
@@ -1186,16 +1195,19 @@ static int write_pcap(struct gen *g, const char *path, size_t count,
 	for (size_t i = 0; i < count; i++) {
 		const struct desc *d = &g->d[i];
 		struct conv *c = &g->c[d->conv];
+		/* The whole frame is built either way: v6 and the sums agree. */
 		uint32_t rec[4], n = (uint32_t)frame(g, d, f, v6);
+		uint32_t incl = n < caplen ? n : caplen;
 
 		rec[0] = (uint32_t)(EPOCH + d->ts / SEC);
 		rec[1] = (uint32_t)(d->ts % SEC);
-		rec[2] = n;
+		rec[2] = incl;
 		rec[3] = n;
 		/* The pcap record header is in the writer's byte order (magic). */
 		fwrite(rec, 1, sizeof(rec), fp);
-		fwrite(f, 1, n, fp);
+		fwrite(f, 1, incl, fp);
 		*bytes += n;
+		*written += incl;
 		if (c->first < 0)
 			c->first = d->ts;
 		c->last = d->ts;
@@ -1245,16 +1257,20 @@ static void concurrency(const struct gen *g, int64_t dur, double *mean,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gen-pcap [-n PACKETS] [-d SECONDS] [-s SEED] [-q] -o FILE\n"
+	fprintf(f, "usage: gen-pcap [-n PACKETS] [-d SECONDS] [-s SEED] [-c CAPLEN] [-q] -o FILE\n"
 		   "  -n  packets to write (default 1000000)\n"
 		   "  -d  approximate duration in seconds (default 180)\n"
 		   "  -s  seed (default 1); the same seed gives the same file\n"
-		   "  -q  no summary on stderr\n");
+		   "  -c  write at most CAPLEN bytes of each frame (%u..%u, default %u);\n"
+		   "      the same packets, cut: records keep the frame's length\n"
+		   "  -q  no summary on stderr\n", CAPLEN_MIN, CAPLEN_MAX, CAPLEN_MAX);
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, bytes = 0, v6 = 0, tcp = 0, udp = 0, icmp = 0, syn = 0;
+	uint64_t seed = 1, bytes = 0, written = 0, v6 = 0, tcp = 0, udp = 0, icmp = 0;
+	uint64_t syn = 0;
+	unsigned long caplen = CAPLEN_MAX;
 	size_t count = 1000000, ncal = 0;
 	double dur = 180.0, per_web, web_rate, push_rate, dns_rate, conc_mean;
 	const char *out = NULL;
@@ -1264,7 +1280,7 @@ int main(int argc, char **argv)
 	struct gen *g;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "n:d:s:o:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:s:c:o:qh")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = strtoul(optarg, &end, 10);
@@ -1284,6 +1300,14 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, &end, 0);
 			if (*end) {
 				fprintf(stderr, "gen-pcap: -s: not a number\n");
+				return 2;
+			}
+			break;
+		case 'c':
+			caplen = strtoul(optarg, &end, 10);
+			if (*end || caplen < CAPLEN_MIN || caplen > CAPLEN_MAX) {
+				fprintf(stderr, "gen-pcap: -c: want %u..%u bytes\n",
+					CAPLEN_MIN, CAPLEN_MAX);
 				return 2;
 			}
 			break;
@@ -1372,7 +1396,7 @@ int main(int argc, char **argv)
 	}
 
 	qsort(g->d, g->nd, sizeof(*g->d), cmp_desc);
-	if (write_pcap(g, out, count, &bytes, &v6))
+	if (write_pcap(g, out, count, (uint32_t)caplen, &bytes, &written, &v6))
 		return 1;
 
 	if (!quiet) {
@@ -1390,12 +1414,13 @@ int main(int argc, char **argv)
 			nconv += g->c[i].emitted && g->c[i].kind != C_ARP;
 		concurrency(g, g->d[count - 1].ts, &conc_mean, &conc_peak);
 		fprintf(stderr,
-			"gen-pcap: %s: %zu packets, %.1f MB, %.1f s, mean %.0f B/frame\n"
+			"gen-pcap: %s: %zu packets, %.1f MB of frames (%.1f MB written), "
+			"%.1f s, mean %.0f B/frame\n"
 			"gen-pcap: TCP %.1f%%, UDP/DNS %.1f%%, ICMP %.2f%%, ARP %.2f%%, "
 			"IPv6 %.1f%% of packets\n"
 			"gen-pcap: %zu conversations, %.0f open on average, %ld at the "
 			"peak; %llu SYN/SYN-ACK, ~%llu retransmissions\n",
-			out, count, (double)bytes / 1e6,
+			out, count, (double)bytes / 1e6, (double)written / 1e6,
 			(double)g->d[count - 1].ts / SEC, (double)bytes / (double)count,
 			100.0 * (double)tcp / (double)count,
 			100.0 * (double)udp / (double)count,
