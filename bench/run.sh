@@ -13,6 +13,7 @@
 # measured, whether or not the targets are met; 1 when a tool failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 B=${B:-build}
 OUT=$B/bench
@@ -24,9 +25,6 @@ WORK=$OUT/work
 TARGET=3	# the core's packets/s over softflowd's, from the issue
 VM=${BENCH_VM:-1}
 VM_TARGET=0.85	# in the VM, throughput with records drained / without strata.ko
-
-die() { echo "bench: $*" >&2; exit 1; }
-log() { echo "bench: $*" >&2; }
 
 for t in core-bench gen-pcap pcap-head; do
 	[ -x "$OUT/$t" ] || die "$OUT/$t missing; run 'make bench'"
@@ -40,11 +38,7 @@ WORK=$(realpath "$WORK")
 start_all=$(date +%s)
 
 # ---- the capture: generated once per generator build, never committed ----
-if [ ! -s "$CAP" ] || [ "$OUT/gen-pcap" -nt "$CAP" ]; then
-	log "generating $CAP ($PACKETS packets)"
-	"$OUT/gen-pcap" -n "$PACKETS" -o "$CAP.tmp"
-	mv "$CAP.tmp" "$CAP"
-fi
+capture "$CAP" -n "$PACKETS"
 CG_CAP=$CAP
 cg_pkts=$PACKETS
 if [ "$CG_PACKETS" -gt 0 ] && [ "$CG_PACKETS" -lt "$PACKETS" ]; then
@@ -53,56 +47,13 @@ if [ "$CG_PACKETS" -gt 0 ] && [ "$CG_PACKETS" -lt "$PACKETS" ]; then
 	cg_pkts=$CG_PACKETS
 fi
 
-# ---- helpers ----
-
-# kv LINE KEY: the value of KEY=value in a core-bench output line.
-kv() { sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<"$1"; }
-
-# wall SECONDS_VAR CMD...: run CMD (its output to $WORK/last.out), set the
-# variable to the wall-clock seconds it took; CPU seconds go to $WORK/last.cpu.
-wall() {
-	local var=$1 t0 t1 rc=0
-	shift
-	t0=$(date +%s%N)
-	TIMEFORMAT='%U %S'
-	{ time timeout 600 "$@" >"$WORK/last.out" 2>&1 || rc=$?; } 2>"$WORK/last.cpu"
-	t1=$(date +%s%N)
-	[ $rc = 0 ] || { tail -5 "$WORK/last.out" >&2; die "$1 failed (exit $rc)"; }
-	printf -v "$var" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')"
-}
-
-# best_of NAME CMD...: REPS runs of CMD; sets BEST_S to the best wall-clock
-# seconds and BEST_CPU to that run's CPU seconds; its output to $WORK/NAME.out.
-best_of() {
-	local name=$1 s i
-	shift
-	BEST_S= BEST_CPU=
-	for ((i = 0; i < REPS; i++)); do
-		wall s "$@"
-		if [ -z "$BEST_S" ] || awk -v a="$s" -v b="$BEST_S" 'BEGIN{exit !(a<b)}'; then
-			BEST_S=$s
-			BEST_CPU=$(awk '{printf "%.2f", $1+$2}' "$WORK/last.cpu")
-			cp "$WORK/last.out" "$WORK/$name.out"
-		fi
-	done
-}
+# ---- helpers (the others are in bench/lib.sh) ----
 
 # ir FILE: total instructions in a callgrind output file.
 ir() { awk '/^totals:/{t=$2} /^summary:/{s=$2} END{print (t!="" ? t : s)}' "$1"; }
 
 # ---- timed runs, one at a time (nothing else of ours runs beside them) ----
 
-# busy: percent of CPU time not idle over the next second, all CPUs; ours
-# are not running, so it is other work that would compete with the timings.
-busy() {
-	local a b
-	a=$(head -1 /proc/stat)
-	sleep 1
-	b=$(head -1 /proc/stat)
-	awk -v a="$a" -v b="$b" 'BEGIN{split(a,x); split(b,y); t=0
-		for (i=2;i<=9;i++) t+=y[i]-x[i]; id=(y[5]-x[5])+(y[6]-x[6])
-		printf "%.0f%%", t ? 100*(t-id)/t : 0}'
-}
 busy0=$(busy)
 
 log "core in memory: best of $REPS passes (and $REPS each of two diagnostics)"
@@ -197,10 +148,6 @@ if [ "$VM" = 1 ]; then
 fi
 
 # ---- the table ----
-
-mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
-row() { printf '%-42s %-12s %-38s %-12s %s\n' "$@"; }
 
 echo
 echo "strata bench: $CAP, $frames frames ($(awk -v b="$(stat -c %s "$CAP")" 'BEGIN{printf "%.0f MB", b/1e6}')), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The strata authors.
+# Helpers of the bench scripts (bench/run.sh and the like): timing,
+# messages, the capture, and the table's rows. Sourced, never run.
+#
+# The sourcing script sets WORK (an absolute directory for the tools' outputs)
+# before it times anything, and REPS (timed repetitions) before best_of.
+# shellcheck shell=bash
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+# capture FILE GEN-PCAP-ARGS...: generates FILE with $OUT/gen-pcap when it is
+# missing or older than the generator (a rebuilt generator may write other
+# bytes); otherwise the file is kept. Never committed.
+capture() {
+	local file=$1
+	shift
+	if [ ! -s "$file" ] || [ "$OUT/gen-pcap" -nt "$file" ]; then
+		log "generating $file (gen-pcap $*)"
+		"$OUT/gen-pcap" "$@" -o "$file.tmp" || die "gen-pcap $* failed"
+		mv "$file.tmp" "$file"
+	fi
+}
+
+# kv LINE KEY: the value of KEY=value in a core-bench output line.
+kv() { sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<"$1"; }
+
+# wall SECONDS_VAR CMD...: run CMD (its output to $WORK/last.out), set the
+# variable to the wall-clock seconds it took; CPU seconds go to $WORK/last.cpu.
+# CMD is stopped after WALL_TIMEOUT seconds (default 600), which is a failure.
+wall() {
+	local var=$1 t0 t1 rc=0
+	shift
+	t0=$(date +%s%N)
+	TIMEFORMAT='%U %S'
+	{ time timeout "${WALL_TIMEOUT:-600}" "$@" >"$WORK/last.out" 2>&1 || rc=$?; } 2>"$WORK/last.cpu"
+	t1=$(date +%s%N)
+	[ $rc = 0 ] || { tail -5 "$WORK/last.out" >&2; die "$1 failed (exit $rc)"; }
+	printf -v "$var" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')"
+}
+
+# best_of NAME CMD...: REPS runs of CMD; sets BEST_S to the best wall-clock
+# seconds and BEST_CPU to that run's CPU seconds; its output to $WORK/NAME.out.
+# With BEFORE set to a command name (BEFORE=fn best_of ...), that command runs
+# before each run, untimed: to remove what the previous run wrote.
+best_of() {
+	local name=$1 s i
+	shift
+	BEST_S='' BEST_CPU=''
+	for ((i = 0; i < REPS; i++)); do
+		[ -z "${BEFORE:-}" ] || "$BEFORE"
+		wall s "$@"
+		if [ -z "$BEST_S" ] || awk -v a="$s" -v b="$BEST_S" 'BEGIN{exit !(a<b)}'; then
+			BEST_S=$s
+			# shellcheck disable=SC2034 # read by the sourcing script
+			BEST_CPU=$(awk '{printf "%.2f", $1+$2}' "$WORK/last.cpu")
+			cp "$WORK/last.out" "$WORK/$name.out"
+		fi
+	done
+}
+
+# busy: percent of CPU time not idle over the next second, all CPUs; ours
+# are not running, so it is other work that would compete with the timings.
+busy() {
+	local a b
+	a=$(head -1 /proc/stat)
+	sleep 1
+	b=$(head -1 /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN{split(a,x); split(b,y); t=0
+		for (i=2;i<=9;i++) t+=y[i]-x[i]; id=(y[5]-x[5])+(y[6]-x[6])
+		printf "%.0f%%", t ? 100*(t-id)/t : 0}'
+}
+
+# ---- the table ----
+
+mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
+row() { printf '%-42s %-12s %-38s %-12s %s\n' "$@"; }
