@@ -23,6 +23,15 @@ capture() {
 	fi
 }
 
+# softflowd as the bench runs it; the caller adds -p PIDFILE -r FILE. It reads
+# the file, keeps its flows (cap as strata's table: 2^20) and exports NetFlow
+# v9 (IPv6 too) to a local UDP port nothing listens on: the datagrams are
+# built and sent, which is its whole job. No control socket (-c none): with
+# one, 1.1.0 at EOF may block in accept() for good, depending on stale poll
+# state (seen here with some socket paths).
+# shellcheck disable=SC2034 # used by the sourcing scripts
+SOFTFLOWD=(softflowd -n 127.0.0.1:39995 -v 9 -6 -d -m 1048576 -c none)
+
 # kv LINE KEY: the value of KEY=value in a core-bench output line.
 kv() { sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<"$1"; }
 
@@ -36,7 +45,7 @@ wall() {
 	TIMEFORMAT='%U %S'
 	{ time timeout "${WALL_TIMEOUT:-600}" "$@" >"$WORK/last.out" 2>&1 || rc=$?; } 2>"$WORK/last.cpu"
 	t1=$(date +%s%N)
-	[ $rc = 0 ] || { tail -5 "$WORK/last.out" >&2; die "$1 failed (exit $rc)"; }
+	[ $rc = 0 ] || { tail -5 "$WORK/last.out" >&2; die "$* failed (exit $rc)"; }
 	printf -v "$var" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')"
 }
 

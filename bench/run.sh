@@ -70,13 +70,8 @@ off=$("$OUT/core-bench" -O -r "$REPS" "$CAP") || die "core-bench -O failed"
 off_line=$(grep '^offline ' <<<"$off")
 off_pps=$(kv "$off_line" pps)
 
-# softflowd reads the file, keeps its flows (cap as strata's table: 2^20) and
-# exports NetFlow v9 (IPv6 too) to a local UDP port nothing listens on: the
-# datagrams are built and sent, which is its whole job. No control socket
-# (-c none): with one, 1.1.0 at EOF may block in accept() for good, depending
-# on stale poll state (seen here with some socket paths).
-sf_cmd=(softflowd -n 127.0.0.1:39995 -v 9 -6 -d -m 1048576
-	-p "$WORK/softflowd.pid" -c none -r)
+# softflowd as bench/lib.sh says, on the capture.
+sf_cmd=("${SOFTFLOWD[@]}" -p "$WORK/softflowd.pid" -r)
 log "softflowd -r: best of $REPS runs"
 best_of softflowd "${sf_cmd[@]}" "$CAP"
 sf_s=$BEST_S sf_cpu=$BEST_CPU
