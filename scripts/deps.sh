@@ -12,10 +12,11 @@ check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
        busybox-static tshark iproute2 xz-utils cpio kmod python3
        clang libclang-rt-14-dev"
 # The kernel datapath part of the bench runs in the VM (iperf3 between
-# namespaces; tcpdump is its peer monitor).
+# namespaces; tcpdump is its peer monitor). The packet-store part compares
+# queries with tshark (capinfos, from wireshark-common, counts packets).
 bench="$build valgrind softflowd nfdump linux-image-amd64 qemu-system-x86
        busybox-static iproute2 xz-utils cpio kmod iperf3 tcpdump jq
-       ethtool"
+       ethtool tshark"
 demo="$check"
 
 case "${1:-}" in
