@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # `make bench`: the shared core and strata's offline reader side by side with
-# softflowd and nfpcapd on one generated capture, then strata.ko in a VM
-# against no monitor and tcpdump (see bench/README.md).
+# softflowd and nfpcapd on one generated capture, the packet store against
+# nfpcapd, tcpdump and tshark, then strata.ko in a VM against no monitor and
+# tcpdump (see bench/README.md).
 
 BENCH_BIN := $(B)/bench/gen-pcap $(B)/bench/pcap-head $(B)/bench/core-bench \
 	$(B)/bench/ring-drain
@@ -25,10 +26,11 @@ bench-bin: $(BENCH_BIN)
 
 # The sub-makes run after deps.sh, so pkg-config sees what it installed.
 # KVER goes to the VM so that it boots the kernel the module was built for.
+# tools: bench/store-run.sh runs build/strata.
 bench:
 	@bash scripts/deps.sh bench
 	$(MAKE) lib
-	$(MAKE) bench-bin
+	$(MAKE) tools bench-bin
 	$(MAKE) module
 	B=$(B) KVER=$(KVER) bash bench/run.sh
 
@@ -40,3 +42,11 @@ bench-vm:
 	$(MAKE) $(B)/bench/ring-drain
 	$(MAKE) module
 	B=$(B) KVER=$(KVER) bash bench/vm-run.sh
+
+# The packet-store part alone (bench/store-run.sh), its figures only.
+.PHONY: bench-store
+bench-store:
+	@bash scripts/deps.sh bench
+	$(MAKE) lib
+	$(MAKE) tools bench-bin
+	B=$(B) bash bench/store-run.sh

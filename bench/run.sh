@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # The benchmarks of `make bench`: strata's shared core and offline reader next
-# to softflowd and nfpcapd on one generated capture, then strata.ko in a VM
-# next to no monitor and tcpdump (bench/vm-run.sh), printed as ratios.
+# to softflowd and nfpcapd on one generated capture, then the packet store
+# next to nfpcapd, tcpdump and tshark (bench/store-run.sh), then strata.ko in
+# a VM next to no monitor and tcpdump (bench/vm-run.sh), printed as ratios.
 #
 # Environment: B (build dir, default build), BENCH_PACKETS (capture size,
 # default 1000000), BENCH_REPS (timed repetitions, best kept, default 5),
 # BENCH_CG_PACKETS (callgrind on this prefix of the capture; default 0, the
-# whole capture), BENCH_VM (0: leave the VM part out, said in the output;
-# default 1), and those of bench/vm-run.sh. Exits 0 when the figures were
-# measured, whether or not the targets are met; 1 when a tool failed.
+# whole capture), BENCH_STORE (0: leave the packet-store part out, said in the
+# output; default 1), BENCH_VM (0: leave the VM part out, said in the output;
+# default 1), and those of bench/store-run.sh and bench/vm-run.sh. Exits 0
+# when the figures were measured, whether or not the targets are met; 1 when a
+# tool failed or a sanity check did not hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -23,6 +26,7 @@ CG_PACKETS=${BENCH_CG_PACKETS:-0}
 CAP=$OUT/capture-$PACKETS.pcap
 WORK=$OUT/work
 TARGET=3	# the core's packets/s over softflowd's, from the issue
+STORE=${BENCH_STORE:-1}
 VM=${BENCH_VM:-1}
 VM_TARGET=0.85	# in the VM, throughput with records drained / without strata.ko
 
@@ -134,6 +138,15 @@ off_ipp=$(ipp offline)
 sf_ipp=$(ipp softflowd)
 nf_ipp=$(ipp nfpcapd)
 
+# ---- the packet store (bench/store-run.sh): its own timed runs, after
+# callgrind and before the VM, so that nothing of ours competes with them; its
+# section of the table is printed after this script's ----
+
+if [ "$STORE" = 1 ]; then
+	log "packet store: ingest and query (bench/store-run.sh)"
+	B=$B bash bench/store-run.sh >"$WORK/store.table" || die "the packet-store part failed"
+fi
+
 # ---- the kernel datapath, in the VM: after the timed runs and callgrind, so
 # that neither competes with it ----
 
@@ -231,5 +244,11 @@ echo "where the core's instructions go (callgrind, core loop only, top functions
 # awk reads to the end: no SIGPIPE for callgrind_annotate under pipefail.
 callgrind_annotate "$WORK/cg.core" 2>/dev/null |
 	awk '/^-+$/ {n++} n >= 5 && /^ *[0-9,]+ \(/ && c++ < 12 {print "  " $0}' || true
+if [ "$STORE" = 1 ]; then
+	cat "$WORK/store.table"
+else
+	echo
+	echo "packet store: left out (BENCH_STORE=$STORE)"
+fi
 echo
 log "done in $(( $(date +%s) - start_all )) s; raw outputs in $WORK"
