@@ -90,6 +90,8 @@ info() {
 	[ "$SI_PACKETS" -gt 0 ] || die "sanity: the $1 store is empty"
 }
 
+# Not counted as other work: writing back a capture just generated.
+sync
 busy0=$(busy)
 
 # ---- ingest: every tool reads the capture from the page cache ----
@@ -158,6 +160,8 @@ if [ "$zs_pkts" != "$no_pkts" ] || [ "$zs_pkts" != "$sn_pkts" ]; then
 fi
 [ "$zs_pkts" -le "$cap_frames" ] || die "sanity: $zs_pkts packets stored from $cap_frames frames"
 [ "$td_bytes" = "$cap_bytes" ] || die "sanity: tcpdump -w wrote $td_bytes bytes of a $cap_bytes-byte capture"
+
+busy_mid=$(busy)
 
 # ---- query: one conversation out of a store of 10 M packets ----
 
@@ -243,14 +247,16 @@ rm -rf "$QDIR"
 # row JOB STRATA PEER PEER-FIGURE RATIO, as in bench/run.sh's table.
 echo
 echo "packet store: $CAP, $cap_frames frames ($(mb "$cap_bytes")); query store from $QCAP," \
-	"$q_frames frames cut to $QCAPLEN B ($(mb "$q_bytes")); $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+	"$q_frames frames cut to $QCAPLEN B ($(mb "$q_bytes")), $q_pkts packets stored (ARP is not);" \
+	"$(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "every tool reads the captures from the page cache (each was read once before the timed runs);" \
 	"each run that writes starts from an empty output and no dirty pages (rm, sync: untimed)"
 echo "packets/s: frames in the file / wall-clock seconds (best of $REPS); ratio = strata / peer"
 echo "seconds, bytes: ratio = strata / peer (below 1: strata is faster, smaller); query: ratio = tshark / strata"
-echo "CPUs busy with other work just before / after the timed runs: $busy0 / $busy1 (well above 0%: timings are pessimistic)"
+echo "CPUs busy with other work before the ingest / between ingest and query / after the query: $busy0 / $busy_mid / $busy1" \
+	"(well above 0%: timings are pessimistic)"
 [ "$cap_bytes" -ge 1000000000 ] || echo "NOTE: the ingest capture is below the issue's 1 GB: figures for iteration, not to quote"
-[ "$q_pkts" -ge 10000000 ] || echo "NOTE: the query store holds fewer than the issue's 10 M packets: figures for iteration, not to quote"
+[ "$q_frames" -ge 10000000 ] || echo "NOTE: the query capture has fewer than the issue's 10 M packets: figures for iteration, not to quote"
 echo
 zs_pps=$(pps "$cap_frames" "$zs_s")
 nf_pps=$(pps "$cap_frames" "$nf_s")
