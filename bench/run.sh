@@ -86,6 +86,7 @@ sf_pps=$(awk -v n="$frames" -v s="$sf_s" 'BEGIN{printf "%.0f", n/s}')
 # nfpcapd reads the file, builds flows and writes an nfcapd file (fresh
 # directory per run, so every run writes the same).
 log "nfpcapd -r: best of $REPS runs"
+# shellcheck disable=SC2016 # the inner shell's $1 and $2
 best_of nfpcapd sh -c 'rm -rf "$1" && mkdir "$1" && exec nfpcapd -r "$2" -w "$1"' \
 	sh "$WORK/nfpcapd" "$CAP"
 nf_s=$BEST_S nf_cpu=$BEST_CPU
@@ -93,10 +94,10 @@ nf_seen=$(sed -n 's/^Total: Processed: \([0-9]*\).*/\1/p' "$WORK/nfpcapd.out")
 nf_flowpk=$(sed -n 's/.*Flows: \([0-9]*\), Packets: \([0-9]*\).*/\2/p' "$WORK/nfpcapd.out" | head -1)
 nf_pps=$(awk -v n="$frames" -v s="$nf_s" 'BEGIN{printf "%.0f", n/s}')
 
-# Reference tools, when installed (scripts/deps.sh bench does not add them):
+# Reference tools, when installed (scripts/deps.sh bench adds both now):
 # tshark building its TCP conversation table (a full dissection: one run, it
 # is slow), tcpdump printing one line per packet.
-ts_pps= td_pps=
+ts_pps='' td_pps='' ts_s=''
 if command -v tshark >/dev/null; then
 	log "tshark -z conv,tcp (reference, 1 run)"
 	wall ts_s tshark -n -r "$CAP" -q -z conv,tcp
@@ -104,6 +105,7 @@ if command -v tshark >/dev/null; then
 fi
 if command -v tcpdump >/dev/null; then
 	log "tcpdump -r (reference, best of $REPS)"
+	# shellcheck disable=SC2016 # the inner shell's $1
 	best_of tcpdump sh -c 'tcpdump -nn -q -r "$1" >/dev/null' sh "$CAP"
 	td_s=$BEST_S
 	td_pps=$(awk -v n="$frames" -v s="$td_s" 'BEGIN{printf "%.0f", n/s}')
