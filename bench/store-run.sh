@@ -108,7 +108,7 @@ cap_bytes=$(stat -L -c %s "$CAP")
 ingest() {
 	local name=$1
 	shift
-	log "strata analyze --store $* ($name): best of $REPS runs"
+	log "strata analyze --store${*:+ $*} ($name): best of $REPS runs"
 	BEFORE=fresh best_of "$name" sh -c 'exec "$@" >/dev/null' sh \
 		"$STRATA" analyze "$CAP" --store "$WORK/out" --budget 8G "$@"
 }
