@@ -1618,26 +1618,30 @@ static void test_format(void **state)
 		assert_int_equal(b[31], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(u32_at(b, 24), 64 + u32_at(b, 16) * (PKT_HDR + 37));
 		/*
-		 * time: first_ts BE | id BE -> a 4096-bit Bloom filter of the
-		 * block's conversations: bits h, h >> 12, h >> 24 (mod 4096) of
-		 * each one's hash. All packets here are of one conversation.
+		 * time: first_ts BE | id BE -> an 8192-bit Bloom filter of the
+		 * block's conversations: bits (lo + i * (hi | 1)) mod 8192, i
+		 * 0..5, of each one's hash. All packets here are of one
+		 * conversation.
 		 */
 		put_be64(tkey, u64_at(b, 0));
 		memcpy(tkey + 8, kv.mv_data, 8);
 		tk.mv_data = tkey;
 		tk.mv_size = 16;
 		assert_int_equal(mdb_get(r.txn, r.time, &tk, &tv), 0);
-		assert_int_equal(tv.mv_size, 512);
+		assert_int_equal(tv.mv_size, 1024);
 		{
 			__u64 h = XXH64(&k, sizeof(k), 0x73747261636f6e76ULL);
+			__u32 lo = (__u32)h, hi = (__u32)(h >> 32) | 1;
 			const __u8 *bl = tv.mv_data;
-			unsigned int j, set = 0;
+			unsigned int j, set = 0, bit;
 
-			for (j = 0; j < 512 * 8; j++)
+			for (j = 0; j < 1024 * 8; j++)
 				set += !!(bl[j / 8] & (1 << (j % 8)));
-			assert_true(set >= 1 && set <= 3);
-			for (j = 0; j < 3; j++, h >>= 12)
-				assert_true(bl[(h % 4096) / 8] & (1 << (h % 4096 % 8)));
+			assert_true(set >= 1 && set <= 6);
+			for (j = 0; j < 6; j++) {
+				bit = (lo + j * hi) % 8192;
+				assert_true(bl[bit / 8] & (1 << (bit % 8)));
+			}
 		}
 	}
 	mdb_cursor_close(c);
