@@ -1617,6 +1617,18 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 	return 0;
 }
 
+/* seal_block(); the records of a block it could not seal are counted lost. */
+static int seal_dropping(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
+{
+	int rc = seal_block(s, rb, err, errlen);
+
+	if (rc) {
+		s->delta.packets_dropped += rb->count;
+		s->delta.blocks_dropped++;
+	}
+	return rc;
+}
+
 /* Seals the open block here, in the caller's thread (no committer). */
 static int seal(struct strata_store *s, char *err, size_t errlen)
 {
@@ -1624,7 +1636,7 @@ static int seal(struct strata_store *s, char *err, size_t errlen)
 	int rc = take_open(s, &rb, err, errlen);
 
 	if (!rc && rb.buf)
-		rc = seal_block(s, &rb, err, errlen);
+		rc = seal_dropping(s, &rb, err, errlen);
 	free(rb.r);
 	return rc;
 }
@@ -2105,7 +2117,10 @@ static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
 		rc = take_open(s, &it.b, err, errlen);
 		if (rc) {
 			pthread_mutex_lock(&s->mu);
-			s->bufs[s->nbufs++] = fresh;
+			if (s->nbufs < CQ_MAX + 2)
+				s->bufs[s->nbufs++] = fresh;
+			else
+				free(fresh);
 			pthread_mutex_unlock(&s->mu);
 			return rc;
 		}
@@ -2170,7 +2185,7 @@ static void *committer(void *arg)
 		err[0] = '\0';
 		rc = 0;
 		if (it.b.buf)
-			rc = seal_block(s, &it.b, err, sizeof(err));
+			rc = seal_dropping(s, &it.b, err, sizeof(err));
 		if (it.nmfs && mf_push(&s->mfs, &s->nmfs, &s->mfs_cap, it.mfs, it.nmfs)) {
 			s->delta.microflows_dropped += it.nmfs;
 			if (!rc)
