@@ -86,3 +86,7 @@ busy() {
 mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
 row() { printf '%-42s %-12s %-38s %-12s %s\n' "$@"; }
+# The table's two heading lines.
+head_rows() { row "job" "strata" "peer" "peer figure" "ratio"; row "---" "------" "----" "-----------" "-----"; }
+# pps_row JOB STRATA_PPS PEER PEER_PPS: a packets/s row with its ratio.
+pps_row() { row "$1" "$(mpps "$2")" "$3" "$(mpps "$4")" "$(ratio "$2" "$4")"; }

@@ -271,11 +271,10 @@ zs_pps=$(pps "$cap_frames" "$zs_s")
 nf_pps=$(pps "$cap_frames" "$nf_s")
 sf_pps=$(pps "$cap_frames" "$sf_s")
 td_pps=$(pps "$cap_frames" "$td_s")
-row "job" "strata" "peer" "peer figure" "ratio"
-row "---" "------" "----" "-----------" "-----"
-row "pps: analyze --store, whole run" "$(mpps "$zs_pps")" "nfpcapd -r -w, whole run" "$(mpps "$nf_pps")" "$(ratio "$zs_pps" "$nf_pps")"
-row "pps: analyze --store, whole run" "$(mpps "$zs_pps")" "softflowd -r, whole run" "$(mpps "$sf_pps")" "$(ratio "$zs_pps" "$sf_pps")"
-row "pps: analyze --store, whole run" "$(mpps "$zs_pps")" "tcpdump -r -w, whole run" "$(mpps "$td_pps")" "$(ratio "$zs_pps" "$td_pps")"
+head_rows
+pps_row "pps: analyze --store, whole run" "$zs_pps" "nfpcapd -r -w, whole run" "$nf_pps"
+pps_row "pps: analyze --store, whole run" "$zs_pps" "softflowd -r, whole run" "$sf_pps"
+pps_row "pps: analyze --store, whole run" "$zs_pps" "tcpdump -r -w, whole run" "$td_pps"
 row "seconds: analyze --store, whole run" "$(fmt "$zs_s" s)" "tcpdump -r -w, whole run" "$(fmt "$td_s" s)" "$(ratio "$zs_s" "$td_s")"
 row "pps: --compress none (diagnostic)" "$(mpps "$(pps "$cap_frames" "$no_s")")" "nfpcapd -r -w, whole run" "$(mpps "$nf_pps")" "$(ratio "$(pps "$cap_frames" "$no_s")" "$nf_pps")"
 row "pps: --snaplen 128 (diagnostic)" "$(mpps "$(pps "$cap_frames" "$sn_s")")" "nfpcapd -r -w, whole run" "$(mpps "$nf_pps")" "$(ratio "$(pps "$cap_frames" "$sn_s")" "$nf_pps")"
