@@ -2091,6 +2091,27 @@ static int bg_take(struct strata_store *s, const char *op, char *err, size_t err
 	return rc;
 }
 
+/* A spare open-block buffer, or a new one; NULL when out of memory. */
+static __u8 *buf_get(struct strata_store *s)
+{
+	__u8 *b = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->nbufs)
+		b = s->bufs[--s->nbufs];
+	pthread_mutex_unlock(&s->mu);
+	return b ? b : malloc(s->o.block_bytes);
+}
+
+/* Keeps @b as a spare, or frees it when there are enough. Under @s->mu. */
+static void buf_put_locked(struct strata_store *s, __u8 *b)
+{
+	if (s->nbufs < CQ_MAX + 2)
+		s->bufs[s->nbufs++] = b;
+	else
+		free(b);
+}
+
 /*
  * Hands the committer the open block (with @block) and the microflows
  * queued; with @ticket, asks for a commit after them, and with @wait waits
@@ -2106,21 +2127,13 @@ static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
 	memset(&it, 0, sizeof(it));
 	if (block && s->ob_count) {
 		/* A buffer for the next open block first: nothing is lost without. */
-		pthread_mutex_lock(&s->mu);
-		if (s->nbufs)
-			fresh = s->bufs[--s->nbufs];
-		pthread_mutex_unlock(&s->mu);
-		if (!fresh)
-			fresh = malloc(s->o.block_bytes);
+		fresh = buf_get(s);
 		if (!fresh)
 			return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
 		rc = take_open(s, &it.b, err, errlen);
 		if (rc) {
 			pthread_mutex_lock(&s->mu);
-			if (s->nbufs < CQ_MAX + 2)
-				s->bufs[s->nbufs++] = fresh;
-			else
-				free(fresh);
+			buf_put_locked(s, fresh);
 			pthread_mutex_unlock(&s->mu);
 			return rc;
 		}
@@ -2202,12 +2215,8 @@ static void *committer(void *arg)
 		free(it.mfs);
 
 		pthread_mutex_lock(&s->mu);
-		if (it.b.buf) {
-			if (s->nbufs < CQ_MAX + 2)
-				s->bufs[s->nbufs++] = it.b.buf;
-			else
-				free(it.b.buf);
-		}
+		if (it.b.buf)
+			buf_put_locked(s, it.b.buf);
 		if (it.wait) {
 			s->wait_rc = rc;
 			snprintf(s->wait_err, sizeof(s->wait_err), "%s", err);
