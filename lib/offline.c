@@ -125,6 +125,8 @@ void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 		o->on_packet(&pkt, st, ts_ns, len, o->arg);
 }
 
+#define OFFLINE_READ_BUF (1 << 20)
+
 static int open_error(const char *path, struct strata_offline *o,
 		      const char *why)
 {
@@ -144,6 +146,7 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 	struct stat fst;
 	__u64 size = 0;
 	int linktype, rc, err = 0;
+	char *vbuf;
 	pcap_t *p;
 	FILE *f;
 
@@ -155,16 +158,20 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 
 	/*
 	 * Our own FILE with a 1 MiB buffer: libpcap's default stdio buffer
-	 * costs a read() per 4 KiB.
+	 * costs a read() per 4 KiB. glibc ignores the size when it is given
+	 * no buffer, so it is given one (freed after pcap_close() closes @f).
 	 */
 	f = fopen(path, "rb");
 	if (!f)
 		return open_error(path, o, strerror(errno));
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	vbuf = malloc(OFFLINE_READ_BUF);
+	if (vbuf)
+		setvbuf(f, vbuf, _IOFBF, OFFLINE_READ_BUF);
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO,
 						     perr);
 	if (!p) {
 		fclose(f);
+		free(vbuf);
 		return open_error(path, o, perr);
 	}
 	if (!fstat(fileno(f), &fst) && S_ISREG(fst.st_mode))
@@ -177,6 +184,7 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 			 "%s: unsupported link type %d (%s)", path, linktype,
 			 name ? name : "unknown");
 		pcap_close(p);
+		free(vbuf);
 		return -EPROTONOSUPPORT;
 	}
 	t = strata_mftable_new(o->table_cap ? o->table_cap : 1u << 20,
@@ -187,6 +195,7 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 		snprintf(o->errbuf, sizeof(o->errbuf), "%s: microflow table: %s",
 			 path, strerror(errno));
 		pcap_close(p);
+		free(vbuf);
 		return err;
 	}
 	if (o->fp_segments)
@@ -217,5 +226,6 @@ int strata_offline_run(const char *path, struct strata_offline *o)
 	strata_mftable_stats(t, &o->table);
 	strata_mftable_free(t);
 	pcap_close(p);
+	free(vbuf);
 	return err;
 }
