@@ -35,10 +35,12 @@
 #define MF_QUEUE_MAX	4096
 /* Attempts at a commit that hits MDB_MAP_FULL before its data is dropped. */
 #define MAP_FULL_TRIES	4
-/* Block buffers kept for reuse by the writer. */
-#define POOL_MAX	8
+/* Sealed blocks' buffers kept for reuse: a commit's worth or so. */
+#define POOL_MAX	64
 /* Blocks and microflow batches handed to the committer, at most. */
 #define CQ_MAX		32
+/* Open-block buffers kept for reuse: the queue's and a commit's. */
+#define BUF_SPARES	(2 * CQ_MAX + 2)
 /* Blocks a packet query holds open at once to merge them by time. */
 #define MERGE_MAX	64
 
@@ -159,6 +161,14 @@ _Static_assert(sizeof(struct strata_dir_stats) == 288, "direction statistics lay
 _Static_assert(STRATA_STORE_BLOCK_MIN >= PKT_HDR + STRATA_SNAPLEN_MAX + 8,
 	       "the largest record fits a block");
 
+/* A record of an open block, in the order seal_block() sorts them. */
+struct rec_idx {
+	__u64 ts;
+	__u64 seq;
+	__u32 cpu;
+	__u32 off;
+};
+
 /* A ring seen in the open block. */
 struct cpu_range {
 	__u64 first;
@@ -166,10 +176,18 @@ struct cpu_range {
 	bool seen;
 };
 
-/* A sealed block waiting for its commit; id and checksum are set then. */
+/*
+ * A sealed block waiting for its commit; id and checksum are set then.
+ * When its packet bytes are stored as they are, they stay in the open
+ * block's buffer @buf until put_block() copies them, in @idx's order,
+ * straight into the space LMDB reserves: @ext bytes not in @val.
+ */
 struct sealed {
 	__u8 *val;		/* room for a block of block_bytes, compressed or not */
-	__u32 len;
+	__u32 len;		/* the whole block: @val's part, then @ext bytes */
+	__u32 ext;
+	__u8 *buf;
+	struct rec_idx *idx;
 	__u32 count;
 	__u32 raw;
 	__u32 maxcap;
@@ -257,7 +275,7 @@ struct strata_store {
 	pthread_cond_t done;		/* to the writer: room in @cq, a commit */
 	struct citem cq[CQ_MAX];
 	unsigned int cq_head, cq_n;
-	__u8 *bufs[CQ_MAX + 2];		/* open-block buffers handed back */
+	__u8 *bufs[BUF_SPARES];		/* open-block buffers handed back */
 	unsigned int nbufs;
 	struct pending_mf *pmfs;	/* writer: microflows not handed over */
 	unsigned int npmfs, pmfs_cap;
@@ -1399,12 +1417,18 @@ fail:
 
 /* ---- writer: blocks ---- */
 
+static __u8 *buf_get(struct strata_store *s);
+static void buf_put(struct strata_store *s, __u8 *b);
+
 static void sealed_free(struct strata_store *s, struct sealed *b)
 {
 	if (b->val && s->npool < POOL_MAX)
 		s->pool[s->npool++] = b->val;
 	else
 		free(b->val);
+	if (b->buf)
+		buf_put(s, b->buf);
+	free(b->idx);
 	free(b->r);
 	memset(b, 0, sizeof(*b));
 }
@@ -1423,13 +1447,6 @@ static void pending_drop(struct strata_store *s)
 	s->sealed_bytes = 0;
 	s->nmfs = 0;
 }
-
-struct rec_idx {
-	__u64 ts;
-	__u64 seq;
-	__u32 cpu;
-	__u32 off;
-};
 
 static int rec_idx_cmp(const void *a, const void *b)
 {
@@ -1505,7 +1522,8 @@ static int take_open(struct strata_store *s, struct rawblk *rb, char *err, size_
 /*
  * Sorts @rb's records by time and queues them as a block (taking @rb->r):
  * the records' heads in one section, their packet bytes in another, each
- * compressed when that pays (Documentation/store.rst).
+ * compressed when that pays (Documentation/store.rst). Bytes stored as they
+ * are keep @rb->buf (then NULL) until the commit copies them.
  */
 static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
 {
@@ -1514,19 +1532,19 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 	struct strata_rec h;
 	struct blk_hdr bh;
 	const __u8 *ob = rb->buf;
-	__u32 off, i, raw = rb->used, heads = rb->count * (__u32)HEAD, data = 0;
+	__u32 off, i, cap, raw = rb->used, heads = rb->count * (__u32)HEAD, data = 0;
 	size_t hlen, dlen;
 	__u8 *dst;
 	bool try_data;
 
 	if (s->nsealed == s->sealed_cap) {
-		unsigned int cap = s->sealed_cap ? 2 * s->sealed_cap : 16;
-		struct sealed *p = realloc(s->sealed, cap * sizeof(*p));
+		unsigned int n = s->sealed_cap ? 2 * s->sealed_cap : 16;
+		struct sealed *p = realloc(s->sealed, n * sizeof(*p));
 
 		if (!p)
 			return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
 		s->sealed = p;
-		s->sealed_cap = cap;
+		s->sealed_cap = n;
 	}
 	memset(&b, 0, sizeof(b));
 	b.nr = rb->nr;
@@ -1544,6 +1562,8 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 
 		memcpy(&h, ob + off, sizeof(h));
 		memcpy(&ts, ob + off + HEAD_TS, sizeof(ts));
+		memcpy(&cap, ob + off + HEAD_CAPLEN, sizeof(cap));
+		data += cap;
 		idx[i].ts = ts;
 		idx[i].seq = h.seq;
 		idx[i].cpu = h.pad;
@@ -1569,20 +1589,23 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 		hlen = heads;
 	}
 	dst += hlen;
-	/* The bytes go where they are compressed from, or straight to the block. */
-	try_data = s->o.codec == STRATA_STORE_CODEC_ZSTD && !s->zskip;
+	/* The bytes go where they are compressed from, or stay for the commit. */
+	try_data = s->o.codec == STRATA_STORE_CODEC_ZSTD && !s->zskip && data;
 	if (s->zskip)
 		s->zskip--;
-	for (i = 0; i < rb->count; i++) {
-		__u32 cap;
-
-		memcpy(&cap, ob + idx[i].off + HEAD_CAPLEN, sizeof(cap));
-		memcpy((try_data ? s->scratch + heads : dst) + data, ob + idx[i].off + PKT_HDR, cap);
-		data += cap;
-	}
-	free(idx);
 	dlen = data;
-	if (try_data && data) {
+	if (!try_data) {
+		b.ext = data;
+		b.buf = rb->buf;
+		rb->buf = NULL;
+		b.idx = idx;
+	} else {
+		for (off = 0, i = 0; i < rb->count; i++) {
+			memcpy(&cap, ob + idx[i].off + HEAD_CAPLEN, sizeof(cap));
+			memcpy(s->scratch + heads + off, ob + idx[i].off + PKT_HDR, cap);
+			off += cap;
+		}
+		free(idx);
 		dlen = pack(s, dst, s->scratch + heads, data, data - data / 16, &b.data_codec);
 		if (b.data_codec == STRATA_STORE_CODEC_ZSTD) {
 			s->zbackoff = 0;
@@ -1633,10 +1656,22 @@ static int seal_dropping(struct strata_store *s, struct rawblk *rb, char *err, s
 static int seal(struct strata_store *s, char *err, size_t errlen)
 {
 	struct rawblk rb;
-	int rc = take_open(s, &rb, err, errlen);
+	__u8 *fresh;
+	int rc;
 
-	if (!rc && rb.buf)
+	if (!s->ob_count)
+		return 0;
+	/* The block may keep the buffer: one for the next open block first. */
+	fresh = buf_get(s);
+	if (!fresh)
+		return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
+	rc = take_open(s, &rb, err, errlen);
+	if (!rc)
 		rc = seal_dropping(s, &rb, err, errlen);
+	if (!rc && !rb.buf)
+		s->ob = fresh;
+	else
+		buf_put(s, fresh);
 	free(rb.r);
 	return rc;
 }
@@ -1657,19 +1692,33 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	MDB_val v;
 	__u8 *bat;
 	size_t blen = sizeof(ah) + (size_t)b->nr * sizeof(*b->r);
+	__u8 *p;
 	int rc;
 
-	memcpy(&bh, b->val, sizeof(bh));
-	bh.id = id;
-	bh.xxh = 0;
-	memcpy(b->val, &bh, sizeof(bh));
-	bh.xxh = blk_xxh(b->val, b->len);
-	memcpy(b->val, &bh, sizeof(bh));
-	v.mv_data = b->val;
+	/* Written in place: LMDB's own copy of the block is the only one. */
+	v.mv_data = NULL;
 	v.mv_size = b->len;
-	rc = mdb_put(txn, s->blocks, key_id(&k, id), &v, MDB_APPEND);
+	rc = mdb_put(txn, s->blocks, key_id(&k, id), &v, MDB_APPEND | MDB_RESERVE);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "block %llu", (unsigned long long)id);
+	p = v.mv_data;
+	memcpy(p, b->val, b->len - b->ext);
+	if (b->ext) {
+		__u8 *d = p + b->len - b->ext;
+		__u32 i, cap;
+
+		for (i = 0; i < b->count; i++) {
+			memcpy(&cap, b->buf + b->idx[i].off + HEAD_CAPLEN, sizeof(cap));
+			memcpy(d, b->buf + b->idx[i].off + PKT_HDR, cap);
+			d += cap;
+		}
+	}
+	memcpy(&bh, p, sizeof(bh));
+	bh.id = id;
+	bh.xxh = 0;
+	memcpy(p, &bh, sizeof(bh));
+	bh.xxh = blk_xxh(p, b->len);
+	memcpy(p, &bh, sizeof(bh));
 
 	memset(&ah, 0, sizeof(ah));
 	ah.first_ts = b->first_ts;
@@ -2096,20 +2145,32 @@ static __u8 *buf_get(struct strata_store *s)
 {
 	__u8 *b = NULL;
 
-	pthread_mutex_lock(&s->mu);
+	if (s->threaded)
+		pthread_mutex_lock(&s->mu);
 	if (s->nbufs)
 		b = s->bufs[--s->nbufs];
-	pthread_mutex_unlock(&s->mu);
+	if (s->threaded)
+		pthread_mutex_unlock(&s->mu);
 	return b ? b : malloc(s->o.block_bytes);
 }
 
 /* Keeps @b as a spare, or frees it when there are enough. Under @s->mu. */
 static void buf_put_locked(struct strata_store *s, __u8 *b)
 {
-	if (s->nbufs < CQ_MAX + 2)
+	if (s->nbufs < BUF_SPARES)
 		s->bufs[s->nbufs++] = b;
 	else
 		free(b);
+}
+
+/* buf_put_locked(), taking @s->mu when the committer runs. */
+static void buf_put(struct strata_store *s, __u8 *b)
+{
+	if (s->threaded)
+		pthread_mutex_lock(&s->mu);
+	buf_put_locked(s, b);
+	if (s->threaded)
+		pthread_mutex_unlock(&s->mu);
 }
 
 /*
@@ -2305,18 +2366,20 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 		pthread_cond_signal(&s->work);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
-		while (s->nbufs)
-			free(s->bufs[--s->nbufs]);
 		free(s->pmfs);
+	}
+	for (i = 0; i < s->nsealed; i++)
+		sealed_free(s, &s->sealed[i]);
+	free(s->sealed);
+	while (s->nbufs)
+		free(s->bufs[--s->nbufs]);
+	if (s->threaded) {
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->work);
 		pthread_cond_destroy(&s->done);
 	}
 	if (s->env)
 		mdb_env_close(s->env);
-	for (i = 0; i < s->nsealed; i++)
-		sealed_free(s, &s->sealed[i]);
-	free(s->sealed);
 	while (s->npool)
 		free(s->pool[--s->npool]);
 	free(s->mfs);
