@@ -82,7 +82,7 @@ struct blk_hdr {
  */
 #define ZSKIP_MAX	64
 /*
- * Each block's conversations, as a Bloom filter in its time index entry:
+ * Each block's conversations, as a Bloom filter in the "bloom" table:
  * 8192 bits, six of them per conversation, from its 64-bit hash by double
  * hashing (bit i = low + i * high, the high half made odd, mod 8192). With
  * 700 conversations in a block, 1 block in 250 that lacks a conversation
@@ -91,6 +91,17 @@ struct blk_hdr {
 #define BLOOM_BYTES	1024
 #define BLOOM_BITS	(BLOOM_BYTES * 8)
 #define BLOOM_K		6
+/*
+ * And each group of GROUP_BLOCKS consecutive block ids, in the "group"
+ * table: a blocked Bloom filter of GROUP_LINES lines of 512 bits. A
+ * conversation sets six bits of one line (group_line()), so a query tests
+ * one cache line of one page per group, and reads the blocks' own filters
+ * only in the groups that pass: on a store of 10 M packets, 191 lines
+ * instead of 12,000 block filters.
+ */
+#define GROUP_BLOCKS	64
+#define GROUP_LINES	512
+#define GROUP_BYTES	(GROUP_LINES * 64)
 
 struct bat_hdr {
 	__u64 first_ts;
@@ -198,6 +209,7 @@ struct sealed {
 	unsigned int nr;
 	struct strata_store_range *r;
 	__u8 bloom[BLOOM_BYTES];
+	__u64 *hashes;		/* each record's conversation, for its group's filter */
 };
 
 /* An open block's records as added, on their way to seal_block(). */
@@ -228,7 +240,7 @@ struct citem {
 
 struct strata_store {
 	MDB_env *env;
-	MDB_dbi meta, blocks, bat, time, mflow, conv, flow;
+	MDB_dbi meta, blocks, bat, time, mflow, conv, flow, bloom, group;
 	char *path;
 	struct strata_store_opts o;
 	__u64 mapsize;
@@ -248,6 +260,12 @@ struct strata_store {
 	__u8 *scratch;			/* the open block's heads, then bytes, sorted */
 	unsigned int zskip;		/* blocks whose bytes are not tried (ZSKIP_MAX) */
 	unsigned int zbackoff;
+
+	/* writer: the filter of the newest blocks' group, stored at each commit */
+	__u8 *grp;
+	__u64 grp_id;
+	bool grp_have;			/* @grp is group @grp_id's */
+	bool grp_dirty;			/* it has bits the table lacks */
 
 	/* writer: sealed blocks and microflows for the next commit */
 	struct sealed *sealed;
@@ -477,6 +495,45 @@ static bool bloom_has(const __u8 *bloom, __u64 h)
 	return true;
 }
 
+/*
+ * The line and bits of a conversation in a group filter: its hash times
+ * 2^64 / phi (so they do not follow the block filter's bits); the top nine
+ * bits pick the line, and bit i of the line is (low + i * mid) mod 512,
+ * low the low 32 bits, mid the next 23 made odd.
+ */
+static const __u8 *group_line(const __u8 *grp, __u64 h, __u32 *lo, __u32 *mid)
+{
+	__u64 g = h * 0x9e3779b97f4a7c15ULL;
+
+	*lo = (__u32)g;
+	*mid = (__u32)(g >> 32 & 0x7fffff) | 1;
+	return grp + (g >> 55) * 64;
+}
+
+static void group_add(__u8 *grp, __u64 h)
+{
+	__u32 lo, mid, i, bit;
+	__u8 *line = (__u8 *)group_line(grp, h, &lo, &mid);
+
+	for (i = 0; i < BLOOM_K; i++) {
+		bit = (lo + i * mid) % 512;
+		line[bit / 8] |= (__u8)(1 << (bit % 8));
+	}
+}
+
+static bool group_has(const __u8 *grp, __u64 h)
+{
+	__u32 lo, mid, i, bit;
+	const __u8 *line = group_line(grp, h, &lo, &mid);
+
+	for (i = 0; i < BLOOM_K; i++) {
+		bit = (lo + i * mid) % 512;
+		if (!(line[bit / 8] & (1 << (bit % 8))))
+			return false;
+	}
+	return true;
+}
+
 /* ---- meta ---- */
 
 static int meta_get(struct strata_store *s, MDB_txn *txn, const char *name, void *buf,
@@ -599,10 +656,51 @@ struct bwalk {
 	__u64 t1, t2;
 	MDB_cursor_op op;
 	struct key k;
-	bool conv;		/* only blocks whose filter may hold @conv_hash */
+	bool conv;		/* only blocks whose filters may hold @conv_hash */
 	__u64 conv_hash;
-	__u64 skipped;		/* blocks the filter ruled out */
+	__u64 skipped;		/* blocks the filters ruled out */
+	__u64 grp_id;		/* the group of the last block looked at */
+	bool grp_have;
+	bool grp_pass;		/* its filter may hold @conv_hash */
 };
+
+/*
+ * Whether block @id may hold @w->conv_hash: its group's filter first (one
+ * look per group), then its own. A group without a filter is passed on to
+ * the blocks' (every block has one).
+ * Return: 1 yes, 0 no, or -errno.
+ */
+static int bwalk_may_hold(struct bwalk *w, __u64 id, char *err, size_t errlen)
+{
+	__u64 g = id / GROUP_BLOCKS;
+	struct key k;
+	MDB_val v;
+	int rc;
+
+	if (!w->grp_have || w->grp_id != g) {
+		rc = mdb_get(w->txn, w->s->group, key_id(&k, g), &v);
+		if (rc && rc != MDB_NOTFOUND)
+			return lmdb_err(err, errlen, rc, "group %llu: filter", (unsigned long long)g);
+		if (!rc && v.mv_size != GROUP_BYTES)
+			return strata_seterr(err, errlen, EBADMSG, "group %llu: filter of %zu bytes",
+					     (unsigned long long)g, v.mv_size);
+		w->grp_id = g;
+		w->grp_have = true;
+		w->grp_pass = rc || group_has(v.mv_data, w->conv_hash);
+	}
+	if (!w->grp_pass)
+		return 0;
+	rc = mdb_get(w->txn, w->s->bloom, key_id(&k, id), &v);
+	if (rc == MDB_NOTFOUND)
+		return strata_seterr(err, errlen, EBADMSG, "block %llu: no filter",
+				     (unsigned long long)id);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "block %llu: filter", (unsigned long long)id);
+	if (v.mv_size != BLOOM_BYTES)
+		return strata_seterr(err, errlen, EBADMSG, "block %llu: filter of %zu bytes",
+				     (unsigned long long)id, v.mv_size);
+	return bloom_has(v.mv_data, w->conv_hash);
+}
 
 static int bwalk_begin(struct bwalk *w, struct strata_store *s, MDB_txn *txn,
 		       const struct state *st, __u64 t1, __u64 t2, char *err, size_t errlen)
@@ -641,13 +739,18 @@ static int bwalk_next(struct bwalk *w, struct bat *b, char *err, size_t errlen)
 		id = be64_get((const __u8 *)k.mv_data + 8);
 		if (ft > w->t2)
 			return 0;
-		if (v.mv_size != BLOOM_BYTES)
+		if (v.mv_size)
 			return strata_seterr(err, errlen, EBADMSG,
 					     "block %llu: time index entry of %zu bytes",
 					     (unsigned long long)id, v.mv_size);
-		if (w->conv && !bloom_has(v.mv_data, w->conv_hash)) {
-			w->skipped++;
-			continue;
+		if (w->conv) {
+			rc = bwalk_may_hold(w, id, err, errlen);
+			if (rc < 0)
+				return rc;
+			if (!rc) {
+				w->skipped++;
+				continue;
+			}
 		}
 		rc = bat_get(w->s, w->txn, id, b, err, errlen);
 		if (rc)
@@ -811,7 +914,7 @@ static int used_bytes(struct strata_store *s, MDB_txn *txn, __u64 *used,
 		      char *err, size_t errlen)
 {
 	MDB_dbi dbis[] = { 0, 1, s->meta, s->blocks, s->bat, s->time, s->mflow, s->conv,
-			   s->flow };
+			   s->flow, s->bloom, s->group };
 	__u64 pages = 2;	/* the two meta pages */
 	MDB_stat st;
 	unsigned int i;
@@ -849,6 +952,12 @@ static int remove_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	if (!rc)
 		rc = del_key(txn, s->time, key3(&k, 2, b->h.first_ts, b->id, 0),
 			     "time index entry", err, errlen);
+	if (!rc)
+		rc = del_key(txn, s->bloom, key_id(&k, b->id), "block filter", err, errlen);
+	/* A group's filter goes with its last block (retention goes by age). */
+	if (!rc && b->id % GROUP_BLOCKS == GROUP_BLOCKS - 1)
+		rc = del_key(txn, s->group, key_id(&k, b->id / GROUP_BLOCKS), "group filter",
+			     err, errlen);
 	if (rc)
 		return rc;
 	st->c.blocks_removed++;
@@ -1246,7 +1355,7 @@ static int env_open(struct strata_store *s, char *err, size_t errlen)
 	rc = mdb_env_create(&s->env);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "store open %s", o->path);
-	rc = mdb_env_set_maxdbs(s->env, 8);
+	rc = mdb_env_set_maxdbs(s->env, 16);
 	if (!rc && !o->readonly)
 		rc = mdb_env_set_mapsize(s->env, o->budget);
 	if (!rc)
@@ -1306,6 +1415,10 @@ static int dbis_open(struct strata_store *s, char *err, size_t errlen)
 	}
 	/* After the version check: a store of another version says so. */
 	rc = dbi_open(txn, "flow", cf, &s->flow, p, err, errlen);
+	if (!rc)
+		rc = dbi_open(txn, "bloom", cf, &s->bloom, p, err, errlen);
+	if (!rc)
+		rc = dbi_open(txn, "group", cf, &s->group, p, err, errlen);
 	if (rc)
 		goto out;
 	if (!s->o.readonly) {
@@ -1379,8 +1492,9 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
 		s->val_cap = BLK_HDR + ZSTD_compressBound(s->o.block_bytes) + 1024;
 		s->ob = malloc(s->o.block_bytes);
 		s->scratch = malloc(s->o.block_bytes);
+		s->grp = malloc(GROUP_BYTES);
 		s->cctx = ZSTD_createCCtx();
-		if (!s->ob || !s->scratch || !s->cctx) {
+		if (!s->ob || !s->scratch || !s->grp || !s->cctx) {
 			rc = strata_seterr(err, errlen, ENOMEM, "store open %s: out of memory",
 					   s->path);
 			goto fail;
@@ -1429,6 +1543,7 @@ static void sealed_free(struct strata_store *s, struct sealed *b)
 	if (b->buf)
 		buf_put(s, b->buf);
 	free(b->idx);
+	free(b->hashes);
 	free(b->r);
 	memset(b, 0, sizeof(*b));
 }
@@ -1551,8 +1666,9 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 	b.r = rb->r;
 	rb->r = NULL;
 	idx = malloc(rb->count * sizeof(*idx));
+	b.hashes = malloc(rb->count * sizeof(*b.hashes));
 	b.val = s->npool ? s->pool[--s->npool] : malloc(s->val_cap);
-	if (!idx || !b.val) {
+	if (!idx || !b.hashes || !b.val) {
 		free(idx);
 		sealed_free(s, &b);
 		return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
@@ -1577,7 +1693,8 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 		memcpy(s->scratch + (size_t)i * HEAD, ob + idx[i].off, HEAD);
 		memcpy(&p, ob + idx[i].off + REC_HDR, sizeof(p));
 		flow_key_of(p.saddr, p.daddr, p.sport, p.dport, p.proto, p.family, &k);
-		bloom_add(b.bloom, conv_hash(&k));
+		b.hashes[i] = conv_hash(&k);
+		bloom_add(b.bloom, b.hashes[i]);
 	}
 
 	b.codec = b.data_codec = STRATA_STORE_CODEC_NONE;
@@ -1682,6 +1799,53 @@ static __u64 blk_xxh(const __u8 *val, size_t len)
 	return XXH64(val + BLK_HDR, len - BLK_HDR, XXH64(val, BLK_HDR - 8, 0));
 }
 
+/* Stores the group filter being filled, when it has new bits. */
+static int group_put(struct strata_store *s, MDB_txn *txn, char *err, size_t errlen)
+{
+	struct key k;
+	MDB_val v = { GROUP_BYTES, s->grp };
+	int rc;
+
+	if (!s->grp_dirty)
+		return 0;
+	rc = mdb_put(txn, s->group, key_id(&k, s->grp_id), &v, 0);
+	return rc ? lmdb_err(err, errlen, rc, "group %llu: filter",
+			     (unsigned long long)s->grp_id) : 0;
+}
+
+/*
+ * Adds block @id's conversations to its group's filter, which is the one
+ * being filled or, after a restart, the stored one (ids only grow).
+ */
+static int group_fill(struct strata_store *s, MDB_txn *txn, __u64 id,
+		      const struct sealed *b, char *err, size_t errlen)
+{
+	__u64 g = id / GROUP_BLOCKS;
+	struct key k;
+	MDB_val v;
+	__u32 i;
+	int rc;
+
+	if (!s->grp_have || s->grp_id != g) {
+		rc = group_put(s, txn, err, errlen);
+		if (rc)
+			return rc;
+		rc = mdb_get(txn, s->group, key_id(&k, g), &v);
+		if (rc && rc != MDB_NOTFOUND)
+			return lmdb_err(err, errlen, rc, "group %llu: filter", (unsigned long long)g);
+		if (!rc && v.mv_size == GROUP_BYTES)
+			memcpy(s->grp, v.mv_data, GROUP_BYTES);
+		else
+			memset(s->grp, 0, GROUP_BYTES);
+		s->grp_id = g;
+		s->grp_have = true;
+	}
+	for (i = 0; i < b->count; i++)
+		group_add(s->grp, b->hashes[i]);
+	s->grp_dirty = true;
+	return 0;
+}
+
 static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 		     struct sealed *b, char *err, size_t errlen)
 {
@@ -1740,11 +1904,19 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
 	free(bat);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "block %llu: block table", (unsigned long long)id);
-	v.mv_data = b->bloom;
-	v.mv_size = BLOOM_BYTES;
+	v.mv_data = NULL;
+	v.mv_size = 0;
 	rc = mdb_put(txn, s->time, key3(&k, 2, b->first_ts, id, 0), &v, 0);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "block %llu: time index", (unsigned long long)id);
+	v.mv_data = b->bloom;
+	v.mv_size = BLOOM_BYTES;
+	rc = mdb_put(txn, s->bloom, key_id(&k, id), &v, MDB_APPEND);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "block %llu: filter", (unsigned long long)id);
+	rc = group_fill(s, txn, id, b, err, errlen);
+	if (rc)
+		return rc;
 
 	st->c.blocks_written++;
 	st->c.packets_written += b->count;
@@ -1887,6 +2059,8 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 		rc = put_block(s, txn, &st, &s->sealed[i], err, errlen);
 	for (i = 0; data && !rc && i < s->nmfs; i++)
 		rc = put_mflow(s, txn, &st, &s->mfs[i], err, errlen);
+	if (!rc && data)
+		rc = group_put(s, txn, err, errlen);
 	if (!rc)
 		rc = retention(s, txn, &st, 0, target, err, errlen);
 	if (!rc) {
@@ -1904,6 +2078,7 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 		return lmdb_err(err, errlen, rc, "commit");
 	memset(&s->delta, 0, sizeof(s->delta));
 	if (data) {
+		s->grp_dirty = false;
 		for (i = 0; i < s->nsealed; i++)
 			sealed_free(s, &s->sealed[i]);
 		s->nsealed = 0;
@@ -2386,6 +2561,7 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 	free(s->cpus);
 	free(s->ob);
 	free(s->scratch);
+	free(s->grp);
 	ZSTD_freeCCtx(s->cctx);
 	free(s->path);
 	free(s);

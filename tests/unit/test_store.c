@@ -979,6 +979,8 @@ struct newest {
  * A small budget, ten times its size written: the file never grows past
  * the budget, the newest data is always all there, and the counters add up.
  */
+static void groups_match_blocks(const char *path);
+
 static void test_retention_size(void **state)
 {
 	const __u64 budget = 8ULL << 20;
@@ -1057,6 +1059,7 @@ static void test_retention_size(void **state)
 		      (unsigned long long)in.blocks, in.used_bytes / 1048576.0,
 		      max_file / 1048576.0, (unsigned long long)in.c.map_full);
 	sclose(s);
+	groups_match_blocks(d.path);
 	tdir_rm(&d);
 	free(g);
 }
@@ -1418,13 +1421,13 @@ static void test_crash(void **state)
 struct raw {
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, blocks, bat, time, mflow, conv;
+	MDB_dbi meta, blocks, bat, time, mflow, conv, bloom, group;
 };
 
 static void raw_open(struct raw *r, const char *path, bool write)
 {
 	assert_int_equal(mdb_env_create(&r->env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(r->env, 8), 0);
+	assert_int_equal(mdb_env_set_maxdbs(r->env, 16), 0);
 	assert_int_equal(mdb_env_open(r->env, path, 0, 0640), 0);
 	assert_int_equal(mdb_txn_begin(r->env, NULL, write ? 0 : MDB_RDONLY, &r->txn), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "meta", 0, &r->meta), 0);
@@ -1433,6 +1436,8 @@ static void raw_open(struct raw *r, const char *path, bool write)
 	assert_int_equal(mdb_dbi_open(r->txn, "time", 0, &r->time), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "mflow", 0, &r->mflow), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "conv", 0, &r->conv), 0);
+	assert_int_equal(mdb_dbi_open(r->txn, "bloom", 0, &r->bloom), 0);
+	assert_int_equal(mdb_dbi_open(r->txn, "group", 0, &r->group), 0);
 }
 
 static void raw_close(struct raw *r, bool commit)
@@ -1461,6 +1466,42 @@ static void put_be64(__u8 *p, __u64 v)
 
 	for (i = 7; i >= 0; i--, v >>= 8)
 		p[i] = (__u8)v;
+}
+
+/*
+ * The group filters are those of the groups that hold blocks: a group's
+ * goes with its last block, and a block's filter with the block.
+ */
+static void groups_match_blocks(const char *path)
+{
+	struct raw r;
+	MDB_cursor *c;
+	MDB_val k, v;
+	__u64 last = ~0ULL, groups = 0, blooms = 0, blocks = 0, id;
+	__u8 gk[8];
+	MDB_stat st;
+
+	raw_open(&r, path, false);
+	assert_int_equal(mdb_cursor_open(r.txn, r.blocks, &c), 0);
+	while (!mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		id = be64(k.mv_data);
+		blocks++;
+		if (id / 64 != last) {
+			groups++;
+			last = id / 64;
+		}
+		put_be64(gk, id / 64);
+		assert_int_equal(mdb_get(r.txn, r.group, &(MDB_val){ 8, gk }, &v), 0);
+		assert_int_equal(mdb_get(r.txn, r.bloom, &(MDB_val){ 8, k.mv_data }, &v), 0);
+		blooms++;
+	}
+	mdb_cursor_close(c);
+	assert_int_equal(blooms, blocks);
+	assert_int_equal(mdb_stat(r.txn, r.bloom, &st), 0);
+	assert_int_equal(st.ms_entries, blocks);
+	assert_int_equal(mdb_stat(r.txn, r.group, &st), 0);
+	assert_int_equal(st.ms_entries, groups);
+	raw_close(&r, false);
 }
 
 static __u64 u64_at(const void *p, size_t off)
@@ -1617,17 +1658,19 @@ static void test_format(void **state)
 		assert_int_equal(b[30], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(b[31], STRATA_STORE_CODEC_NONE);
 		assert_int_equal(u32_at(b, 24), 64 + u32_at(b, 16) * (PKT_HDR + 37));
-		/*
-		 * time: first_ts BE | id BE -> an 8192-bit Bloom filter of the
-		 * block's conversations: bits (lo + i * (hi | 1)) mod 8192, i
-		 * 0..5, of each one's hash. All packets here are of one
-		 * conversation.
-		 */
+		/* time: first_ts BE | id BE -> nothing. */
 		put_be64(tkey, u64_at(b, 0));
 		memcpy(tkey + 8, kv.mv_data, 8);
 		tk.mv_data = tkey;
 		tk.mv_size = 16;
 		assert_int_equal(mdb_get(r.txn, r.time, &tk, &tv), 0);
+		assert_int_equal(tv.mv_size, 0);
+		/*
+		 * bloom: id BE -> an 8192-bit Bloom filter of the block's
+		 * conversations: bits (lo + i * (hi | 1)) mod 8192, i 0..5, of
+		 * each one's hash. All packets here are of one conversation.
+		 */
+		assert_int_equal(mdb_get(r.txn, r.bloom, &kv, &tv), 0);
 		assert_int_equal(tv.mv_size, 1024);
 		{
 			__u64 h = XXH64(&k, sizeof(k), 0x73747261636f6e76ULL);
@@ -1646,6 +1689,35 @@ static void test_format(void **state)
 	}
 	mdb_cursor_close(c);
 	assert_int_equal(i, nblocks);
+	/*
+	 * group: id / 64 BE -> 512 lines of 512 bits; the conversation's hash
+	 * times 0x9e3779b97f4a7c15 is g, line g >> 55, bits (lo + i * mid)
+	 * mod 512, lo = g's low 32 bits, mid = bits 32..54 | 1. The blocks
+	 * here are ids 1.., all in group 0.
+	 */
+	{
+		__u64 h = XXH64(&k, sizeof(k), 0x73747261636f6e76ULL);
+		__u64 g = h * 0x9e3779b97f4a7c15ULL;
+		__u32 lo = (__u32)g, mid = (__u32)(g >> 32 & 0x7fffff) | 1;
+		__u8 gk[8];
+		const __u8 *line;
+		unsigned int j, set = 0, bit;
+
+		assert_true(id < 64);
+		put_be64(gk, 0);
+		kv.mv_data = gk;
+		kv.mv_size = 8;
+		assert_int_equal(mdb_get(r.txn, r.group, &kv, &v), 0);
+		assert_int_equal(v.mv_size, 32768);
+		for (j = 0; j < 32768 * 8; j++)
+			set += !!(((const __u8 *)v.mv_data)[j / 8] & (1 << (j % 8)));
+		assert_true(set >= 1 && set <= 6);
+		line = (const __u8 *)v.mv_data + (g >> 55) * 64;
+		for (j = 0; j < 6; j++) {
+			bit = (lo + j * mid) % 512;
+			assert_true(line[bit / 8] & (1 << (bit % 8)));
+		}
+	}
 	/* mflow: window_start | conversation hash | seq -> 64 bytes + struct strata_mflow. */
 	assert_int_equal(mdb_cursor_open(r.txn, r.mflow, &c), 0);
 	assert_int_equal(mdb_cursor_get(c, &kv, &v, MDB_FIRST), 0);
@@ -2112,6 +2184,71 @@ static void test_conv_filter(void **state)
 	free(bs);
 }
 
+/*
+ * The group filters come first: with the block filters of groups 0 and 1
+ * (block ids 1..127, conversation 1 only) removed, conversation 2 is still
+ * found whole, so those were never looked at, and conversation 1's query
+ * says a filter is missing, so its groups' filters passed it on.
+ */
+static void test_group_filter(void **state)
+{
+	struct tdir d;
+	struct strata_store *s;
+	struct strata_flow_key ka, kb;
+	struct tpkt t;
+	struct raw r;
+	__u8 data[100], key[8];
+	MDB_val k = { 8, key };
+	unsigned int i, held, removed = 0;
+	__u64 id;
+	char err[512];
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	memset(&t, 0, sizeof(t));
+	memset(data, 0x5a, sizeof(data));
+	t.data = data;
+	t.p.caplen = 100;
+	t.p.wire_len = 100;
+	/* About 150 blocks of conversation 1, then 6 of conversation 2. */
+	for (i = 0; i < 8000; i++) {
+		const struct conv *c = &convs[i < 7700 ? 1 : 2];
+
+		t.seq = i;
+		t.p.ts_ns = T0 + 1000ULL * i;
+		t.p.family = c->family;
+		t.p.proto = c->proto;
+		memcpy(t.p.saddr, c->a, 16);
+		memcpy(t.p.daddr, c->b, 16);
+		t.p.sport = c->pa;
+		t.p.dport = c->pb;
+		sadd(s, &t);
+	}
+	sclose(s);
+	raw_open(&r, d.path, true);
+	for (id = 1; id < 128; id++) {
+		put_be64(key, id);
+		removed += !mdb_del(r.txn, r.bloom, &k, NULL);
+	}
+	raw_close(&r, true);
+	assert_int_equal(removed, 127);
+	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	canon(&convs[1], &ka);
+	canon(&convs[2], &kb);
+	held = 0;
+	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &kb, count_fn, &held, err, sizeof(err)),
+			 0);
+	assert_int_equal(held, 300);
+	held = 0;
+	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &ka, count_fn, &held, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "block 1: no filter"));
+	sclose(s);
+	tdir_rm(&d);
+}
+
 /* A zstd block whose compressed bytes are damaged (checksum fixed up). */
 static void zstd_damage(__u8 *v, size_t *len, void *arg)
 {
@@ -2470,6 +2607,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_corrupt_zstd),
 		cmocka_unit_test(test_conv_filter),
+		cmocka_unit_test(test_group_filter),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_reader_thread),
 	};
