@@ -2117,33 +2117,22 @@ static void test_corrupt(void **state)
 }
 
 /*
- * A conversation query opens only the blocks whose filter may hold it: a
- * corrupt block of another conversation is not even read.
+ * @n packets of 100 bytes, 1 us apart from T0: the first @n1 of
+ * conversation 1, the others of conversation 2.
  */
-static void test_conv_filter(void **state)
+static void write_two_convs(struct strata_store *s, unsigned int n1, unsigned int n)
 {
-	struct tdir d;
-	struct strata_store *s;
-	struct bats *bs = calloc(1, sizeof(*bs));
-	struct strata_flow_key ka, kb;
+	static __u8 data[100];
 	struct tpkt t;
-	__u8 data[100];
-	unsigned int i, held, a_blocks = 0;
-	size_t at = 300;
-	char err[512];
+	unsigned int i;
 
-	(void)state;
-	convs_init();
-	tdir_make(&d);
-	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
 	memset(&t, 0, sizeof(t));
 	memset(data, 0x5a, sizeof(data));
 	t.data = data;
 	t.p.caplen = 100;
 	t.p.wire_len = 100;
-	/* 600 packets of conversation 1, then 600 of conversation 2. */
-	for (i = 0; i < 1200; i++) {
-		const struct conv *c = &convs[1 + i / 600];
+	for (i = 0; i < n; i++) {
+		const struct conv *c = &convs[i < n1 ? 1 : 2];
 
 		t.seq = i;
 		t.p.ts_ns = T0 + 1000ULL * i;
@@ -2155,6 +2144,28 @@ static void test_conv_filter(void **state)
 		t.p.dport = c->pb;
 		sadd(s, &t);
 	}
+}
+
+/*
+ * A conversation query opens only the blocks whose filter may hold it: a
+ * corrupt block of another conversation is not even read.
+ */
+static void test_conv_filter(void **state)
+{
+	struct tdir d;
+	struct strata_store *s;
+	struct bats *bs = calloc(1, sizeof(*bs));
+	struct strata_flow_key ka, kb;
+	unsigned int i, held, a_blocks = 0;
+	size_t at = 300;
+	char err[512];
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	/* 600 packets of conversation 1, then 600 of conversation 2. */
+	write_two_convs(s, 600, 1200);
 	sflush(s);
 	assert_int_equal(strata_store_blocks(s, 0, ~0ULL, bat_fn, bs, err, sizeof(err)), 0);
 	sclose(s);
@@ -2195,11 +2206,10 @@ static void test_group_filter(void **state)
 	struct tdir d;
 	struct strata_store *s;
 	struct strata_flow_key ka, kb;
-	struct tpkt t;
 	struct raw r;
-	__u8 data[100], key[8];
+	__u8 key[8];
 	MDB_val k = { 8, key };
-	unsigned int i, held, removed = 0;
+	unsigned int held, removed = 0;
 	__u64 id;
 	char err[512];
 
@@ -2207,25 +2217,8 @@ static void test_group_filter(void **state)
 	convs_init();
 	tdir_make(&d);
 	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
-	memset(&t, 0, sizeof(t));
-	memset(data, 0x5a, sizeof(data));
-	t.data = data;
-	t.p.caplen = 100;
-	t.p.wire_len = 100;
 	/* About 150 blocks of conversation 1, then 6 of conversation 2. */
-	for (i = 0; i < 8000; i++) {
-		const struct conv *c = &convs[i < 7700 ? 1 : 2];
-
-		t.seq = i;
-		t.p.ts_ns = T0 + 1000ULL * i;
-		t.p.family = c->family;
-		t.p.proto = c->proto;
-		memcpy(t.p.saddr, c->a, 16);
-		memcpy(t.p.daddr, c->b, 16);
-		t.p.sport = c->pa;
-		t.p.dport = c->pb;
-		sadd(s, &t);
-	}
+	write_two_convs(s, 7700, 8000);
 	sclose(s);
 	raw_open(&r, d.path, true);
 	for (id = 1; id < 128; id++) {
