@@ -37,10 +37,14 @@
 #define MAP_FULL_TRIES	4
 /* Sealed blocks' buffers kept for reuse: a commit's worth or so. */
 #define POOL_MAX	64
-/* Blocks and microflow batches handed to the committer, at most. */
-#define CQ_MAX		32
+/*
+ * Blocks and microflow batches handed to the sealer and the committer, at
+ * most: twice what strata analyze commits at once, so that the writer and
+ * the sealer go on while a commit is written.
+ */
+#define CQ_MAX		128
 /* Open-block buffers kept for reuse: the queue's and a commit's. */
-#define BUF_SPARES	(2 * CQ_MAX + 2)
+#define BUF_SPARES	(CQ_MAX + POOL_MAX + 2)
 /* Blocks a packet query holds open at once to merge them by time. */
 #define MERGE_MAX	64
 
@@ -229,13 +233,22 @@ struct pending_mf {
 	struct strata_mf_info info;
 };
 
-/* What the writer hands the committer: a block, microflows, a commit. */
+/*
+ * What the writer hands on: a block, microflows, a commit. The sealer
+ * thread seals @b into @sb (or fails with @seal_rc); the committer takes
+ * items in order, each once it is sealed.
+ */
 struct citem {
 	struct rawblk b;
 	struct pending_mf *mfs;
 	unsigned int nmfs;
 	__u64 ticket;		/* not 0: commit after this, and say so */
 	bool wait;		/* the writer waits for this commit's result */
+	bool has_block;
+	int seal_rc;
+	__u32 seal_lost;	/* packets of a block that could not be sealed */
+	struct sealed sb;
+	char seal_err[256];
 };
 
 struct strata_store {
@@ -245,7 +258,12 @@ struct strata_store {
 	struct strata_store_opts o;
 	__u64 mapsize;
 	unsigned int psize;
+
+	/* the sealer (the writer without the committer): compression */
 	ZSTD_CCtx *cctx;
+	__u8 *scratch;			/* the open block's heads, then bytes, sorted */
+	unsigned int zskip;		/* blocks whose bytes are not tried (ZSKIP_MAX) */
+	unsigned int zbackoff;
 
 	/* writer: the open block */
 	__u8 *ob;
@@ -257,9 +275,6 @@ struct strata_store {
 	struct cpu_range *cpus;
 	unsigned int ncpus;		/* entries of @cpus allocated */
 	unsigned int cpu_hi;		/* highest CPU in the open block + 1 */
-	__u8 *scratch;			/* the open block's heads, then bytes, sorted */
-	unsigned int zskip;		/* blocks whose bytes are not tried (ZSKIP_MAX) */
-	unsigned int zbackoff;
 
 	/* writer: the filter of the newest blocks' group, stored at each commit */
 	__u8 *grp;
@@ -273,7 +288,7 @@ struct strata_store {
 	__u64 sealed_bytes;
 	struct pending_mf *mfs;
 	unsigned int nmfs, mfs_cap;
-	/* block buffers of committed blocks, for the next ones */
+	/* block buffers of committed blocks, for the next ones (under @mu) */
 	__u8 *pool[POOL_MAX];
 	unsigned int npool;
 	size_t val_cap;
@@ -282,17 +297,21 @@ struct strata_store {
 	bool opened;
 
 	/*
-	 * The committer thread (opts.committer): it alone seals and commits;
-	 * the fields above from @sealed on are its own. The writer fills the
-	 * open block and @pmfs, and hands them over through @cq.
+	 * With opts.committer, two threads of the store's own: the sealer
+	 * alone seals (the fields from @cctx to @zbackoff are its own), and
+	 * the committer alone commits (the fields from @sealed on). The writer
+	 * fills the open block and @pmfs, and hands them over through @cq:
+	 * its first @cq_ready items are sealed, in order.
 	 */
 	bool threaded;
-	pthread_t thread;
+	pthread_t thread, sealer_thread;
+	bool sealer_started;
 	pthread_mutex_t mu;
-	pthread_cond_t work;		/* to the committer: @cq or @stop */
+	pthread_cond_t work;		/* to the sealer: @cq or @stop */
+	pthread_cond_t ready;		/* to the committer: a sealed item or @stop */
 	pthread_cond_t done;		/* to the writer: room in @cq, a commit */
 	struct citem cq[CQ_MAX];
-	unsigned int cq_head, cq_n;
+	unsigned int cq_head, cq_n, cq_ready;
 	__u8 *bufs[BUF_SPARES];		/* open-block buffers handed back */
 	unsigned int nbufs;
 	struct pending_mf *pmfs;	/* writer: microflows not handed over */
@@ -1454,9 +1473,51 @@ out:
 static int commit_retry(struct strata_store *s, char *err, size_t errlen);
 
 static void *committer(void *arg);
+static void *sealer(void *arg);
 static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
 		     char *err, size_t errlen);
 static int bg_take(struct strata_store *s, const char *op, char *err, size_t errlen);
+
+static void threads_stop(struct strata_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->work);
+	pthread_cond_broadcast(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+	if (s->sealer_started)
+		pthread_join(s->sealer_thread, NULL);
+	pthread_join(s->thread, NULL);
+}
+
+/* The committer and the sealer (opts.committer). */
+static int threads_start(struct strata_store *s, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->ready, NULL);
+	pthread_cond_init(&s->done, NULL);
+	rc = -pthread_create(&s->thread, NULL, committer, s);
+	if (!rc) {
+		/* From here on, the pools are shared. */
+		s->threaded = true;
+		rc = -pthread_create(&s->sealer_thread, NULL, sealer, s);
+		if (!rc) {
+			s->sealer_started = true;
+			return 0;
+		}
+		threads_stop(s);
+		s->threaded = false;
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->ready);
+	pthread_cond_destroy(&s->done);
+	return strata_seterr(err, errlen, -rc, "store open %s: thread: %s", s->path,
+			     strerror(-rc));
+}
 
 int strata_store_open(const struct strata_store_opts *o, struct strata_store **out,
 		      char *err, size_t errlen)
@@ -1506,19 +1567,9 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
 			goto fail;
 		}
 		if (s->o.committer) {
-			pthread_mutex_init(&s->mu, NULL);
-			pthread_cond_init(&s->work, NULL);
-			pthread_cond_init(&s->done, NULL);
-			rc = -pthread_create(&s->thread, NULL, committer, s);
-			if (rc) {
-				pthread_mutex_destroy(&s->mu);
-				pthread_cond_destroy(&s->work);
-				pthread_cond_destroy(&s->done);
-				strata_seterr(err, errlen, -rc, "store open %s: committer thread: %s",
-					      s->path, strerror(-rc));
+			rc = threads_start(s, err, errlen);
+			if (rc)
 				goto fail;
-			}
-			s->threaded = true;
 		}
 	}
 	s->opened = true;
@@ -1534,12 +1585,33 @@ fail:
 static __u8 *buf_get(struct strata_store *s);
 static void buf_put(struct strata_store *s, __u8 *b);
 
+/* A sealed block's buffer from the pool, or a new one; NULL: out of memory. */
+static __u8 *val_get(struct strata_store *s)
+{
+	__u8 *v = NULL;
+
+	if (s->threaded)
+		pthread_mutex_lock(&s->mu);
+	if (s->npool)
+		v = s->pool[--s->npool];
+	if (s->threaded)
+		pthread_mutex_unlock(&s->mu);
+	return v ? v : malloc(s->val_cap);
+}
+
 static void sealed_free(struct strata_store *s, struct sealed *b)
 {
-	if (b->val && s->npool < POOL_MAX)
-		s->pool[s->npool++] = b->val;
-	else
+	if (b->val) {
+		if (s->threaded)
+			pthread_mutex_lock(&s->mu);
+		if (s->npool < POOL_MAX) {
+			s->pool[s->npool++] = b->val;
+			b->val = NULL;
+		}
+		if (s->threaded)
+			pthread_mutex_unlock(&s->mu);
 		free(b->val);
+	}
 	if (b->buf)
 		buf_put(s, b->buf);
 	free(b->idx);
@@ -1635,12 +1707,13 @@ static int take_open(struct strata_store *s, struct rawblk *rb, char *err, size_
 }
 
 /*
- * Sorts @rb's records by time and queues them as a block (taking @rb->r):
- * the records' heads in one section, their packet bytes in another, each
+ * Sorts @rb's records by time into the block @out (taking @rb->r): the
+ * records' heads in one section, their packet bytes in another, each
  * compressed when that pays (Documentation/store.rst). Bytes stored as they
  * are keep @rb->buf (then NULL) until the commit copies them.
  */
-static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
+static int seal_block(struct strata_store *s, struct rawblk *rb, struct sealed *out,
+		      char *err, size_t errlen)
 {
 	struct sealed b;
 	struct rec_idx *idx;
@@ -1652,22 +1725,13 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 	__u8 *dst;
 	bool try_data;
 
-	if (s->nsealed == s->sealed_cap) {
-		unsigned int n = s->sealed_cap ? 2 * s->sealed_cap : 16;
-		struct sealed *p = realloc(s->sealed, n * sizeof(*p));
-
-		if (!p)
-			return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
-		s->sealed = p;
-		s->sealed_cap = n;
-	}
 	memset(&b, 0, sizeof(b));
 	b.nr = rb->nr;
 	b.r = rb->r;
 	rb->r = NULL;
 	idx = malloc(rb->count * sizeof(*idx));
 	b.hashes = malloc(rb->count * sizeof(*b.hashes));
-	b.val = s->npool ? s->pool[--s->npool] : malloc(s->val_cap);
+	b.val = val_get(s);
 	if (!idx || !b.hashes || !b.val) {
 		free(idx);
 		sealed_free(s, &b);
@@ -1752,21 +1816,46 @@ static int seal_block(struct strata_store *s, struct rawblk *rb, char *err, size
 	bh.data_raw = data;
 	bh.data_len = (__u32)dlen;
 	memcpy(b.val, &bh, sizeof(bh));
-	s->sealed[s->nsealed++] = b;
-	s->sealed_bytes += b.len;
+	*out = b;
 	return 0;
 }
 
-/* seal_block(); the records of a block it could not seal are counted lost. */
+/*
+ * Queues the sealed block @b for the next commit (taking it), or counts
+ * its packets lost when it cannot (@b is freed then).
+ */
+static int queue_sealed(struct strata_store *s, struct sealed *b, char *err, size_t errlen)
+{
+	if (s->nsealed == s->sealed_cap) {
+		unsigned int n = s->sealed_cap ? 2 * s->sealed_cap : 16;
+		struct sealed *p = realloc(s->sealed, n * sizeof(*p));
+
+		if (!p) {
+			s->delta.packets_dropped += b->count;
+			s->delta.blocks_dropped++;
+			sealed_free(s, b);
+			return strata_seterr(err, errlen, ENOMEM, "store: out of memory");
+		}
+		s->sealed = p;
+		s->sealed_cap = n;
+	}
+	s->sealed[s->nsealed++] = *b;
+	s->sealed_bytes += b->len;
+	return 0;
+}
+
+/* seal_block() and queue_sealed(); what could not be sealed is counted lost. */
 static int seal_dropping(struct strata_store *s, struct rawblk *rb, char *err, size_t errlen)
 {
-	int rc = seal_block(s, rb, err, errlen);
+	struct sealed b;
+	int rc = seal_block(s, rb, &b, err, errlen);
 
 	if (rc) {
 		s->delta.packets_dropped += rb->count;
 		s->delta.blocks_dropped++;
+		return rc;
 	}
-	return rc;
+	return queue_sealed(s, &b, err, errlen);
 }
 
 /* Seals the open block here, in the caller's thread (no committer). */
@@ -2349,9 +2438,9 @@ static void buf_put(struct strata_store *s, __u8 *b)
 }
 
 /*
- * Hands the committer the open block (with @block) and the microflows
- * queued; with @ticket, asks for a commit after them, and with @wait waits
- * for it. Blocks while the committer has CQ_MAX items.
+ * Hands the sealer and the committer the open block (with @block) and the
+ * microflows queued; with @ticket, asks for a commit after them, and with
+ * @wait waits for it. Blocks while they hold CQ_MAX items.
  */
 static int hand_over(struct strata_store *s, bool block, bool ticket, bool wait,
 		     char *err, size_t errlen)
@@ -2411,57 +2500,114 @@ static int commit_pending(struct strata_store *s, char *err, size_t errlen)
 	return commit_retry(s, err, errlen);
 }
 
-/* The committer thread: seals blocks, queues microflows, commits. */
-static void *committer(void *arg)
+/*
+ * The sealer thread: seals the blocks of the queue's items in order, while
+ * the committer commits the ones before them.
+ */
+static void *sealer(void *arg)
 {
 	struct strata_store *s = arg;
-	struct citem it;
-	char err[512];
+	struct citem *slot;
+	struct rawblk b;
+	struct sealed sb;
+	char err[256];
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!s->cq_n && !s->stop)
+		while (s->cq_ready == s->cq_n && !s->stop)
 			pthread_cond_wait(&s->work, &s->mu);
-		if (!s->cq_n)
+		if (s->cq_ready == s->cq_n)
 			break;
-		it = s->cq[s->cq_head];
-		s->cq_head = (s->cq_head + 1) % CQ_MAX;
-		s->cq_n--;
-		pthread_cond_broadcast(&s->done);
+		/* Neither the writer nor the committer touches an item not ready. */
+		slot = &s->cq[(s->cq_head + s->cq_ready) % CQ_MAX];
+		b = slot->b;
 		pthread_mutex_unlock(&s->mu);
 
 		err[0] = '\0';
 		rc = 0;
-		if (it.b.buf)
-			rc = seal_dropping(s, &it.b, err, sizeof(err));
-		if (it.nmfs && mf_push(&s->mfs, &s->nmfs, &s->mfs_cap, it.mfs, it.nmfs)) {
-			s->delta.microflows_dropped += it.nmfs;
+		memset(&sb, 0, sizeof(sb));
+		if (b.buf)
+			rc = seal_block(s, &b, &sb, err, sizeof(err));
+		free(b.r);
+
+		pthread_mutex_lock(&s->mu);
+		if (b.buf)
+			buf_put_locked(s, b.buf);
+		slot->has_block = slot->b.buf && !rc;
+		slot->seal_rc = rc;
+		slot->seal_lost = rc ? slot->b.count : 0;
+		snprintf(slot->seal_err, sizeof(slot->seal_err), "%s", err);
+		slot->sb = sb;
+		memset(&slot->b, 0, sizeof(slot->b));
+		s->cq_ready++;
+		pthread_cond_signal(&s->ready);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* The committer thread: queues sealed blocks and microflows, commits. */
+static void *committer(void *arg)
+{
+	struct strata_store *s = arg;
+	struct citem *it;
+	char err[512];
+	bool has_block, wait;
+	__u64 ticket;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->cq_ready && !(s->stop && !s->cq_n))
+			pthread_cond_wait(&s->ready, &s->mu);
+		if (!s->cq_ready)
+			break;
+		/* The item stays in its slot, out of the writer's reach, until taken. */
+		it = &s->cq[s->cq_head];
+		pthread_mutex_unlock(&s->mu);
+
+		err[0] = '\0';
+		rc = 0;
+		has_block = it->has_block;
+		wait = it->wait;
+		ticket = it->ticket;
+		if (it->seal_rc) {
+			s->delta.packets_dropped += it->seal_lost;
+			s->delta.blocks_dropped++;
+			rc = it->seal_rc;
+			snprintf(err, sizeof(err), "%s", it->seal_err);
+		} else if (has_block) {
+			rc = queue_sealed(s, &it->sb, err, sizeof(err));
+		}
+		if (it->nmfs && mf_push(&s->mfs, &s->nmfs, &s->mfs_cap, it->mfs, it->nmfs)) {
+			s->delta.microflows_dropped += it->nmfs;
 			if (!rc)
 				rc = strata_seterr(err, sizeof(err), ENOMEM,
-						   "%u microflows dropped: out of memory", it.nmfs);
+						   "%u microflows dropped: out of memory", it->nmfs);
 		}
-		if (it.ticket || s->sealed_bytes >= s->mapsize / VALVE || s->nmfs >= MF_QUEUE_MAX) {
+		free(it->mfs);
+		if (ticket || s->sealed_bytes >= s->mapsize / VALVE || s->nmfs >= MF_QUEUE_MAX) {
 			int crc = commit_pending(s, rc ? NULL : err, rc ? 0 : sizeof(err));
 
 			if (!rc)
 				rc = crc;
 		}
-		free(it.b.r);
-		free(it.mfs);
 
 		pthread_mutex_lock(&s->mu);
-		if (it.b.buf)
-			buf_put_locked(s, it.b.buf);
-		if (it.wait) {
+		memset(it, 0, sizeof(*it));
+		s->cq_head = (s->cq_head + 1) % CQ_MAX;
+		s->cq_n--;
+		s->cq_ready--;
+		if (wait) {
 			s->wait_rc = rc;
 			snprintf(s->wait_err, sizeof(s->wait_err), "%s", err);
 		} else if (rc && !s->bg_rc) {
 			s->bg_rc = rc;
 			snprintf(s->bg_err, sizeof(s->bg_err), "%s", err);
 		}
-		if (it.ticket)
-			s->ticket_done = it.ticket;
+		if (ticket)
+			s->ticket_done = ticket;
 		pthread_cond_broadcast(&s->done);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -2536,11 +2682,7 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 	if (s->opened && !s->o.readonly)
 		rc = strata_store_flush(s, err, errlen);
 	if (s->threaded) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = true;
-		pthread_cond_signal(&s->work);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
+		threads_stop(s);
 		free(s->pmfs);
 	}
 	for (i = 0; i < s->nsealed; i++)
@@ -2551,6 +2693,7 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 	if (s->threaded) {
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->work);
+		pthread_cond_destroy(&s->ready);
 		pthread_cond_destroy(&s->done);
 	}
 	if (s->env)

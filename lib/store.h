@@ -48,8 +48,8 @@
  *	(0: age plays no part)
  * @sync: fsync the store at every flush (mdb_env_sync()); without it a
  *	flush survives a crash of the process, not of the machine
- * @committer: seal and commit in a thread of the store's own: the writer
- *	calls only copy records and hand full blocks over (see
+ * @committer: seal and commit in two threads of the store's own: the
+ *	writer calls only copy records and hand full blocks over (see
  *	strata_store_flush_nowait() and Documentation/store.rst)
  * @readonly: open for the reader calls only (another process may write);
  *	the other options then play no part
@@ -335,9 +335,9 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen);
  * or here as soon as they hold a sixteenth of the budget, so that one
  * commit always fits.
  *
- * With the committer option, a full block is handed to the committer
- * thread instead, which seals it and commits at a sixteenth of the budget
- * or at a flush.
+ * With the committer option, a full block is handed to the store's
+ * threads instead: the sealer seals it, and the committer commits at a
+ * sixteenth of the budget or at a flush.
  *
  * Return: 0; -EINVAL for a record that breaks the rules above (not
  * stored); -EPERM on a read-only store; or a commit's -errno (the packet is
@@ -403,9 +403,10 @@ int strata_store_flush(struct strata_store *s, char *err, size_t errlen);
  * (add_packet, add_microflow or a flush), "an earlier commit: CAUSE".
  * Without the option, the same as strata_store_flush().
  *
- * The committer holds at most 32 blocks and microflow batches not yet
- * sealed: a writer call that would hand it one more waits for room. That
- * is the back-pressure on a writer faster than the disk.
+ * The store's threads hold at most 128 blocks and microflow batches not
+ * yet queued for a commit: a writer call that would hand them one more
+ * waits for room. That is the back-pressure on a writer faster than the
+ * disk.
  *
  * Return: 0; an earlier commit's -errno; or -ENOMEM.
  */
