@@ -1585,18 +1585,27 @@ fail:
 static __u8 *buf_get(struct strata_store *s);
 static void buf_put(struct strata_store *s, __u8 *b);
 
-/* A sealed block's buffer from the pool, or a new one; NULL: out of memory. */
-static __u8 *val_get(struct strata_store *s)
+/*
+ * One of the @n spares at @spares (under @s->mu when the store's threads
+ * run), or a new buffer of @size; NULL when out of memory.
+ */
+static __u8 *spare_get(struct strata_store *s, __u8 **spares, unsigned int *n, size_t size)
 {
-	__u8 *v = NULL;
+	__u8 *b = NULL;
 
 	if (s->threaded)
 		pthread_mutex_lock(&s->mu);
-	if (s->npool)
-		v = s->pool[--s->npool];
+	if (*n)
+		b = spares[--*n];
 	if (s->threaded)
 		pthread_mutex_unlock(&s->mu);
-	return v ? v : malloc(s->val_cap);
+	return b ? b : malloc(size);
+}
+
+/* A sealed block's buffer from the pool, or a new one; NULL: out of memory. */
+static __u8 *val_get(struct strata_store *s)
+{
+	return spare_get(s, s->pool, &s->npool, s->val_cap);
 }
 
 static void sealed_free(struct strata_store *s, struct sealed *b)
@@ -2407,15 +2416,7 @@ static int bg_take(struct strata_store *s, const char *op, char *err, size_t err
 /* A spare open-block buffer, or a new one; NULL when out of memory. */
 static __u8 *buf_get(struct strata_store *s)
 {
-	__u8 *b = NULL;
-
-	if (s->threaded)
-		pthread_mutex_lock(&s->mu);
-	if (s->nbufs)
-		b = s->bufs[--s->nbufs];
-	if (s->threaded)
-		pthread_mutex_unlock(&s->mu);
-	return b ? b : malloc(s->o.block_bytes);
+	return spare_get(s, s->bufs, &s->nbufs, s->o.block_bytes);
 }
 
 /* Keeps @b as a spare, or frees it when there are enough. Under @s->mu. */
