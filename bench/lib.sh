@@ -10,6 +10,21 @@
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 
+# need_tools CMD...: dies unless every CMD is installed.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || die "$t not installed; run 'bash scripts/deps.sh bench'"
+	done
+}
+
+# fresh_work: an empty $WORK, made absolute.
+fresh_work() {
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	WORK=$(realpath "$WORK")
+}
+
 # capture FILE GEN-PCAP-ARGS...: generates FILE with $OUT/gen-pcap when it is
 # missing or older than the generator (a rebuilt generator may write other
 # bytes); otherwise the file is kept. Never committed.

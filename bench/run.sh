@@ -33,12 +33,8 @@ VM_TARGET=0.85	# in the VM, throughput with records drained / without strata.ko
 for t in core-bench gen-pcap pcap-head; do
 	[ -x "$OUT/$t" ] || die "$OUT/$t missing; run 'make bench'"
 done
-for t in softflowd nfpcapd valgrind callgrind_annotate; do
-	command -v "$t" >/dev/null || die "$t not installed; run 'bash scripts/deps.sh bench'"
-done
-rm -rf "$WORK"
-mkdir -p "$WORK"
-WORK=$(realpath "$WORK")
+need_tools softflowd nfpcapd valgrind callgrind_annotate
+fresh_work
 start_all=$(date +%s)
 
 # ---- the capture: generated once per generator build, never committed ----

@@ -37,15 +37,11 @@ TSHARK_TIMEOUT=1800	# tshark -Y over the query capture takes minutes
 [ -x "$STRATA" ] || die "$STRATA missing; run 'make tools'"
 [ -x "$OUT/gen-pcap" ] || die "$OUT/gen-pcap missing; run 'make bench-bin'"
 [ -x "$OUT/store-query" ] || die "$OUT/store-query missing; run 'make bench-bin'"
-for t in softflowd nfpcapd tcpdump tshark capinfos jq; do
-	command -v "$t" >/dev/null || die "$t not installed; run 'bash scripts/deps.sh bench'"
-done
+need_tools softflowd nfpcapd tcpdump tshark capinfos jq
 if [ "$QRUNS" -lt 1 ] || [ "$REPS" -lt 1 ]; then
 	die "BENCH_REPS and BENCH_QUERY_RUNS must be at least 1"
 fi
-rm -rf "$WORK"
-mkdir -p "$WORK"
-WORK=$(realpath "$WORK")
+fresh_work
 start_all=$(date +%s)
 
 # ---- the captures: generated once per generator build, never committed ----
