@@ -412,7 +412,8 @@ static const struct field info_fields[] = {
 	INFO(version, K_UINT), INFO(codec, K_CODEC), INFO(snaplen, K_UINT),
 	INFO(packets, K_UINT), INFO(first_ts, K_UINT), INFO(last_ts, K_UINT),
 	INFO(blocks, K_UINT), INFO(first_block, K_UINT), INFO(last_block, K_UINT),
-	INFO(microflows, K_UINT), INFO(flows, K_UINT), INFO(used_bytes, K_UINT),
+	INFO(microflows, K_UINT), INFO(flows, K_UINT), INFO(flows_through, K_UINT),
+	INFO(used_bytes, K_UINT),
 	INFO(file_bytes, K_UINT), INFO(budget, K_UINT), INFO(created_ns, K_UINT),
 	INFO(last_commit_ns, K_UINT), INFO(pins, K_UINT),
 };

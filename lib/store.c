@@ -154,6 +154,7 @@ struct state {
 	__u64 max_window_ns;
 	__u64 last_commit_ns;
 	__u64 removed_ts;
+	__u64 flows_through;	/* flow windows before it are in the flow table */
 	__u32 snaplen;
 	__u32 pad;
 	struct strata_store_counters c;
@@ -170,7 +171,7 @@ _Static_assert(sizeof(struct strata_rec_packet) == 200, "ring record layout");
 _Static_assert(sizeof(struct strata_mflow) == 712, "microflow layout");
 _Static_assert(sizeof(struct mf_val) == 64 + 712, "microflow value layout");
 _Static_assert(sizeof(struct pin_val) == 24 + STRATA_STORE_LABEL_MAX, "pin layout");
-_Static_assert(sizeof(struct state) == 64 + 15 * 8, "state layout");
+_Static_assert(sizeof(struct state) == 72 + 15 * 8, "state layout");
 _Static_assert(sizeof(struct strata_store_flow) == 80 + 2 * 288, "flow layout");
 _Static_assert(sizeof(struct strata_dir_stats) == 288, "direction statistics layout");
 _Static_assert(STRATA_STORE_BLOCK_MIN >= PKT_HDR + STRATA_SNAPLEN_MAX + 8,
@@ -295,6 +296,8 @@ struct strata_store {
 	/* counters to add at the next commit */
 	struct strata_store_counters delta;
 	bool opened;
+	bool closing;		/* the last commit: every flow window closes */
+	bool wrote_mfs;		/* this handle committed microflows */
 
 	/*
 	 * With opts.committer, two threads of the store's own: the sealer
@@ -417,9 +420,9 @@ static __u64 be64_get(const __u8 *p)
 	return v;
 }
 
-/* Up to three big-endian u64: block, time and microflow keys. */
+/* Up to four big-endian u64: block, time, microflow and conversation keys. */
 struct key {
-	__u8 b[24];
+	__u8 b[32];
 	MDB_val v;
 };
 
@@ -436,6 +439,27 @@ static MDB_val *key3(struct key *k, unsigned int n, __u64 a, __u64 b, __u64 c)
 static MDB_val *key_id(struct key *k, __u64 id)
 {
 	return key3(k, 1, id, 0, 0);
+}
+
+/* The flow window a time falls in. */
+static __u64 flow_window(__u64 t)
+{
+	return t - t % STRATA_STORE_FLOW_WINDOW_NS;
+}
+
+/* A conversation index key: flow window, hash, window start, sequence number. */
+static MDB_val *conv_key(struct key *k, __u64 h, __u64 ws, __u64 seq)
+{
+	key3(k, 3, flow_window(ws), h, ws);
+	be64_put(k->b + 24, seq);
+	k->v.mv_size = 32;
+	return &k->v;
+}
+
+/* The first conversation index key of hash @h in flow window @fw. */
+static MDB_val *conv_seek(struct key *k, __u64 fw, __u64 h)
+{
+	return conv_key(k, h, fw, 0);
 }
 
 static __u64 sat_sub(__u64 a, __u64 b)
@@ -1117,7 +1141,7 @@ static int trim_mflows(struct strata_store *s, MDB_txn *txn, struct state *st,
 			continue;
 		rc = del_key(txn, s->mflow, key3(&ck, 3, ws, h, seq), "microflow", err, errlen);
 		if (!rc)
-			rc = del_key(txn, s->conv, key3(&ck, 3, h, ws, seq), "conversation entry",
+			rc = del_key(txn, s->conv, conv_key(&ck, h, ws, seq), "conversation entry",
 				     err, errlen);
 		if (rc)
 			break;
@@ -2033,47 +2057,185 @@ static int put_block(struct strata_store *s, MDB_txn *txn, struct state *st,
  * A location flow: @mf summed into its conversation's entry for the flow
  * window holding its window start (created when missing).
  */
+/*
+ * Adds microflow @mf to flow @f (made from it when @f holds none yet):
+ * @mf's endpoint 0 is @f's endpoint 0 when its canonical key is @mf's own key.
+ */
+static void flow_add(struct strata_store_flow *f, const struct strata_mflow *mf,
+		     const struct strata_flow_key *canon)
+{
+	int swap = memcmp(canon, &mf->key, sizeof(*canon)) != 0, d;
+
+	if (!f->microflows) {
+		memset(f, 0, sizeof(*f));
+		f->key = *canon;
+		f->window_start = flow_window(mf->window_start);
+		f->window_ns = STRATA_STORE_FLOW_WINDOW_NS;
+		f->first_mf = f->last_mf = mf->window_start;
+	}
+	if (mf->started && !f->has_initiator) {
+		f->initiator = (__u8)(mf->initiator ^ swap);
+		f->has_initiator = 1;
+	}
+	if (mf->window_start < f->first_mf)
+		f->first_mf = mf->window_start;
+	if (mf->window_start > f->last_mf)
+		f->last_mf = mf->window_start;
+	f->microflows++;
+	for (d = 0; d < 2; d++)
+		strata_dir_stats_merge(&f->dir[d ^ swap], &mf->dir[d]);
+}
+
+/* A microflow of a closed flow window (a late one) is added to its stored flow. */
 static int add_to_flow(struct strata_store *s, MDB_txn *txn, const struct strata_mflow *mf,
 		       const struct strata_flow_key *canon, __u64 h, char *err, size_t errlen)
 {
 	struct strata_store_flow f;
-	__u64 fw = mf->window_start - mf->window_start % STRATA_STORE_FLOW_WINDOW_NS;
-	/* The microflow's endpoint 0 is the flow's endpoint @swap. */
-	int swap = memcmp(canon, &mf->key, sizeof(*canon)) != 0, d;
 	struct key k;
 	MDB_val v;
 	int rc;
 
-	rc = mdb_get(txn, s->flow, key3(&k, 2, fw, h, 0), &v);
-	if (rc == MDB_NOTFOUND) {
-		memset(&f, 0, sizeof(f));
-		f.key = *canon;
-		f.window_start = fw;
-		f.window_ns = STRATA_STORE_FLOW_WINDOW_NS;
-		f.first_mf = f.last_mf = mf->window_start;
-	} else if (rc) {
+	f.microflows = 0;
+	rc = mdb_get(txn, s->flow, key3(&k, 2, flow_window(mf->window_start), h, 0), &v);
+	if (rc && rc != MDB_NOTFOUND)
 		return lmdb_err(err, errlen, rc, "flow");
-	} else if (v.mv_size != sizeof(f)) {
-		return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
-				     v.mv_size);
-	} else {
+	if (!rc) {
+		if (v.mv_size != sizeof(f))
+			return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
+					     v.mv_size);
 		memcpy(&f, v.mv_data, sizeof(f));
 	}
-	if (mf->started && !f.has_initiator) {
-		f.initiator = (__u8)(mf->initiator ^ swap);
-		f.has_initiator = 1;
-	}
-	if (mf->window_start < f.first_mf)
-		f.first_mf = mf->window_start;
-	if (mf->window_start > f.last_mf)
-		f.last_mf = mf->window_start;
-	f.microflows++;
-	for (d = 0; d < 2; d++)
-		strata_dir_stats_merge(&f.dir[d ^ swap], &mf->dir[d]);
+	flow_add(&f, mf, canon);
 	v.mv_data = &f;
 	v.mv_size = sizeof(f);
 	rc = mdb_put(txn, s->flow, &k.v, &v, 0);
 	return rc ? lmdb_err(err, errlen, rc, "flow") : 0;
+}
+
+/*
+ * The flow of one conversation index group: @c stands on the first entry of
+ * a (flow window, hash) group, @k is its key. Sums the group's microflows
+ * into @f and steps past the group.
+ * Return: 1 with @k the next entry's key, 0 at the end of the index, or -errno.
+ */
+static int conv_group(struct strata_store *s, MDB_txn *txn, MDB_cursor *c, MDB_val *k,
+		      struct strata_store_flow *f, char *err, size_t errlen)
+{
+	__u8 group[16];
+	struct strata_flow_key canon;
+	struct mf_val m;
+	struct key mk;
+	MDB_val mv, v;
+	int rc;
+
+	memcpy(group, k->mv_data, sizeof(group));
+	f->microflows = 0;
+	do {
+		const __u8 *p = k->mv_data;
+
+		rc = mdb_get(txn, s->mflow, key3(&mk, 3, be64_get(p + 16), be64_get(p + 8),
+						 be64_get(p + 24)), &mv);
+		if (rc == MDB_NOTFOUND)
+			return strata_seterr(err, errlen, EBADMSG,
+					     "conversation index names a missing microflow");
+		if (rc)
+			return lmdb_err(err, errlen, rc, "microflow");
+		rc = mf_val_parse(&mk.v, &mv, &m, err, errlen);
+		if (rc)
+			return rc;
+		canon_key(&m.mf.key, &canon);
+		flow_add(f, &m.mf, &canon);
+		rc = cursor_step(c, k, &v, MDB_NEXT, 32, "conversation index", err, errlen);
+	} while (rc > 0 && !memcmp(k->mv_data, group, sizeof(group)));
+	return rc;
+}
+
+/* Microflows may come this long after their flow window ended, and are still summed in one go. */
+#define FLOW_GRACE_NS	(10ULL * 1000000000ULL)
+
+static bool flow_due(const struct state *st, __u64 fw)
+{
+	__u64 lag = STRATA_STORE_FLOW_WINDOW_NS + FLOW_GRACE_NS + 2 * st->max_window_ns;
+
+	return st->newest_ts >= lag && fw <= st->newest_ts - lag;
+}
+
+/*
+ * Closes the flow windows that are due: each one's flows, summed from the
+ * conversation index, go into the flow table at once, in key order. A
+ * window is due once the newest packet stored is FLOW_GRACE_NS and two
+ * microflow windows past its end; @all closes every window (at close).
+ */
+static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, bool all,
+		       char *err, size_t errlen)
+{
+	struct strata_store_flow f;
+	MDB_cursor *c;
+	struct key pos, fk;
+	MDB_val k, v;
+	__u64 fw;
+	int rc, more;
+
+	rc = mdb_cursor_open(txn, s->conv, &c);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "flows: cursor");
+	k = *conv_seek(&pos, st->flows_through, 0);
+	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	while (rc > 0) {
+		__u64 h = be64_get((const __u8 *)k.mv_data + 8);
+
+		fw = be64_get(k.mv_data);
+		if (!all && !flow_due(st, fw))
+			break;
+		more = conv_group(s, txn, c, &k, &f, err, errlen);
+		if (more < 0) {
+			rc = more;
+			break;
+		}
+		v.mv_data = &f;
+		v.mv_size = sizeof(f);
+		/* In key order after every closed window's flows. */
+		key3(&fk, 2, fw, h, 0);
+		rc = mdb_put(txn, s->flow, &fk.v, &v, MDB_APPEND);
+		if (rc == MDB_KEYEXIST)	/* not after: never so, but never stuck */
+			rc = mdb_put(txn, s->flow, &fk.v, &v, 0);
+		if (rc) {
+			rc = lmdb_err(err, errlen, rc, "flow");
+			break;
+		}
+		if (fw + STRATA_STORE_FLOW_WINDOW_NS > st->flows_through)
+			st->flows_through = fw + STRATA_STORE_FLOW_WINDOW_NS;
+		rc = more;
+	}
+	mdb_cursor_close(c);
+	return rc < 0 ? rc : 0;
+}
+
+/* The number of flows of the open flow windows, from @fw on. */
+static int open_flows_count(struct strata_store *s, MDB_txn *txn, __u64 fw, __u64 *n,
+			    char *err, size_t errlen)
+{
+	__u8 group[16] = { 0 };
+	MDB_cursor_op op = MDB_SET_RANGE;
+	struct key pos;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	rc = mdb_cursor_open(txn, s->conv, &c);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "cursor");
+	k = *conv_seek(&pos, fw, 0);
+	for (; (rc = cursor_step(c, &k, &v, op, 32, "conversation index", err, errlen)) > 0;
+	     op = MDB_NEXT) {
+		if (!*n || memcmp(k.mv_data, group, sizeof(group))) {
+			memcpy(group, k.mv_data, sizeof(group));
+			++*n;
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
 }
 
 static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
@@ -2103,14 +2265,20 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 	}
 	canon_key(&p->mf.key, &canon);
 	h = conv_hash(&canon);
-	/* A microflow given twice is stored once, and summed into its flow once. */
-	rc = mdb_get(txn, s->mflow, key3(&k, 3, ws, h, seq), &v);
-	if (rc == MDB_NOTFOUND)
-		rc = add_to_flow(s, txn, &p->mf, &canon, h, err, errlen);
-	else if (rc)
-		rc = lmdb_err(err, errlen, rc, "microflow");
-	if (rc)
-		return rc;
+	/*
+	 * An open flow window's flows are summed when it closes, from what is
+	 * stored then. A late microflow is added to its closed window's flow,
+	 * once: one given twice is stored once.
+	 */
+	if (flow_window(ws) < st->flows_through) {
+		rc = mdb_get(txn, s->mflow, key3(&k, 3, ws, h, seq), &v);
+		if (rc == MDB_NOTFOUND)
+			rc = add_to_flow(s, txn, &p->mf, &canon, h, err, errlen);
+		else if (rc)
+			rc = lmdb_err(err, errlen, rc, "microflow");
+		if (rc)
+			return rc;
+	}
 	v.mv_data = &m;
 	v.mv_size = sizeof(m);
 	rc = mdb_put(txn, s->mflow, key3(&k, 3, ws, h, seq), &v, 0);
@@ -2118,7 +2286,7 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 		return lmdb_err(err, errlen, rc, "microflow");
 	v.mv_data = NULL;
 	v.mv_size = 0;
-	rc = mdb_put(txn, s->conv, key3(&k, 3, h, ws, seq), &v, 0);
+	rc = mdb_put(txn, s->conv, conv_key(&k, h, ws, seq), &v, 0);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "conversation index");
 	st->c.microflows_written++;
@@ -2157,6 +2325,8 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 		rc = put_block(s, txn, &st, &s->sealed[i], err, errlen);
 	for (i = 0; data && !rc && i < s->nmfs; i++)
 		rc = put_mflow(s, txn, &st, &s->mfs[i], err, errlen);
+	if (!rc && (data || s->closing))
+		rc = flows_close(s, txn, &st, s->closing, err, errlen);
 	if (!rc && data)
 		rc = group_put(s, txn, err, errlen);
 	if (!rc)
@@ -2176,6 +2346,7 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 		return lmdb_err(err, errlen, rc, "commit");
 	memset(&s->delta, 0, sizeof(s->delta));
 	if (data) {
+		s->wrote_mfs |= s->nmfs > 0;
 		s->grp_dirty = false;
 		for (i = 0; i < s->nsealed; i++)
 			sealed_free(s, &s->sealed[i]);
@@ -2686,6 +2857,18 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 		threads_stop(s);
 		free(s->pmfs);
 	}
+	if (s->opened && !s->o.readonly && s->wrote_mfs) {
+		/*
+		 * The writer of microflows has written the last of them: every
+		 * flow window closes (a handle that only pins leaves them open).
+		 */
+		int crc;
+
+		s->closing = true;
+		crc = commit_retry(s, rc ? NULL : err, rc ? 0 : errlen);
+		if (!rc)
+			rc = flush_err(err, errlen, crc, "close");
+	}
 	for (i = 0; i < s->nsealed; i++)
 		sealed_free(s, &s->sealed[i]);
 	free(s->sealed);
@@ -2886,6 +3069,7 @@ int strata_store_info(struct strata_store *s, struct strata_store_info *info,
 	MDB_stat ms;
 	MDB_txn *txn;
 	MDB_val k;
+	__u64 n;
 	int rc = rtxn(s, &txn, "info", err, errlen);
 
 	if (rc)
@@ -2924,6 +3108,11 @@ int strata_store_info(struct strata_store *s, struct strata_store_info *info,
 		rc = lmdb_err(err, errlen, rc, "statistics");
 		goto out;
 	}
+	info->flows_through = st.flows_through;
+	rc = open_flows_count(s, txn, st.flows_through, &n, err, errlen);
+	if (rc < 0)
+		goto out;
+	info->flows += n;
 	rc = edge_key(txn, s->time, MDB_FIRST, &k, err, errlen);
 	if (rc > 0 && k.mv_size == 16)
 		info->first_ts = be64_get(k.mv_data);
@@ -3447,54 +3636,59 @@ static int mf_emit(struct strata_store *s, MDB_txn *txn, const struct state *st,
 	return fn(&out, arg);
 }
 
-int strata_store_microflows(struct strata_store *s, const struct strata_flow_key *conv,
-			    __u64 t1, __u64 t2, strata_store_mflow_fn fn, void *arg,
-			    char *err, size_t errlen)
+/*
+ * Steps @c (at @k, in window @fw, hash @kh) on to the first entry of hash
+ * @h in that window or a later one.
+ * Return: 1 with @k that entry's key, 0 at the end of the index, or -errno.
+ */
+static int conv_skip(MDB_cursor *c, MDB_val *k, __u64 fw, __u64 kh, __u64 h,
+		     char *err, size_t errlen)
 {
-	struct strata_flow_key canon;
-	struct state st;
+	struct key pos;
+	MDB_val v;
+
+	if (kh > h) {
+		if (fw > ~0ULL - STRATA_STORE_FLOW_WINDOW_NS)
+			return 0;
+		fw += STRATA_STORE_FLOW_WINDOW_NS;
+	}
+	*k = *conv_seek(&pos, fw, h);
+	return cursor_step(c, k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+}
+
+/*
+ * The microflows of one conversation (hash @h, key @canon) whose windows
+ * start in [@from, @t2], through the conversation index: one seek per flow
+ * window that holds some of them.
+ */
+static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct state *st,
+			   const struct strata_flow_key *canon, __u64 h, __u64 from,
+			   __u64 t1, __u64 t2, strata_store_mflow_fn fn, void *arg,
+			   char *err, size_t errlen)
+{
+	struct strata_flow_key got;
 	struct key pos, mk;
-	MDB_cursor *c = NULL;
-	MDB_txn *txn;
-	MDB_cursor_op op;
-	MDB_val k, v;
-	__u64 h = 0, from;
+	MDB_cursor *c;
+	MDB_val k, v, mv;
 	int rc;
 
-	if (t1 > t2)
-		return strata_seterr(err, errlen, EINVAL, "store microflows: start after end");
-	rc = rtxn(s, &txn, "microflows", err, errlen);
+	rc = mdb_cursor_open(txn, s->conv, &c);
 	if (rc)
-		return rc;
-	rc = state_get(s, txn, &st, err, errlen);
-	if (rc)
-		goto out;
-	/* A window that overlaps t1 started at most the longest window before. */
-	from = sat_sub(t1, st.max_window_ns);
-	if (conv) {
-		canon_key(conv, &canon);
-		h = conv_hash(&canon);
-	}
-	rc = mdb_cursor_open(txn, conv ? s->conv : s->mflow, &c);
-	if (rc) {
-		rc = lmdb_err(err, errlen, rc, "cursor");
-		goto out;
-	}
-	k = conv ? *key3(&pos, 2, h, from, 0) : *key3(&pos, 1, from, 0, 0);
-	for (op = MDB_SET_RANGE;; op = MDB_NEXT) {
-		rc = cursor_step(c, &k, &v, op, 24, conv ? "conversation index" : "microflows",
-				 err, errlen);
-		if (rc <= 0)
-			break;
-		if (conv) {
-			MDB_val mv;
-			struct strata_flow_key got;
-			__u64 ws = be64_get((const __u8 *)k.mv_data + 8);
+		return lmdb_err(err, errlen, rc, "cursor");
+	k = *conv_seek(&pos, flow_window(from), h);
+	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	while (rc > 0) {
+		const __u8 *p = k.mv_data;
+		__u64 fw = be64_get(p), kh = be64_get(p + 8), ws = be64_get(p + 16);
 
-			if (be64_get(k.mv_data) != h || ws > t2)
-				break;
-			rc = mdb_get(txn, s->mflow,
-				     key3(&mk, 3, ws, h, be64_get((const __u8 *)k.mv_data + 16)), &mv);
+		if (fw > t2 || (kh == h && ws > t2))
+			break;
+		if (kh != h) {
+			rc = conv_skip(c, &k, fw, kh, h, err, errlen);
+			continue;
+		}
+		if (ws >= from) {
+			rc = mdb_get(txn, s->mflow, key3(&mk, 3, ws, h, be64_get(p + 24)), &mv);
 			if (rc == MDB_NOTFOUND) {
 				rc = strata_seterr(err, errlen, EBADMSG,
 						   "conversation index names a missing microflow");
@@ -3510,15 +3704,61 @@ int strata_store_microflows(struct strata_store *s, const struct strata_flow_key
 				       offsetof(struct mf_val, mf) + offsetof(struct strata_mflow, key),
 				       sizeof(got));
 				canon_key(&got, &got);
-				if (memcmp(&got, &canon, sizeof(got)))
-					continue;
 			}
-			rc = mf_emit(s, txn, &st, &mk.v, &mv, t1, fn, arg, err, errlen);
-		} else {
-			if (be64_get(k.mv_data) > t2)
+			if (mv.mv_size != sizeof(struct mf_val) || !memcmp(&got, canon, sizeof(got)))
+				rc = mf_emit(s, txn, st, &mk.v, &mv, t1, fn, arg, err, errlen);
+			if (rc)
 				break;
-			rc = mf_emit(s, txn, &st, &k, &v, t1, fn, arg, err, errlen);
 		}
+		rc = cursor_step(c, &k, &v, MDB_NEXT, 32, "conversation index", err, errlen);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int strata_store_microflows(struct strata_store *s, const struct strata_flow_key *conv,
+			    __u64 t1, __u64 t2, strata_store_mflow_fn fn, void *arg,
+			    char *err, size_t errlen)
+{
+	struct strata_flow_key canon;
+	struct state st;
+	struct key pos;
+	MDB_cursor *c = NULL;
+	MDB_txn *txn;
+	MDB_cursor_op op;
+	MDB_val k, v;
+	__u64 from;
+	int rc;
+
+	if (t1 > t2)
+		return strata_seterr(err, errlen, EINVAL, "store microflows: start after end");
+	rc = rtxn(s, &txn, "microflows", err, errlen);
+	if (rc)
+		return rc;
+	rc = state_get(s, txn, &st, err, errlen);
+	if (rc)
+		goto out;
+	/* A window that overlaps t1 started at most the longest window before. */
+	from = sat_sub(t1, st.max_window_ns);
+	if (conv) {
+		canon_key(conv, &canon);
+		rc = conv_microflows(s, txn, &st, &canon, conv_hash(&canon), from, t1, t2, fn,
+				     arg, err, errlen);
+		goto out;
+	}
+	rc = mdb_cursor_open(txn, s->mflow, &c);
+	if (rc) {
+		rc = lmdb_err(err, errlen, rc, "cursor");
+		goto out;
+	}
+	k = *key3(&pos, 1, from, 0, 0);
+	for (op = MDB_SET_RANGE;; op = MDB_NEXT) {
+		rc = cursor_step(c, &k, &v, op, 24, "microflows", err, errlen);
+		if (rc <= 0)
+			break;
+		if (be64_get(k.mv_data) > t2)
+			break;
+		rc = mf_emit(s, txn, &st, &k, &v, t1, fn, arg, err, errlen);
 		if (rc)
 			break;
 	}
@@ -3546,17 +3786,63 @@ static int flow_emit(const MDB_val *v, const struct strata_flow_key *canon,
 	return fn(&f, arg);
 }
 
+/*
+ * The flows of the open flow windows [@fw, @t2] (those not in the flow
+ * table yet), summed from the conversation index: all of them, or the
+ * conversation @canon's (hash @h).
+ */
+static int open_flows(struct strata_store *s, MDB_txn *txn, const struct strata_flow_key *canon,
+		      __u64 h, __u64 fw, __u64 t2, strata_store_flow_fn fn, void *arg,
+		      char *err, size_t errlen)
+{
+	struct strata_store_flow f;
+	struct key pos;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, s->conv, &c);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "cursor");
+	k = *conv_seek(&pos, fw, h);
+	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	while (rc > 0) {
+		__u64 kh = be64_get((const __u8 *)k.mv_data + 8);
+
+		fw = be64_get(k.mv_data);
+		if (fw > t2)
+			break;
+		if (canon && kh != h) {
+			rc = conv_skip(c, &k, fw, kh, h, err, errlen);
+			continue;
+		}
+		rc = conv_group(s, txn, c, &k, &f, err, errlen);
+		/* A hash collision is another conversation. */
+		if (rc >= 0 && (!canon || !memcmp(&f.key, canon, sizeof(*canon)))) {
+			int frc = fn(&f, arg);
+
+			if (frc) {
+				rc = frc;
+				break;
+			}
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 int strata_store_flows(struct strata_store *s, const struct strata_flow_key *conv,
 		       __u64 t1, __u64 t2, strata_store_flow_fn fn, void *arg,
 		       char *err, size_t errlen)
 {
 	struct strata_flow_key canon;
+	struct state st;
 	MDB_cursor *c = NULL;
 	MDB_cursor_op op;
 	MDB_txn *txn;
 	struct key pos;
 	MDB_val k, v;
-	__u64 fw, h = 0;
+	__u64 fw, h = 0, hi;
 	int rc;
 
 	if (t1 > t2)
@@ -3564,53 +3850,70 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 	rc = rtxn(s, &txn, "flows", err, errlen);
 	if (rc)
 		return rc;
-	fw = t1 - t1 % STRATA_STORE_FLOW_WINDOW_NS;
+	rc = state_get(s, txn, &st, err, errlen);
+	if (rc)
+		goto out;
+	fw = flow_window(t1);
 	if (conv) {
-		__u64 last = 0;
-
-		/* One lookup per flow window of the range the table covers. */
-		rc = edge_key(txn, s->flow, MDB_FIRST, &k, err, errlen);
-		if (rc > 0 && k.mv_size == 16 && be64_get(k.mv_data) > fw)
-			fw = be64_get(k.mv_data);
-		if (rc > 0)
-			rc = edge_key(txn, s->flow, MDB_LAST, &k, err, errlen);
-		if (rc > 0 && k.mv_size == 16)
-			last = be64_get(k.mv_data);
-		if (rc <= 0)	/* an empty table, or an error */
-			goto out;
-		if (last < t2)
-			t2 = last;
 		canon_key(conv, &canon);
 		h = conv_hash(&canon);
-		for (; fw <= t2; fw += STRATA_STORE_FLOW_WINDOW_NS) {
-			rc = mdb_get(txn, s->flow, key3(&pos, 2, fw, h, 0), &v);
-			if (rc == MDB_NOTFOUND)
-				rc = 0;
-			else if (rc)
-				rc = lmdb_err(err, errlen, rc, "flow");
-			else
-				rc = flow_emit(&v, &canon, fn, arg, err, errlen);
-			if (rc || fw > ~0ULL - STRATA_STORE_FLOW_WINDOW_NS)
+	}
+	/* Closed windows, before flows_through: the flow table. */
+	hi = st.flows_through && st.flows_through - 1 < t2 ? st.flows_through - 1 : t2;
+	if (fw < st.flows_through && conv) {
+		__u64 last = 0;
+		int e;
+
+		/* One lookup per flow window of the range the table covers. */
+		e = edge_key(txn, s->flow, MDB_FIRST, &k, err, errlen);
+		if (e > 0 && k.mv_size == 16 && be64_get(k.mv_data) > fw)
+			fw = be64_get(k.mv_data);
+		if (e > 0)
+			e = edge_key(txn, s->flow, MDB_LAST, &k, err, errlen);
+		if (e > 0 && k.mv_size == 16)
+			last = be64_get(k.mv_data);
+		if (e < 0) {
+			rc = e;
+			goto out;
+		}
+		if (last < hi)
+			hi = last;
+		for (; e > 0 && fw <= hi; fw += STRATA_STORE_FLOW_WINDOW_NS) {
+			e = mdb_get(txn, s->flow, key3(&pos, 2, fw, h, 0), &v);
+			if (e && e != MDB_NOTFOUND) {
+				rc = lmdb_err(err, errlen, e, "flow");
+				break;
+			}
+			if (!e && (rc = flow_emit(&v, &canon, fn, arg, err, errlen)) != 0)
+				break;
+			if (fw > ~0ULL - STRATA_STORE_FLOW_WINDOW_NS)
+				break;
+			e = 1;
+		}
+	} else if (fw < st.flows_through) {
+		rc = mdb_cursor_open(txn, s->flow, &c);
+		if (rc) {
+			rc = lmdb_err(err, errlen, rc, "cursor");
+			goto out;
+		}
+		k = *key3(&pos, 1, fw, 0, 0);
+		for (op = MDB_SET_RANGE;; op = MDB_NEXT) {
+			int e = cursor_step(c, &k, &v, op, 16, "flows", err, errlen);
+
+			if (e < 0)
+				rc = e;
+			if (e <= 0 || be64_get(k.mv_data) > hi)
+				break;
+			rc = flow_emit(&v, NULL, fn, arg, err, errlen);
+			if (rc)
 				break;
 		}
-		goto out;
 	}
-	rc = mdb_cursor_open(txn, s->flow, &c);
-	if (rc) {
-		rc = lmdb_err(err, errlen, rc, "cursor");
-		goto out;
-	}
-	k = *key3(&pos, 1, fw, 0, 0);
-	for (op = MDB_SET_RANGE;; op = MDB_NEXT) {
-		rc = cursor_step(c, &k, &v, op, 16, "flows", err, errlen);
-		if (rc <= 0)
-			break;
-		if (be64_get(k.mv_data) > t2)
-			break;
-		rc = flow_emit(&v, NULL, fn, arg, err, errlen);
-		if (rc)
-			break;
-	}
+	/* Open windows: summed from the conversation index. */
+	if (!rc && t2 >= st.flows_through)
+		rc = open_flows(s, txn, conv ? &canon : NULL, h,
+				flow_window(t1) > st.flows_through ? flow_window(t1) : st.flows_through,
+				t2, fn, arg, err, errlen);
 out:
 	if (c)
 		mdb_cursor_close(c);

@@ -14,7 +14,7 @@
 #include "genl.h"
 
 /* On-disk format version (Documentation/store.rst). */
-#define STRATA_STORE_VERSION		4
+#define STRATA_STORE_VERSION		5
 
 /* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
 #define STRATA_STORE_CODEC_NONE		0
@@ -121,7 +121,9 @@ struct strata_store_counters {
  * @blocks: blocks held
  * @packets: packet records held
  * @microflows: microflows held
- * @flows: location flows held
+ * @flows: location flows held (of open windows too)
+ * @flows_through: flow windows that start before it are closed: their flows
+ *	are in the flow table; later ones are summed from their microflows
  * @first_ts: the oldest packet time held (0 without blocks)
  * @last_ts: the newest packet time committed
  * @first_block: the oldest block id held (0 without blocks)
@@ -142,6 +144,7 @@ struct strata_store_info {
 	__u64 packets;
 	__u64 microflows;
 	__u64 flows;
+	__u64 flows_through;
 	__u64 first_ts;
 	__u64 last_ts;
 	__u64 first_block;
@@ -553,6 +556,9 @@ int strata_store_microflows(struct strata_store *s, const struct strata_flow_key
  *
  * A flow holds the microflows stored so far whose windows start in it: it
  * grows while its window is open, and a microflow given twice counts once.
+ * An open window's flows are summed from its microflows at the call; a
+ * closed one's (before strata_store_info()'s @flows_through) are read from
+ * the flow table, written once when the window closed.
  * Retention removes a flow with the microflows of its window.
  *
  * Return: 0, @fn's -errno, -EINVAL for @t1 > @t2, -EBADMSG for a corrupt

@@ -190,7 +190,10 @@ void print_store_info(const struct strata_store_info *in, const char *dir)
 	pr_u64("first_block", " (%llu", in->first_block);
 	pr_u64("last_block", "..%llu)\n", in->last_block);
 	pr_u64("microflows", "microflows  %llu\n", in->microflows);
-	pr_u64("flows", "flows       %llu (60 s)\n", in->flows);
+	pr_u64("flows", "flows       %llu (60 s)", in->flows);
+	pr_u64("flows_through", NULL, in->flows_through);
+	pr_text(in->flows_through ? ", windows closed before %s\n" : ", every window open\n",
+		time_str(in->flows_through, 0, t, sizeof(t)));
 	pr_u64("used_bytes", "used        %llu B", in->used_bytes);
 	pr_u64("file_bytes", " in a %llu B file", in->file_bytes);
 	pr_u64("budget", ", budget %llu B\n", in->budget);

@@ -1421,7 +1421,7 @@ static void test_crash(void **state)
 struct raw {
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, blocks, bat, time, mflow, conv, bloom, group;
+	MDB_dbi meta, blocks, bat, time, mflow, conv, flow, bloom, group;
 };
 
 static void raw_open(struct raw *r, const char *path, bool write)
@@ -1436,6 +1436,7 @@ static void raw_open(struct raw *r, const char *path, bool write)
 	assert_int_equal(mdb_dbi_open(r->txn, "time", 0, &r->time), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "mflow", 0, &r->mflow), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "conv", 0, &r->conv), 0);
+	assert_int_equal(mdb_dbi_open(r->txn, "flow", 0, &r->flow), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "bloom", 0, &r->bloom), 0);
 	assert_int_equal(mdb_dbi_open(r->txn, "group", 0, &r->group), 0);
 }
@@ -1733,14 +1734,33 @@ static void test_format(void **state)
 	assert_int_equal(u32_at(v.mv_data, 60), 3);
 	assert_memory_equal((__u8 *)v.mv_data + 64, &mf, sizeof(mf));
 	mdb_cursor_close(c);
-	/* conv: hash | window_start | seq -> nothing. */
+	/* conv: flow window | hash | window_start | seq -> nothing. */
 	assert_int_equal(mdb_cursor_open(r.txn, r.conv, &c), 0);
 	assert_int_equal(mdb_cursor_get(c, &kv, &v, MDB_FIRST), 0);
-	assert_int_equal(kv.mv_size, 24);
-	assert_int_equal(be64(kv.mv_data), XXH64(&k, sizeof(k), 0x73747261636f6e76ULL));
-	assert_int_equal(be64((__u8 *)kv.mv_data + 8), T0);
+	assert_int_equal(kv.mv_size, 32);
+	assert_int_equal(be64(kv.mv_data), T0 - T0 % 60000000000ULL);
+	assert_int_equal(be64((__u8 *)kv.mv_data + 8), XXH64(&k, sizeof(k), 0x73747261636f6e76ULL));
+	assert_int_equal(be64((__u8 *)kv.mv_data + 16), T0);
+	assert_int_equal(be64((__u8 *)kv.mv_data + 24), 9);
 	assert_int_equal(v.mv_size, 0);
 	mdb_cursor_close(c);
+	/* flow: flow window | hash -> struct strata_store_flow, written at close. */
+	assert_int_equal(mdb_cursor_open(r.txn, r.flow, &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &kv, &v, MDB_FIRST), 0);
+	assert_int_equal(kv.mv_size, 16);
+	assert_int_equal(be64(kv.mv_data), T0 - T0 % 60000000000ULL);
+	assert_int_equal(be64((__u8 *)kv.mv_data + 8), XXH64(&k, sizeof(k), 0x73747261636f6e76ULL));
+	assert_int_equal(v.mv_size, sizeof(struct strata_store_flow));
+	assert_int_equal(u32_at(v.mv_data, offsetof(struct strata_store_flow, microflows)), 1);
+	mdb_cursor_close(c);
+	/* state: flows_through (56) is past the closed window. */
+	{
+		MDB_val sk = { 5, "state" };
+
+		assert_int_equal(mdb_get(r.txn, r.meta, &sk, &v), 0);
+		assert_int_equal(v.mv_size, 72 + 15 * 8);
+		assert_int_equal(u64_at(v.mv_data, 56), T0 - T0 % 60000000000ULL + 60000000000ULL);
+	}
 	raw_close(&r, false);
 	tdir_rm(&d);
 }
@@ -2571,6 +2591,147 @@ static void test_flows(void **state)
 	tdir_rm(&d);
 }
 
+/* Adds a microflow of conversation @k: window @ws, sequence number @seq, @n packets a>b. */
+static int add_mf(struct strata_store *s, const struct strata_flow_key *k, __u64 ws,
+		  __u64 seq, __u64 n, char *err, size_t errlen)
+{
+	struct strata_mflow mf;
+	struct strata_mf_info in;
+
+	strata_mflow_init(&mf, k, ws);
+	mf.started = 1;
+	mf.dir[0].packets = n;
+	mf.dir[0].bytes = 100 * n;
+	mf.dir[0].first_ns = ws + 1;
+	mf.dir[0].last_ns = ws + 2;
+	memset(&in, 0, sizeof(in));
+	in.window_ns = 1000000000ULL;
+	in.has_seq = true;
+	in.seq = seq;
+	return strata_store_add_microflow(s, &mf, &in, err, errlen);
+}
+
+static void flows_of(struct strata_store *s, const struct strata_flow_key *k,
+		     struct flows_got *g)
+{
+	char err[256];
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	rc = strata_store_flows(s, k, 0, ~0ULL, on_flow, g, err, sizeof(err));
+	if (rc)
+		fail_msg("flows: %d %s", rc, err);
+}
+
+/*
+ * A flow window's life. While open, its flows are summed from its
+ * microflows when asked for; a kill -9 then loses none of them. Once the
+ * newest packet is a minute, the grace and two microflow windows past its
+ * start, the window closes: its flows go into the flow table as they were
+ * shown. A late microflow is added to its closed flow, once. Closing the
+ * store closes every window.
+ */
+static void test_flow_windows(void **state)
+{
+	const __u64 W = STRATA_STORE_FLOW_WINDOW_NS, min0 = T0 - T0 % W;
+	struct strata_flow_key k;
+	struct strata_store_info in;
+	struct strata_store *s;
+	struct flows_got open, got;
+	struct tdir d;
+	struct tpkt t;
+	__u8 data[8] = { 0 };
+	char err[256];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	canon(&convs[1], &k);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct strata_store_opts o;
+
+		strata_store_opts_init(&o, d.path);
+		o.budget = 8ULL << 20;
+		if (strata_store_open(&o, &s, err, sizeof(err)) ||
+		    add_mf(s, &k, min0, 1, 10, err, sizeof(err)) ||
+		    add_mf(s, &k, min0 + 5000000000ULL, 2, 20, err, sizeof(err)) ||
+		    add_mf(s, &k, min0 + W, 3, 30, err, sizeof(err)) ||
+		    strata_store_flush(s, err, sizeof(err)))
+			_exit(3);
+		raise(SIGKILL);
+		_exit(4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	sinfo(s, &in);
+	assert_int_equal(in.flows_through, 0);
+	assert_int_equal(in.flows, 2);
+	flows_of(s, &k, &open);
+	assert_int_equal(open.n, 2);
+	assert_int_equal(open.f[0].window_start, min0);
+	assert_int_equal(open.f[0].microflows, 2);
+	assert_int_equal(open.f[0].dir[0].packets, 30);
+	assert_int_equal(open.f[0].first_mf, min0);
+	assert_int_equal(open.f[0].last_mf, min0 + 5000000000ULL);
+	assert_int_equal(open.f[1].microflows, 1);
+
+	/* A packet just late enough closes minute 0, not minute 1. */
+	memset(&t, 0, sizeof(t));
+	t.data = data;
+	t.p.family = 4;
+	t.p.proto = 17;
+	t.p.caplen = sizeof(data);
+	t.p.wire_len = 60;
+	t.seq = 1;
+	t.p.ts_ns = min0 + W + 10000000000ULL + 2 * 1000000000ULL - 1;
+	sadd(s, &t);
+	sflush(s);
+	sinfo(s, &in);
+	assert_int_equal(in.flows_through, 0);
+	t.seq = 2;
+	t.p.ts_ns++;
+	sadd(s, &t);
+	sflush(s);
+	sinfo(s, &in);
+	assert_int_equal(in.flows_through, min0 + W);
+	assert_int_equal(in.flows, 2);
+	flows_of(s, &k, &got);
+	assert_int_equal(got.n, 2);
+	assert_memory_equal(&got.f[0], &open.f[0], sizeof(got.f[0]));
+	assert_memory_equal(&got.f[1], &open.f[1], sizeof(got.f[1]));
+
+	/* A late microflow of minute 0, given twice: added once. */
+	assert_int_equal(add_mf(s, &k, min0 + 7000000000ULL, 4, 5, err, sizeof(err)), 0);
+	sflush(s);
+	assert_int_equal(add_mf(s, &k, min0 + 7000000000ULL, 4, 5, err, sizeof(err)), 0);
+	sflush(s);
+	flows_of(s, &k, &got);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.f[0].microflows, 3);
+	assert_int_equal(got.f[0].dir[0].packets, 35);
+	assert_int_equal(got.f[0].last_mf, min0 + 7000000000ULL);
+	open.f[0] = got.f[0];
+
+	/* Closing the store closes minute 1, as it was shown. */
+	sclose(s);
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	sinfo(s, &in);
+	assert_int_equal(in.flows_through, min0 + 2 * W);
+	assert_int_equal(in.flows, 2);
+	flows_of(s, &k, &got);
+	assert_int_equal(got.n, 2);
+	assert_memory_equal(&got.f[0], &open.f[0], sizeof(got.f[0]));
+	assert_memory_equal(&got.f[1], &open.f[1], sizeof(got.f[1]));
+	sclose(s);
+	tdir_rm(&d);
+}
+
 int main(void)
 {
 	/* The fixture store of each codec is built once for its group. */
@@ -2586,6 +2747,7 @@ int main(void)
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flows),
+		cmocka_unit_test(test_flow_windows),
 		cmocka_unit_test(test_microflows),
 		cmocka_unit_test(test_microflow_late_records),
 		cmocka_unit_test(test_retention_size),
