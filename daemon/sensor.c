@@ -284,6 +284,8 @@ int stratad_sensor(const struct stratad_config *c)
 	so.sync = c->sync;
 	/* This thread drains and copies; the store's committer writes LMDB. */
 	so.committer = true;
+	if (strata_store_tune_malloc())
+		log_warn("sensor: malloc settings refused; blocks cost more page faults");
 	if (strata_store_open(&so, &s->store, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -2842,6 +2843,13 @@ int strata_store_flush(struct strata_store *s, char *err, size_t errlen)
 int strata_store_flush_nowait(struct strata_store *s, char *err, size_t errlen)
 {
 	return flush(s, false, err, errlen);
+}
+
+int strata_store_tune_malloc(void)
+{
+	if (!mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, 1 << 30))
+		return -EINVAL;
+	return 0;
 }
 
 int strata_store_close(struct strata_store *s, char *err, size_t errlen)

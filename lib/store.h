@@ -309,6 +309,23 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
 		      char *err, size_t errlen);
 
 /**
+ * strata_store_tune_malloc() - keep the memory of committed blocks for reuse
+ *
+ * LMDB copies each block into memory of its own that it frees after the
+ * commit. glibc would give memory that large back to the kernel (munmap,
+ * or trimming the heap), so the next block's copy pays a page fault for
+ * every 4 KiB again. This sets the process's malloc to serve blocks from
+ * the heap and to keep what is freed (M_MMAP_THRESHOLD 32 MiB,
+ * M_TRIM_THRESHOLD 1 GiB): memory then stays at its high-water mark, which
+ * the commit queue bounds. It changes malloc for the whole process, so the
+ * programs call it (``stratad``, ``strata analyze --store``) once, at
+ * start; the library never does.
+ *
+ * Return: 0, or -EINVAL when glibc refused a setting.
+ */
+int strata_store_tune_malloc(void);
+
+/**
  * strata_store_close() - flush and close
  * @s: the store, or NULL
  * @err: filled with the flush's error
