@@ -66,8 +66,9 @@ fmt() { awk -v x="$1" -v u="$2" 'BEGIN{printf "%.*f %s", (x < 10 ? 2 : x < 100 ?
 # Every run that writes starts from nothing (what the last one wrote is
 # removed) and with no dirty pages: sync, untimed, so that no run pays for
 # writing back the previous one's output. None of the tools syncs itself
-# (strata's store does not by default), so none waits for the disk.
-fresh() { rm -rf "$WORK/out"; sync; }
+# (strata's store does not by default), so none waits for the disk. Then
+# warm_memory (bench/lib.sh), as before every timed run here.
+fresh() { rm -rf "$WORK/out"; sync; warm_memory; }
 fresh_dir() { fresh; mkdir "$WORK/out"; }
 
 # info NAME DIR: the store at DIR summed up (strata -j store info) into
@@ -125,7 +126,7 @@ info snap128 "$WORK/out"
 sn_pkts=$SI_PACKETS sn_used=$SI_USED
 
 log "strata analyze, no store: best of $REPS runs"
-best_of nostore sh -c 'exec "$@" >/dev/null' sh "$STRATA" analyze "$CAP"
+BEFORE=warm_memory best_of nostore sh -c 'exec "$@" >/dev/null' sh "$STRATA" analyze "$CAP"
 ns_s=$BEST_S
 rm -rf "$WORK/out"
 
@@ -137,7 +138,7 @@ nf_s=$BEST_S nf_cpu=$BEST_CPU
 nf_seen=$(sed -n 's/^Total: Processed: \([0-9]*\).*/\1/p' "$WORK/nfpcapd.out")
 
 log "softflowd -r: best of $REPS runs"
-best_of softflowd "${SOFTFLOWD[@]}" -p "$WORK/softflowd.pid" -r "$CAP"
+BEFORE=warm_memory best_of softflowd "${SOFTFLOWD[@]}" -p "$WORK/softflowd.pid" -r "$CAP"
 sf_s=$BEST_S
 sf_seen=$(sed -n 's/^Packets processed: \([0-9]*\).*/\1/p' "$WORK/softflowd.out")
 
