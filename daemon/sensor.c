@@ -285,7 +285,7 @@ int stratad_sensor(const struct stratad_config *c)
 	/* This thread drains and copies; the store's committer writes LMDB. */
 	so.committer = true;
 	if (strata_store_tune_malloc())
-		log_warn("sensor: malloc settings refused; blocks cost more page faults");
+		log_debug("sensor: malloc settings refused (another malloc?): blocks cost more page faults");
 	if (strata_store_open(&so, &s->store, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;

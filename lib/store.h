@@ -321,7 +321,8 @@ int strata_store_open(const struct strata_store_opts *o, struct strata_store **o
  * programs call it (``stratad``, ``strata analyze --store``) once, at
  * start; the library never does.
  *
- * Return: 0, or -EINVAL when glibc refused a setting.
+ * Return: 0, or -EINVAL when malloc refused a setting (a sanitizer's malloc
+ * does; the programs then only run slower).
  */
 int strata_store_tune_malloc(void);
 
