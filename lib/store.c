@@ -253,6 +253,28 @@ struct citem {
 	char seal_err[256];
 };
 
+/* A block table entry: @ranges points into its value. */
+struct bat {
+	__u64 id;
+	struct bat_hdr h;
+	const __u8 *ranges;
+};
+
+/*
+ * The blocks of one microflow window, in the order resolve_blocks() walks
+ * them, their ranges copied: a commit's microflows come window by window,
+ * and each would walk the same blocks in LMDB again.
+ */
+struct wblocks {
+	bool valid;		/* for this transaction's microflows of [t1, t2] */
+	__u64 t1, t2;
+	unsigned int n, cap;
+	struct bat *b;		/* ranges set once @rbuf is whole */
+	size_t *off;		/* each one's ranges in @rbuf */
+	__u8 *rbuf;
+	size_t rlen, rcap;
+};
+
 struct strata_store {
 	MDB_env *env;
 	MDB_dbi meta, blocks, bat, time, mflow, conv, flow, bloom, group;
@@ -298,6 +320,7 @@ struct strata_store {
 	struct strata_store_counters delta;
 	bool opened;
 	bool closing;		/* the last commit: every flow window closes */
+	struct wblocks wb;	/* the committer's: see resolve_cached() */
 	bool wrote_mfs;		/* this handle committed microflows */
 
 	/*
@@ -621,12 +644,6 @@ static int state_put(struct strata_store *s, MDB_txn *txn, const struct state *s
 /* ---- block table ---- */
 
 /* One block table entry; @ranges points into the map (unaligned). */
-struct bat {
-	__u64 id;
-	struct bat_hdr h;
-	const __u8 *ranges;
-};
-
 static int bat_parse(__u64 id, const MDB_val *v, struct bat *b, char *err, size_t errlen)
 {
 	b->id = id;
@@ -833,6 +850,96 @@ static int resolve_blocks(struct strata_store *s, MDB_txn *txn, const struct sta
 	}
 	bwalk_end(&w);
 	return rc < 0 ? rc : 0;
+}
+
+/* Makes @s->wb the blocks of [@t1, @t2]. Return: 0 or -errno. */
+static int wblocks_build(struct strata_store *s, MDB_txn *txn, const struct state *st,
+			 __u64 t1, __u64 t2, char *err, size_t errlen)
+{
+	struct wblocks *w = &s->wb;
+	struct bwalk bw;
+	struct bat b;
+	unsigned int i;
+	int rc;
+
+	w->valid = false;
+	w->n = 0;
+	w->rlen = 0;
+	rc = bwalk_begin(&bw, s, txn, st, t1, t2, err, errlen);
+	if (rc)
+		return rc;
+	while ((rc = bwalk_next(&bw, &b, err, errlen)) > 0) {
+		size_t len = (size_t)b.h.nranges * 16;
+
+		if (w->n == w->cap) {
+			unsigned int cap = w->cap ? 2 * w->cap : 64;
+			struct bat *nb = realloc(w->b, cap * sizeof(*nb));
+			size_t *no = nb ? realloc(w->off, cap * sizeof(*no)) : NULL;
+
+			if (nb)
+				w->b = nb;
+			if (!no) {
+				rc = -ENOMEM;
+				break;
+			}
+			w->off = no;
+			w->cap = cap;
+		}
+		if (w->rlen + len > w->rcap) {
+			size_t cap = 2 * (w->rlen + len);
+			__u8 *nr = realloc(w->rbuf, cap);
+
+			if (!nr) {
+				rc = -ENOMEM;
+				break;
+			}
+			w->rbuf = nr;
+			w->rcap = cap;
+		}
+		memcpy(w->rbuf + w->rlen, b.ranges, len);
+		w->off[w->n] = w->rlen;
+		w->b[w->n++] = b;
+		w->rlen += len;
+	}
+	bwalk_end(&bw);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < w->n; i++)
+		w->b[i].ranges = w->rbuf + w->off[i];
+	w->t1 = t1;
+	w->t2 = t2;
+	w->valid = true;
+	return 0;
+}
+
+/*
+ * resolve_blocks() for the committer's microflows: the same blocks, walked
+ * once per window in a transaction (@s->wb), not once per microflow.
+ */
+static int resolve_cached(struct strata_store *s, MDB_txn *txn, const struct state *st,
+			  __u64 ws, __u64 wn, __u64 first, __u64 last,
+			  __u64 *fb, __u64 *lb, char *err, size_t errlen)
+{
+	struct wblocks *w = &s->wb;
+	__u64 end = ws + wn - 1 < ws ? ~0ULL : ws + wn - 1;
+	unsigned int i;
+	int rc;
+
+	if (!w->valid || w->t1 != ws || w->t2 != end) {
+		rc = wblocks_build(s, txn, st, ws, end, err, errlen);
+		if (rc == -ENOMEM)	/* then the long way */
+			return resolve_blocks(s, txn, st, ws, wn, first, last, fb, lb,
+					      err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < w->n && (!*fb || !*lb); i++) {
+		if (!*fb && bat_holds(&w->b[i], first))
+			*fb = w->b[i].id;
+		if (!*lb && bat_holds(&w->b[i], last))
+			*lb = w->b[i].id;
+	}
+	return 0;
 }
 
 /* ---- pins ---- */
@@ -2259,7 +2366,7 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 	if (p->info.has_ring) {
 		m.ring_first = p->info.ring_first;
 		m.ring_last = p->info.ring_last;
-		rc = resolve_blocks(s, txn, st, ws, m.window_ns, m.ring_first, m.ring_last,
+		rc = resolve_cached(s, txn, st, ws, m.window_ns, m.ring_first, m.ring_last,
 				    &m.first_block, &m.last_block, err, errlen);
 		if (rc)
 			return rc;
@@ -2321,6 +2428,7 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "begin");
+	s->wb.valid = false;	/* blocks come and go with each transaction */
 	rc = state_get(s, txn, &st, err, errlen);
 	for (i = 0; data && !rc && i < s->nsealed; i++)
 		rc = put_block(s, txn, &st, &s->sealed[i], err, errlen);
@@ -2893,6 +3001,9 @@ int strata_store_close(struct strata_store *s, char *err, size_t errlen)
 	while (s->npool)
 		free(s->pool[--s->npool]);
 	free(s->mfs);
+	free(s->wb.b);
+	free(s->wb.off);
+	free(s->wb.rbuf);
 	free(s->cpus);
 	free(s->ob);
 	free(s->scratch);
