@@ -2280,6 +2280,7 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 	struct strata_store_flow f;
 	MDB_cursor *c;
 	struct key pos, fk;
+	__u8 next[32];
 	MDB_val k, v;
 	__u64 fw;
 	int rc, more;
@@ -2299,6 +2300,11 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 		if (more < 0) {
 			rc = more;
 			break;
+		}
+		/* The next group's key, kept past the write below. */
+		if (more) {
+			memcpy(next, k.mv_data, sizeof(next));
+			k.mv_data = next;
 		}
 		v.mv_data = &f;
 		v.mv_size = sizeof(f);
