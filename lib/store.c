@@ -2221,6 +2221,27 @@ static int add_to_flow(struct strata_store *s, MDB_txn *txn, const struct strata
 }
 
 /*
+ * Opens @c on the conversation index at its first entry from (@fw, @h) on.
+ * Return: 1 with @k that entry's key, 0 when there is none, or -errno (and
+ * @c is not open).
+ */
+static int conv_at(struct strata_store *s, MDB_txn *txn, __u64 fw, __u64 h, MDB_cursor **c,
+		   MDB_val *k, char *err, size_t errlen)
+{
+	struct key pos;
+	MDB_val v;
+	int rc = mdb_cursor_open(txn, s->conv, c);
+
+	if (rc)
+		return lmdb_err(err, errlen, rc, "conversation index: cursor");
+	*k = *conv_seek(&pos, fw, h);
+	rc = cursor_step(*c, k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	if (rc < 0)
+		mdb_cursor_close(*c);
+	return rc;
+}
+
+/*
  * The flow of one conversation index group: @c stands on the first entry of
  * a (flow window, hash) group, @k is its key. Sums the group's microflows
  * into @f and steps past the group.
@@ -2279,17 +2300,15 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 {
 	struct strata_store_flow f;
 	MDB_cursor *c;
-	struct key pos, fk;
+	struct key fk;
 	__u8 next[32];
 	MDB_val k, v;
 	__u64 fw;
 	int rc, more;
 
-	rc = mdb_cursor_open(txn, s->conv, &c);
-	if (rc)
-		return lmdb_err(err, errlen, rc, "flows: cursor");
-	k = *conv_seek(&pos, st->flows_through, 0);
-	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	rc = conv_at(s, txn, st->flows_through, 0, &c, &k, err, errlen);
+	if (rc < 0)
+		return rc;
 	while (rc > 0) {
 		__u64 h = be64_get((const __u8 *)k.mv_data + 8);
 
@@ -2330,19 +2349,16 @@ static int open_flows_count(struct strata_store *s, MDB_txn *txn, __u64 fw, __u6
 			    char *err, size_t errlen)
 {
 	__u8 group[16] = { 0 };
-	MDB_cursor_op op = MDB_SET_RANGE;
-	struct key pos;
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
 
 	*n = 0;
-	rc = mdb_cursor_open(txn, s->conv, &c);
-	if (rc)
-		return lmdb_err(err, errlen, rc, "cursor");
-	k = *conv_seek(&pos, fw, 0);
-	for (; (rc = cursor_step(c, &k, &v, op, 32, "conversation index", err, errlen)) > 0;
-	     op = MDB_NEXT) {
+	rc = conv_at(s, txn, fw, 0, &c, &k, err, errlen);
+	if (rc < 0)
+		return rc;
+	for (; rc > 0; rc = cursor_step(c, &k, &v, MDB_NEXT, 32, "conversation index", err,
+					errlen)) {
 		if (!*n || memcmp(k.mv_data, group, sizeof(group))) {
 			memcpy(group, k.mv_data, sizeof(group));
 			++*n;
@@ -3792,16 +3808,14 @@ static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct st
 			   char *err, size_t errlen)
 {
 	struct strata_flow_key got;
-	struct key pos, mk;
+	struct key mk;
 	MDB_cursor *c;
 	MDB_val k, v, mv;
 	int rc;
 
-	rc = mdb_cursor_open(txn, s->conv, &c);
-	if (rc)
-		return lmdb_err(err, errlen, rc, "cursor");
-	k = *conv_seek(&pos, flow_window(from), h);
-	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	rc = conv_at(s, txn, flow_window(from), h, &c, &k, err, errlen);
+	if (rc < 0)
+		return rc;
 	while (rc > 0) {
 		const __u8 *p = k.mv_data;
 		__u64 fw = be64_get(p), kh = be64_get(p + 8), ws = be64_get(p + 16);
@@ -3921,16 +3935,13 @@ static int open_flows(struct strata_store *s, MDB_txn *txn, const struct strata_
 		      char *err, size_t errlen)
 {
 	struct strata_store_flow f;
-	struct key pos;
 	MDB_cursor *c;
-	MDB_val k, v;
+	MDB_val k;
 	int rc;
 
-	rc = mdb_cursor_open(txn, s->conv, &c);
-	if (rc)
-		return lmdb_err(err, errlen, rc, "cursor");
-	k = *conv_seek(&pos, fw, h);
-	rc = cursor_step(c, &k, &v, MDB_SET_RANGE, 32, "conversation index", err, errlen);
+	rc = conv_at(s, txn, fw, h, &c, &k, err, errlen);
+	if (rc < 0)
+		return rc;
 	while (rc > 0) {
 		__u64 kh = be64_get((const __u8 *)k.mv_data + 8);
 
