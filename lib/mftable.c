@@ -22,6 +22,7 @@ struct entry {
 	__u64 last_ns;
 	__u64 ring_first;	/* record positions of the window's first and */
 	__u64 ring_last;	/* last packet, or STRATA_RING_POS_NONE */
+	__u64 frame_bytes[2];	/* the window's, per direction */
 	__u32 next;		/* next entry in the bucket chain, or free list */
 	__u8 used;
 };
@@ -147,12 +148,14 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 					.has_ring = e->ring_first != STRATA_RING_POS_NONE,
 					.ring_first = e->ring_first,
 					.ring_last = e->ring_last,
+					.frame_bytes = { e->frame_bytes[0], e->frame_bytes[1] },
 				};
 
 				t->close(&e->mf, &info, t->arg);
 			}
 		}
 		e->ring_first = e->ring_last = STRATA_RING_POS_NONE;
+		e->frame_bytes[0] = e->frame_bytes[1] = 0;
 		if (drop_all || e->last_ns + IDLE_NS < window)
 			entry_remove(t, i);
 		else
@@ -162,7 +165,8 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 }
 
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns, __u64 ring_pos, struct strata_verdict *v)
+			  __u64 ts_ns, __u32 frame_len, __u64 ring_pos,
+			  struct strata_verdict *v)
 {
 	struct strata_flow_key key;
 	__u64 w = strata_window_start(ts_ns, t->window_ns), hash;
@@ -205,6 +209,7 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 		strata_mflow_init(&t->pool[i].mf, &key, t->window);
 		t->pool[i].used = 1;
 		t->pool[i].ring_first = t->pool[i].ring_last = STRATA_RING_POS_NONE;
+		t->pool[i].frame_bytes[0] = t->pool[i].frame_bytes[1] = 0;
 		t->pool[i].next = t->buckets[hash & t->mask];
 		t->buckets[hash & t->mask] = i;
 		t->st.live++;
@@ -213,6 +218,7 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 	if (!mf_active(&e->mf))
 		t->st.flows++;
 	strata_mflow_account(&e->mf, pkt, dir, ts_ns);
+	e->frame_bytes[dir] += frame_len;
 	if (v)
 		v->segments = strata_mflow_fp_segments(&e->mf, pkt, dir, t->seg_budget);
 	if (ring_pos != STRATA_RING_POS_NONE) {

@@ -25,6 +25,8 @@ struct strata_mftable;
  * @generation: configuration generation when the window opened
  * @ring_first: cpu << 48 | seq of the first packet record of the window
  * @ring_last: the same for the last one
+ * @frame_bytes: per direction, the frames' lengths on the wire (link layer
+ *	included) as given to strata_mftable_packet(); 0 from the kernel
  */
 struct strata_mf_info {
 	bool has_seq;
@@ -35,6 +37,7 @@ struct strata_mf_info {
 	__u32 generation;
 	__u64 ring_first;
 	__u64 ring_last;
+	__u64 frame_bytes[2];
 };
 
 /**
@@ -84,6 +87,8 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
  * @t: the table
  * @pkt: the packet
  * @ts_ns: its timestamp
+ * @frame_len: its frame's length on the wire, link layer included (summed
+ *	per direction into the microflow's strata_mf_info)
  *
  * A packet stamped before the current window (capture files are not always
  * in order) is accounted in the current window: a closed window was already
@@ -105,7 +110,8 @@ struct strata_mftable *strata_mftable_new(unsigned int cap, __u64 window_ns,
  * (counted in table_full).
  */
 int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt,
-			  __u64 ts_ns, __u64 ring_pos, struct strata_verdict *v);
+			  __u64 ts_ns, __u32 frame_len, __u64 ring_pos,
+			  struct strata_verdict *v);
 
 /**
  * strata_mftable_set_fp_segments() - set the segment hash budget

@@ -115,7 +115,7 @@ void strata_offline_frame(struct strata_offline *o, struct strata_mftable *t,
 	if (st == STRATA_PARSE_OK) {
 		struct strata_verdict v;
 
-		strata_mftable_packet(t, &pkt, ts_ns, o->frames, &v);
+		strata_mftable_packet(t, &pkt, ts_ns, len, o->frames, &v);
 		strata_core_fingerprint(frame + l3, caplen, &pkt, v.segments, &fp,
 					&o->counters);
 		if (o->on_record)

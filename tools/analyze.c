@@ -170,6 +170,7 @@ static void on_close(const struct strata_mflow *mf,
 
 		if (!s->packets)
 			continue;
+		c->frame_bytes[d] += info->frame_bytes[d];
 		c->packets[d] += s->packets;
 		c->bytes[d] += s->bytes;
 		c->payload[d] += s->payload_bytes;
@@ -178,22 +179,6 @@ static void on_close(const struct strata_mflow *mf,
 		if (s->last_ns > c->last_ns)
 			c->last_ns = s->last_ns;
 	}
-}
-
-static void on_packet(const struct strata_pkt *pkt, enum strata_parse_status st,
-		      __u64 ts_ns, __u32 frame_len, void *arg)
-{
-	struct strata_flow_key k;
-	struct conv *c;
-	int dir;
-
-	(void)ts_ns;
-	if (st != STRATA_PARSE_OK)
-		return;
-	dir = strata_flow_key(pkt, &k);
-	c = conv_get(arg, &k);
-	if (c)
-		c->frame_bytes[dir] += frame_len;
 }
 
 static int by_first(const void *a, const void *b)
@@ -344,7 +329,6 @@ int cmd_analyze(int argc, char **argv)
 	}
 	an.progress = isatty(STDERR_FILENO);
 	o.on_close = on_close;
-	o.on_packet = on_packet;
 	o.on_progress = on_progress;
 	o.arg = &an;
 	ret = strata_offline_run(file, &o);

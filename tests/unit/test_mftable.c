@@ -74,7 +74,7 @@ static int acct(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
 	struct strata_pkt p;
 
 	conv_pkt(&p, i, reply, len);
-	return strata_mftable_packet(t, &p, ts, STRATA_RING_POS_NONE, NULL);
+	return strata_mftable_packet(t, &p, ts, 0, STRATA_RING_POS_NONE, NULL);
 }
 
 /* The closed microflow of conversation @i (protocol @proto) in window @ws. */
@@ -349,19 +349,19 @@ static void test_tcp_across_windows(void **state)
 	t = strata_mftable_new(16, W1S, on_close, &c);
 	assert_non_null(t);
 	tcp_pkt(&p, 1, 100, 0, STRATA_TCP_SYN, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1000, 0, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 0, 900, 101, STRATA_TCP_SYN | STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2000, 0, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2500, 0, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3000, 0, STRATA_RING_POS_NONE, NULL), 0);
 	/* Next window: the server speaks first (its ACK), then the client
 	 * sends its window-0 segment again. */
 	tcp_pkt(&p, 0, 901, 201, STRATA_TCP_ACK, 0);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 100, 0, STRATA_RING_POS_NONE, NULL), 0);
 	tcp_pkt(&p, 1, 101, 901, STRATA_TCP_ACK | STRATA_TCP_PSH, 100);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S + 200, 0, STRATA_RING_POS_NONE, NULL), 0);
 	strata_mftable_flush(t);
 
 	mf = find_p(&c, 9, WS0, 6);
@@ -481,7 +481,7 @@ static bool seg(struct strata_mftable *t, unsigned int i, int reply, __u16 len,
 	struct strata_pkt p;
 
 	conv_pkt(&p, i, reply, len);
-	assert_int_equal(strata_mftable_packet(t, &p, ts, STRATA_RING_POS_NONE, &v), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, ts, 0, STRATA_RING_POS_NONE, &v), 0);
 	return v.segments;
 }
 
@@ -517,7 +517,7 @@ static void test_fp_segments(void **state)
 	/* Table full: the packet is not accounted and gets no segments. */
 	conv_pkt(&p, 3, 0, 100);
 	v.segments = true;
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 50, STRATA_RING_POS_NONE, &v),
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 50, 0, STRATA_RING_POS_NONE, &v),
 			 -ENOSPC);
 	assert_false(v.segments);
 	/* A new window, a new budget. */
@@ -542,7 +542,8 @@ static void test_fp_segments(void **state)
  * What the close callback is told beside the microflow: a number in close
  * order from 1, the conversation's hash (the one each packet's verdict
  * gave, in both directions), the window length, and the record positions
- * of the window's first and last packet; none when no packet had one.
+ * of the window's first and last packet (none when no packet had one), and
+ * the frames' lengths summed per direction.
  */
 static void test_close_info(void **state)
 {
@@ -556,21 +557,22 @@ static void test_close_info(void **state)
 	t = strata_mftable_new(16, W1S, on_close, &c);
 	assert_non_null(t);
 	conv_pkt(&p, 1, 0, 10);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1, 7, &v0), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 1, 100, 7, &v0), 0);
 	conv_pkt(&p, 1, 1, 10);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2, 9, &v1), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 2, 200, 9, &v1), 0);
 	conv_pkt(&p, 1, 0, 10);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3, STRATA_RING_POS_NONE, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 3, 300, STRATA_RING_POS_NONE, NULL),
+			 0);
 	conv_pkt(&p, 1, 0, 10);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 4, 12, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 4, 400, 12, NULL), 0);
 	conv_pkt(&p, 2, 0, 10);	/* no record position at all */
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 5, STRATA_RING_POS_NONE, &v2), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + 5, 50, STRATA_RING_POS_NONE, &v2), 0);
 	assert_true(v0.key_hash == v1.key_hash);
 	assert_true(v0.key_hash != v2.key_hash);
 	assert_int_equal(v0.dir, !v1.dir);
 	/* The next window closes both; then conversation 1 again. */
 	conv_pkt(&p, 1, 0, 10);
-	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S, 20, NULL), 0);
+	assert_int_equal(strata_mftable_packet(t, &p, WS0 + W1S, 60, 20, NULL), 0);
 	strata_mftable_flush(t);
 	assert_int_equal(c.n, 3);
 	for (i = 0; i < c.n; i++) {
@@ -579,17 +581,24 @@ static void test_close_info(void **state)
 		assert_true(in->has_seq);
 		assert_int_equal(in->seq, i + 1);
 		assert_int_equal(in->window_ns, W1S);
+		/* Frame lengths sum per direction and window. */
 		if (in->key_hash == v2.key_hash) {
 			assert_false(in->has_ring);
+			assert_int_equal(in->frame_bytes[v2.dir], 50);
+			assert_int_equal(in->frame_bytes[!v2.dir], 0);
 		} else if (c.mf[i].window_start == WS0) {
 			assert_true(in->key_hash == v0.key_hash);
 			assert_true(in->has_ring);
 			assert_int_equal(in->ring_first, 7);
 			assert_int_equal(in->ring_last, 12);
+			assert_int_equal(in->frame_bytes[v0.dir], 100 + 300 + 400);
+			assert_int_equal(in->frame_bytes[v1.dir], 200);
 		} else {
 			assert_true(in->has_ring);
 			assert_int_equal(in->ring_first, 20);
 			assert_int_equal(in->ring_last, 20);
+			assert_int_equal(in->frame_bytes[v0.dir], 60);
+			assert_int_equal(in->frame_bytes[v1.dir], 0);
 		}
 	}
 	strata_mftable_free(t);
