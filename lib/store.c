@@ -1389,9 +1389,10 @@ static int opts_check(struct strata_store_opts *o, char *err, size_t errlen)
 	if (o->codec != STRATA_STORE_CODEC_NONE && o->codec != STRATA_STORE_CODEC_ZSTD)
 		return strata_seterr(err, errlen, EINVAL, "store open %s: unknown codec %u", p,
 				     o->codec);
-	if (o->zstd_level < 1 || o->zstd_level > 19)
-		return strata_seterr(err, errlen, EINVAL, "store open %s: zstd level %d outside 1..19",
-				     p, o->zstd_level);
+	if (o->zstd_level < ZSTD_minCLevel() || o->zstd_level > 19)
+		return strata_seterr(err, errlen, EINVAL,
+				     "store open %s: zstd level %d outside %d..19", p,
+				     o->zstd_level, ZSTD_minCLevel());
 	return 0;
 }
 

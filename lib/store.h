@@ -25,7 +25,7 @@
 #define STRATA_STORE_BLOCK_DEFAULT	(256U << 10)
 #define STRATA_STORE_BLOCK_MIN		(16U << 10)	/* the largest record fits */
 #define STRATA_STORE_BLOCK_MAX		(16U << 20)
-#define STRATA_STORE_ZSTD_LEVEL_DEFAULT	1
+#define STRATA_STORE_ZSTD_LEVEL_DEFAULT	(-3)
 #define STRATA_STORE_PINS_MAX		64
 #define STRATA_STORE_LABEL_MAX		64		/* bytes, the NUL included */
 /* Location flows: each conversation's microflows summed over this window. */
@@ -43,7 +43,8 @@
  *	is less (at least STRATA_STORE_BLOCK_MIN), so any budget from 1 MiB
  *	holds 32 blocks
  * @codec: STRATA_STORE_CODEC_* of the blocks written from now on
- * @zstd_level: 1..19, for STRATA_STORE_CODEC_ZSTD
+ * @zstd_level: ZSTD_minCLevel()..19 but 0, for STRATA_STORE_CODEC_ZSTD;
+ *	negative levels are zstd's fast ones
  * @max_age_ns: remove blocks older than this behind the newest packet
  *	(0: age plays no part)
  * @sync: fsync the store at every flush (mdb_env_sync()); without it a

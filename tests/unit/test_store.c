@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <lmdb.h>
+#include <zstd.h>
 #include <xxhash.h>
 
 #include "unit.h"
@@ -2336,6 +2337,9 @@ static void test_bad_options(void **state)
 	strata_store_opts_init(&o, d.path);
 	o.zstd_level = 30;
 	expect_open(&o, -EINVAL, "zstd level 30");
+	strata_store_opts_init(&o, d.path);
+	o.zstd_level = ZSTD_minCLevel() - 1;
+	expect_open(&o, -EINVAL, "zstd level -");
 
 	/* A budget below what the file already takes. */
 	strata_store_opts_init(&o, d.path);
