@@ -198,7 +198,7 @@ static void pass(const struct capture *cap, struct strata_mftable *t,
 		if (strata_parse(frame + l3, r->caplen - l3, r->len - l3, &pkt) ==
 		    STRATA_PARSE_OK) {
 			ty->o.counters.parsed++;
-			strata_mftable_packet(t, &pkt, r->ts_ns, STRATA_RING_POS_NONE, NULL);
+			strata_mftable_packet(t, &pkt, r->ts_ns, r->len, STRATA_RING_POS_NONE, NULL);
 		}
 	}
 	strata_mftable_flush(t);
