@@ -86,13 +86,13 @@ best_of() {
 
 # warm_memory: writes WARM_MB (default 3072, at most a quarter of the
 # memory available) MB to /dev/shm and removes it, untimed, before every
-# timed run of every tool. A VM whose kernel hands free memory back to its
+# timed run of every tool. This VM's kernel hands free memory back to its
 # host (virtio-balloon free page reporting: page_reporting.* in
-# /proc/cmdline) pays a fault in the host on the first touch of every page
-# handed back. Measured here: 1.2 GB written to the page cache took 0.14 s
-# right after the same was freed, 1.43 s after 15 s idle. Without this a run
-# paid for whatever memory the run before it freed and the sync after it
-# gave the kernel time to hand back: the same binary took 2.4 s to 3.9 s.
+# /proc/cmdline), which the first touch of a page handed back probably pays
+# for, in system time. Measured here (00:50 UTC): the first strata ingest
+# after a few idle minutes took 3.03 s, 2.52 s of it system time; the next
+# two 1.80 s (0.74 and 0.79 s system); with this before each, 1.68 to 1.97
+# s (0.72 to 0.84 s system). It does not remove all of the variation.
 warm_memory() {
 	local mb=${WARM_MB:-3072} avail f=/dev/shm/strata-bench-warm.$$
 	avail=$(awk '/^MemAvailable:/ {print int($2 / 1024 / 4)}' /proc/meminfo)
