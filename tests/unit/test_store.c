@@ -295,6 +295,14 @@ static int count_fn(const struct strata_store_rec *r, void *arg)
 	return 0;
 }
 
+/* Counts into @held the packets of conversation @k (NULL: all) over all time. */
+static int count_all(struct strata_store *s, const struct strata_flow_key *k,
+		     unsigned int *held, char *err, size_t errlen)
+{
+	*held = 0;
+	return strata_store_packets(s, 0, ~0ULL, k, count_fn, held, err, errlen);
+}
+
 static void same_pkt(const struct tpkt *a, const struct tpkt *b)
 {
 	assert_int_equal(a->cpu, b->cpu);
@@ -2062,9 +2070,7 @@ static void test_corrupt(void **state)
 	at = 1000;
 	block_edit(d.path, bs->b[victim].id, flip_byte, &at);
 	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, NULL, count_fn, &held, err, sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(count_all(s, NULL, &held, err, sizeof(err)), -EBADMSG);
 	snprintf(want, sizeof(want), "block %llu: checksum", (unsigned long long)bs->b[victim].id);
 	assert_non_null(strstr(err, want));
 	/* Every other block was still read. */
@@ -2198,18 +2204,12 @@ static void test_conv_filter(void **state)
 	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
 	canon(&convs[1], &ka);
 	canon(&convs[2], &kb);
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &kb, count_fn, &held, err, sizeof(err)),
-			 0);
+	assert_int_equal(count_all(s, &kb, &held, err, sizeof(err)), 0);
 	assert_int_equal(held, 600);
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &ka, count_fn, &held, err, sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(count_all(s, &ka, &held, err, sizeof(err)), -EBADMSG);
 	assert_int_equal(held, 600 - bs->b[1].packets);
 	/* Without a conversation, every block is read. */
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, NULL, count_fn, &held, err, sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(count_all(s, NULL, &held, err, sizeof(err)), -EBADMSG);
 	assert_int_equal(held, 1200 - bs->b[1].packets);
 	sclose(s);
 	tdir_rm(&d);
@@ -2251,13 +2251,9 @@ static void test_group_filter(void **state)
 	s = sopen(d.path, 8ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
 	canon(&convs[1], &ka);
 	canon(&convs[2], &kb);
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &kb, count_fn, &held, err, sizeof(err)),
-			 0);
+	assert_int_equal(count_all(s, &kb, &held, err, sizeof(err)), 0);
 	assert_int_equal(held, 300);
-	held = 0;
-	assert_int_equal(strata_store_packets(s, 0, ~0ULL, &ka, count_fn, &held, err, sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(count_all(s, &ka, &held, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "block 1: no filter"));
 	sclose(s);
 	tdir_rm(&d);
