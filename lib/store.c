@@ -517,7 +517,7 @@ static void flow_key_of(const __u8 *saddr, const __u8 *daddr, __u16 sport, __u16
 	strata_flow_key(&p, key);
 }
 
-static void canon_key(const struct strata_flow_key *in, struct strata_flow_key *out)
+void strata_store_canon_key(const struct strata_flow_key *in, struct strata_flow_key *out)
 {
 	flow_key_of(in->addr[0], in->addr[1], in->port[0], in->port[1], in->proto,
 		    in->family, out);
@@ -2273,7 +2273,7 @@ static int conv_group(struct strata_store *s, MDB_txn *txn, MDB_cursor *c, MDB_v
 		rc = mf_val_parse(&mk.v, &mv, &m, err, errlen);
 		if (rc)
 			return rc;
-		canon_key(&m.mf.key, &canon);
+		strata_store_canon_key(&m.mf.key, &canon);
 		flow_add(f, &m.mf, &canon);
 		rc = cursor_step(c, k, &v, MDB_NEXT, 32, "conversation index", err, errlen);
 	} while (rc > 0 && !memcmp(k->mv_data, group, sizeof(group)));
@@ -2394,7 +2394,7 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 		if (rc)
 			return rc;
 	}
-	canon_key(&p->mf.key, &canon);
+	strata_store_canon_key(&p->mf.key, &canon);
 	h = conv_hash(&canon);
 	/*
 	 * An open flow window's flows are summed when it closes, from what is
@@ -3670,7 +3670,7 @@ int strata_store_packets(struct strata_store *s, __u64 t1, __u64 t2,
 	q->t2 = t2;
 	if (conv) {
 		q->conv = true;
-		canon_key(conv, &q->canon);
+		strata_store_canon_key(conv, &q->canon);
 	}
 	for (i = 0; i < MERGE_MAX; i++)
 		q->free[q->nfree++] = &q->slot[i];
@@ -3843,7 +3843,7 @@ static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct st
 				memcpy(&got, (const __u8 *)mv.mv_data +
 				       offsetof(struct mf_val, mf) + offsetof(struct strata_mflow, key),
 				       sizeof(got));
-				canon_key(&got, &got);
+				strata_store_canon_key(&got, &got);
 			}
 			if (mv.mv_size != sizeof(struct mf_val) || !memcmp(&got, canon, sizeof(got)))
 				rc = mf_emit(s, txn, st, &mk.v, &mv, t1, fn, arg, err, errlen);
@@ -3881,7 +3881,7 @@ int strata_store_microflows(struct strata_store *s, const struct strata_flow_key
 	/* A window that overlaps t1 started at most the longest window before. */
 	from = sat_sub(t1, st.max_window_ns);
 	if (conv) {
-		canon_key(conv, &canon);
+		strata_store_canon_key(conv, &canon);
 		rc = conv_microflows(s, txn, &st, &canon, conv_hash(&canon), from, t1, t2, fn,
 				     arg, err, errlen);
 		goto out;
@@ -3992,7 +3992,7 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 		goto out;
 	fw = flow_window(t1);
 	if (conv) {
-		canon_key(conv, &canon);
+		strata_store_canon_key(conv, &canon);
 		h = conv_hash(&canon);
 	}
 	/* Closed windows, before flows_through: the flow table. */

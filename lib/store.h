@@ -587,4 +587,13 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 		       __u64 t1, __u64 t2, strata_store_flow_fn fn, void *arg,
 		       char *err, size_t errlen);
 
+/**
+ * strata_store_canon_key() - a conversation's canonical key
+ * @in: the conversation's key, either way round
+ * @out: filled with its canonical form (the endpoints in the order the
+ *	core's strata_flow_key() puts them), the form the store keeps its
+ *	flows and location flows under
+ */
+void strata_store_canon_key(const struct strata_flow_key *in, struct strata_flow_key *out);
+
 #endif /* STRATA_STORE_H */
