@@ -205,7 +205,8 @@ typedef int (*strata_cflow_fn)(const struct strata_cflow *c, void *arg);
  * to the server's: by the TTL of client-to-server packets (highest first),
  * then by first-seen time.
  *
- * Return: 0, what @fn returned when not 0, or -ENOMEM.
+ * Return: 0, what @fn returned when not 0, -EINVAL for @n of UINT32_MAX
+ * or more, or -ENOMEM.
  */
 int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, void *arg);
 
