@@ -165,9 +165,11 @@ struct strata_macro_key {
  * @lost: per direction, packets lost along the paths (sum of the hops'
  *	positive @lost)
  * @rtt_hs: handshake RTTs at the first location, both directions merged
+ *	(added by the caller: see strata_macro_add())
  * @delay: end-to-end delays (sum of the hops' delays) of the flows that
  *	had one measured at every hop, ns, client to server
- * @hops: locations, summed over the flows (hops / cflows: mean path length)
+ * @hops: locations, summed over the flows, those past STRATA_PATH_MAX
+ *	included (hops / cflows: mean path length)
  * @first_ns: first packet of any of its flows
  * @last_ns: last one
  */
@@ -203,7 +205,8 @@ typedef int (*strata_cflow_fn)(const struct strata_cflow *c, void *arg);
  * to the server's: by the TTL of client-to-server packets (highest first),
  * then by first-seen time.
  *
- * Return: 0, what @fn returned when not 0, or -ENOMEM.
+ * Return: 0, what @fn returned when not 0, -EINVAL for @n of UINT32_MAX
+ * or more, or -ENOMEM.
  */
 int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, void *arg);
 
@@ -219,6 +222,10 @@ void strata_macro_keys(const struct strata_cflow *c, struct strata_macro_key key
  * @m: the macroflow (zeroed, with @window_start, @window_ns and @key set,
  *	before the first call)
  * @c: a connected flow of its group and window
+ *
+ * Adds everything but @m->rtt_hs: a connected flow carries no RTTs, so the
+ * caller (the central store, which has the location flows) merges the
+ * first location's rtt_hs of both directions into it.
  */
 void strata_macro_add(struct strata_macroflow *m, const struct strata_cflow *c);
 

@@ -13,22 +13,6 @@
 
 typedef unsigned __int128 u128;
 
-struct ep {
-	__u8 addr[16];
-	__u16 port;
-};
-
-static void ep4(struct ep *e, __u8 a, __u8 b, __u8 c, __u8 d, __u16 port)
-{
-	memset(e, 0, sizeof(*e));
-	e->addr[10] = e->addr[11] = 0xff;
-	e->addr[12] = a;
-	e->addr[13] = b;
-	e->addr[14] = c;
-	e->addr[15] = d;
-	e->port = port;
-}
-
 static void ep6(struct ep *e, __u16 last, __u16 port)
 {
 	memset(e, 0, sizeof(*e));

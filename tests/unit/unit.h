@@ -54,4 +54,22 @@ static inline void rng_bytes(struct rng *r, __u8 *p, size_t n)
 		p[i] = (__u8)(rng_u64(r) >> 56);
 }
 
+/* A conversation's endpoint, as struct strata_flow_key holds it. */
+struct ep {
+	__u8 addr[16];
+	__u16 port;
+};
+
+/* a.b.c.d:port, IPv4-mapped. */
+static inline void ep4(struct ep *e, __u8 a, __u8 b, __u8 c, __u8 d, __u16 port)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr[10] = e->addr[11] = 0xff;
+	e->addr[12] = a;
+	e->addr[13] = b;
+	e->addr[14] = c;
+	e->addr[15] = d;
+	e->port = port;
+}
+
 #endif /* STRATA_TEST_UNIT_H */

@@ -1,0 +1,1006 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * Unit tests of stitching: paths seen at several sensors, NAT, payloads shared
+ * by other conversations, orientation, order independence, scale, and the
+ * macroflow roll-up and application names.
+ */
+#include <errno.h>
+
+#include "unit.h"
+#include "central.h"
+
+#define W1S	1000000000ULL
+/* A flow window's start, and a time inside it. */
+#define WIN	(1700000000ULL / 60 * 60 * W1S)
+#define T0	(WIN + 5 * W1S)
+/* Per-hop one-way delay, and the server's think time. */
+#define DELAY	150000ULL
+#define THINK	2000000ULL
+/* A sensor's clock error. */
+#define SKEW	1000000ULL
+
+/*
+ * One conversation as one location sees it: its endpoints there, and the
+ * payload hashes of each direction (the same at every location it passes).
+ */
+struct conv {
+	struct ep cli, srv;
+	__u8 proto;
+	int initiator;		/* the sensor knows who started it */
+	__u32 nh[2];
+	__u64 hash[2][STRATA_FP_SAMPLE];
+	__u64 packets[2];	/* [0] client to server, [1] back */
+	__u64 t0;		/* the client's first packet */
+};
+
+static int u64_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void conv_init(struct conv *cv, struct rng *r, __u8 proto)
+{
+	int d;
+	__u32 i;
+
+	memset(cv, 0, sizeof(*cv));
+	ep4(&cv->cli, 10, 0, 0, 1, 40000);
+	ep4(&cv->srv, 192, 0, 2, 10, 80);
+	cv->proto = proto;
+	cv->initiator = 1;
+	for (d = 0; d < 2; d++) {
+		cv->nh[d] = STRATA_FP_SAMPLE;
+		for (i = 0; i < STRATA_FP_SAMPLE; i++)
+			cv->hash[d][i] = rng_u64(r) | 1;
+	}
+	cv->packets[0] = 100;
+	cv->packets[1] = 80;
+	cv->t0 = T0;
+}
+
+/*
+ * @cv as sensor @sensor sees it, hop @hop (0 next to the client) of @nhops:
+ * forward packets leave the client with TTL 64 and reach it hop * DELAY
+ * later; replies leave the server with TTL 64 and reach it
+ * (nhops - 1 - hop) * DELAY after the server sent them.
+ */
+static void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor,
+		 int hop, int nhops)
+{
+	__u64 back = (__u64)(nhops - 1 - hop);
+	struct strata_pkt p;
+	__u64 h[STRATA_FP_SAMPLE];
+	int c, d;
+	__u32 i;
+
+	memset(lf, 0, sizeof(*lf));
+	memset(&p, 0, sizeof(p));
+	memcpy(p.saddr, cv->cli.addr, 16);
+	memcpy(p.daddr, cv->srv.addr, 16);
+	p.sport = cv->cli.port;
+	p.dport = cv->srv.port;
+	p.proto = cv->proto;
+	p.family = 4;
+	c = strata_flow_key(&p, &lf->f.key);
+	lf->f.window_start = WIN;
+	lf->f.window_ns = STRATA_STORE_FLOW_WINDOW_NS;
+	lf->f.microflows = 1;
+	lf->f.initiator = (__u8)c;
+	lf->f.has_initiator = cv->initiator ? 1 : 0;
+	lf->sensor = sensor;
+	for (d = 0; d < 2; d++) {
+		struct strata_dir_stats *s = &lf->f.dir[d ? !c : c];
+		__u64 t = d ? cv->t0 + THINK + back * DELAY :
+			      cv->t0 + (__u64)hop * DELAY;
+
+		s->packets = cv->packets[d];
+		s->bytes = cv->packets[d] * 100;
+		s->first_ns = s->packets ? t : 0;
+		s->last_ns = s->packets ? t + W1S : 0;
+		s->ttl_min = s->ttl_max = (__u8)(64 - (d ? back : (__u64)hop));
+		memcpy(h, cv->hash[d], sizeof(h));
+		qsort(h, cv->nh[d], sizeof(h[0]), u64_cmp);
+		lf->nfp[d ? !c : c] = cv->nh[d];
+		for (i = 0; i < cv->nh[d]; i++) {
+			lf->fp[d ? !c : c][i].hash = h[i];
+			lf->fp[d ? !c : c][i].ts_ns = t + 1000 * (h[i] % 997);
+		}
+	}
+}
+
+/* A sensor whose clock is @ns behind. */
+static void skew(struct strata_lflow *lf, __u64 ns)
+{
+	int d;
+	__u32 i;
+
+	for (d = 0; d < 2; d++) {
+		lf->f.dir[d].first_ns -= ns;
+		lf->f.dir[d].last_ns -= ns;
+		for (i = 0; i < lf->nfp[d]; i++)
+			lf->fp[d][i].ts_ns -= ns;
+	}
+}
+
+/* ---- collecting the output ---- */
+
+struct out {
+	struct strata_cflow *c;
+	size_t n;
+	size_t cap;
+};
+
+static int collect(const struct strata_cflow *c, void *arg)
+{
+	struct out *o = arg;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 16;
+		o->c = realloc(o->c, o->cap * sizeof(*o->c));
+		assert_non_null(o->c);
+	}
+	o->c[o->n++] = *c;
+	return 0;
+}
+
+static void stitch(const struct strata_lflow *lf, size_t n, struct out *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(strata_stitch(lf, n, collect, o), 0);
+	/* Numbered from 0, in the order given. */
+	for (i = 0; i < o->n; i++)
+		assert_int_equal(o->c[i].seq, i);
+}
+
+static void shuffle(struct strata_lflow *lf, size_t n, struct rng *r)
+{
+	struct strata_lflow t;
+	size_t i, j;
+
+	for (i = n; i > 1; i--) {
+		j = rng_range(r, 0, i - 1);
+		t = lf[i - 1];
+		lf[i - 1] = lf[j];
+		lf[j] = t;
+	}
+}
+
+static void assert_key_oriented(const struct strata_flow_key *k,
+				const struct ep *cli, const struct ep *srv)
+{
+	assert_memory_equal(k->addr[0], cli->addr, 16);
+	assert_memory_equal(k->addr[1], srv->addr, 16);
+	assert_int_equal(k->port[0], cli->port);
+	assert_int_equal(k->port[1], srv->port);
+	assert_int_equal(k->pad, 0);
+}
+
+/* ---- one path ---- */
+
+/*
+ * Client, router, server side: sensors 7, 3 and 5 in path order, given in
+ * another order. The router drops 3 requests, the client side misses 2
+ * replies the router forwarded.
+ */
+static void test_path_same_key(void **state)
+{
+	static const __u32 sensor[3] = { 7, 3, 5 };
+	static const __u64 fwd_pk[3] = { 100, 97, 97 }, rev_pk[3] = { 78, 80, 80 };
+	struct strata_lflow lf[3];
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	int i, d;
+
+	(void)state;
+	rng_seed(&r, 1);
+	conv_init(&cv, &r, 6);
+	for (i = 0; i < 3; i++) {
+		cv.packets[0] = fwd_pk[i];
+		cv.packets[1] = rev_pk[i];
+		mklf(&lf[(i + 1) % 3], &cv, sensor[i], i, 3);
+	}
+	stitch(lf, 3, &o);
+	assert_int_equal(o.n, 1);
+	assert_true(o.c[0].window_start == WIN);
+	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].more_hops, 0);
+	assert_key_oriented(&o.c[0].key, &cv.cli, &cv.srv);
+	assert_int_equal(o.c[0].key.proto, 6);
+	assert_int_equal(o.c[0].key.family, 4);
+	assert_memory_equal(o.c[0].server, cv.srv.addr, 16);
+	assert_int_equal(o.c[0].server_port, 80);
+	for (i = 0; i < 3; i++) {
+		const struct strata_hop *h = &o.c[0].hop[i];
+
+		assert_int_equal(h->sensor, sensor[i]);
+		assert_int_equal(h->matched, i ? STRATA_MATCH_KEY : STRATA_MATCH_FIRST);
+		/* The key as the sensor has it, and the client's end of it. */
+		assert_memory_equal(&h->key, &lf[0].f.key, sizeof(h->key));
+		assert_memory_equal(h->key.addr[h->client], cv.cli.addr, 16);
+		assert_int_equal(h->packets[0], fwd_pk[i]);
+		assert_int_equal(h->packets[1], rev_pk[i]);
+		assert_int_equal(h->bytes[0], fwd_pk[i] * 100);
+		assert_int_equal(h->ttl[0], 64 - i);
+		assert_int_equal(h->ttl[1], 64 - (2 - i));
+		assert_true(h->first_ns == T0 + (__u64)i * DELAY);
+		assert_true(h->last_ns == T0 + THINK + (__u64)(2 - i) * DELAY + W1S);
+		if (!i) {
+			for (d = 0; d < 2; d++) {
+				assert_true(h->delay_ns[d] == STRATA_DELAY_NONE);
+				assert_int_equal(h->delay_n[d], 0);
+				assert_int_equal(h->lost[d], 0);
+			}
+			continue;
+		}
+		for (d = 0; d < 2; d++) {
+			assert_int_equal(h->delay_ns[d], DELAY);
+			assert_int_equal(h->delay_n[d], STRATA_FP_SAMPLE);
+		}
+	}
+	assert_int_equal(o.c[0].hop[1].lost[0], 3);
+	assert_int_equal(o.c[0].hop[1].lost[1], 2);
+	assert_int_equal(o.c[0].hop[2].lost[0], 0);
+	assert_int_equal(o.c[0].hop[2].lost[1], 0);
+	free(o.c);
+
+	/*
+	 * The server side's clock is 1 ms behind: it seems to see everything
+	 * first, but the TTLs still put it last, and its delays show the skew.
+	 */
+	skew(&lf[0], SKEW);
+	stitch(lf, 3, &o);
+	assert_int_equal(o.n, 1);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(o.c[0].hop[i].sensor, sensor[i]);
+	assert_true(o.c[0].hop[2].first_ns < o.c[0].hop[0].first_ns);
+	assert_int_equal(o.c[0].hop[2].delay_ns[0], (__s64)DELAY - (__s64)SKEW);
+	assert_int_equal(o.c[0].hop[2].delay_ns[1], (__s64)DELAY + (__s64)SKEW);
+	free(o.c);
+}
+
+/*
+ * The delay is the lower median over the shared fingerprints only: the
+ * second location saw 4 of the first's requests (10, 20, 30 and 40 us
+ * later) and 3 of its replies (sent 1, 3 and 5 us before).
+ */
+static void test_delay_median(void **state)
+{
+	static const __s64 fwd_dt[4] = { 40000, 10000, 30000, 20000 };
+	static const __s64 rev_dt[3] = { 5000, 1000, 3000 };
+	struct strata_lflow lf[2];
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	int c, i;
+
+	(void)state;
+	rng_seed(&r, 2);
+	conv_init(&cv, &r, 6);
+	mklf(&lf[0], &cv, 1, 0, 2);
+	mklf(&lf[1], &cv, 2, 1, 2);
+	c = lf[0].f.initiator;
+	for (i = 0; i < 4; i++)
+		lf[1].fp[c][i].ts_ns = lf[0].fp[c][i].ts_ns + (__u64)fwd_dt[i];
+	for (i = 0; i < 3; i++)
+		lf[1].fp[!c][i].ts_ns = lf[0].fp[!c][i].ts_ns - (__u64)rev_dt[i];
+	/* The others were not seen at the second location: other hashes. */
+	for (i = 4; i < STRATA_FP_SAMPLE; i++)
+		lf[1].fp[c][i].hash = ~0ULL - (__u64)(STRATA_FP_SAMPLE - i);
+	for (i = 3; i < STRATA_FP_SAMPLE; i++)
+		lf[1].fp[!c][i].hash = ~0ULL - (__u64)(STRATA_FP_SAMPLE - i);
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].hop[1].delay_n[0], 4);
+	assert_int_equal(o.c[0].hop[1].delay_ns[0], 20000);
+	assert_int_equal(o.c[0].hop[1].delay_n[1], 3);
+	assert_int_equal(o.c[0].hop[1].delay_ns[1], 3000);
+	free(o.c);
+
+	/* A sample not in hash order is not used: no delay from it. */
+	lf[1].fp[c][0].hash = ~0ULL;
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].hop[1].delay_n[0], 0);
+	assert_true(o.c[0].hop[1].delay_ns[0] == STRATA_DELAY_NONE);
+	assert_int_equal(o.c[0].hop[1].delay_n[1], 3);
+	free(o.c);
+}
+
+/*
+ * Behind the third sensor the conversation is masqueraded and forwarded:
+ * another client address and port, another server address and port.
+ */
+static void test_nat(void **state)
+{
+	struct strata_lflow lf[3];
+	struct strata_flow_key post;
+	struct conv cv, nat;
+	struct out o;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 3);
+	conv_init(&cv, &r, 6);
+	ep4(&cv.srv, 203, 0, 113, 5, 443);
+	mklf(&lf[0], &cv, 1, 0, 3);
+	mklf(&lf[1], &cv, 2, 1, 3);
+	nat = cv;
+	ep4(&nat.cli, 198, 51, 100, 1, 61000);
+	ep4(&nat.srv, 172, 16, 0, 5, 8443);
+	mklf(&lf[2], &nat, 3, 2, 3);
+	post = lf[2].f.key;
+	stitch(lf, 3, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].hop[1].matched, STRATA_MATCH_KEY);
+	assert_int_equal(o.c[0].hop[2].matched, STRATA_MATCH_FP);
+	assert_int_equal(o.c[0].hop[2].sensor, 3);
+	assert_memory_equal(&o.c[0].hop[2].key, &post, sizeof(post));
+	/* The client's view, and the server after the NAT. */
+	assert_key_oriented(&o.c[0].key, &cv.cli, &cv.srv);
+	assert_memory_equal(o.c[0].server, nat.srv.addr, 16);
+	assert_int_equal(o.c[0].server_port, 8443);
+	assert_int_equal(o.c[0].hop[2].delay_ns[0], DELAY);
+	assert_int_equal(o.c[0].hop[2].delay_ns[1], DELAY);
+	free(o.c);
+
+	/* Only the pre- and post-NAT locations: matched by fingerprint alone. */
+	stitch(&lf[1], 2, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 2);
+	assert_int_equal(o.c[0].hop[0].sensor, 2);
+	assert_int_equal(o.c[0].hop[1].matched, STRATA_MATCH_FP);
+	free(o.c);
+
+	/* Another protocol never matches, whatever the payloads. */
+	nat.proto = 17;
+	mklf(&lf[2], &nat, 3, 2, 3);
+	stitch(&lf[1], 2, &o);
+	assert_int_equal(o.n, 2);
+	free(o.c);
+}
+
+/* ---- what must stay apart ---- */
+
+static void test_one_shared_payload(void **state)
+{
+	struct strata_lflow lf[4];
+	struct conv a, b;
+	struct out o;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 4);
+	conv_init(&a, &r, 6);
+	conv_init(&b, &r, 6);
+	ep4(&b.cli, 10, 0, 0, 2, 40001);
+	ep4(&b.srv, 192, 0, 2, 11, 80);
+	/* The same request, the rest different. */
+	b.hash[0][3] = a.hash[0][5];
+	mklf(&lf[0], &a, 1, 0, 1);
+	mklf(&lf[1], &b, 2, 0, 1);
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.c[0].nhops, 1);
+	assert_int_equal(o.c[1].nhops, 1);
+	free(o.c);
+
+	/* Sampled once each, the one shared payload is all there is to go by. */
+	a.nh[0] = b.nh[0] = 1;
+	a.nh[1] = b.nh[1] = 0;
+	b.hash[0][0] = a.hash[0][0];
+	mklf(&lf[0], &a, 1, 0, 2);
+	mklf(&lf[1], &b, 2, 1, 2);
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].hop[1].matched, STRATA_MATCH_FP);
+	free(o.c);
+
+	/*
+	 * Two conversations with the same request and the same response, each
+	 * seen before (sensor 1) and after (sensor 2) a NAT: each pairs with
+	 * its own copy, which shares every payload, not the other's two.
+	 */
+	conv_init(&a, &r, 6);
+	conv_init(&b, &r, 6);
+	ep4(&b.cli, 10, 0, 0, 2, 40001);
+	b.hash[0][0] = a.hash[0][0];
+	b.hash[1][0] = a.hash[1][0];
+	mklf(&lf[0], &a, 1, 0, 2);
+	mklf(&lf[1], &b, 1, 0, 2);
+	ep4(&a.cli, 198, 51, 100, 1, 61000);
+	ep4(&b.cli, 198, 51, 100, 1, 61001);
+	mklf(&lf[2], &a, 2, 1, 2);
+	mklf(&lf[3], &b, 2, 1, 2);
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.c[0].nhops, 2);
+	assert_int_equal(o.c[0].key.port[0], 40000);
+	assert_int_equal(o.c[0].hop[1].key.port[1], 61000);
+	assert_int_equal(o.c[1].nhops, 2);
+	assert_int_equal(o.c[1].key.port[0], 40001);
+	assert_int_equal(o.c[1].hop[1].key.port[1], 61001);
+	free(o.c);
+}
+
+static void test_no_fingerprints(void **state)
+{
+	struct strata_lflow lf[3];
+	struct conv a, b;
+	struct out o;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 5);
+	conv_init(&a, &r, 6);
+	a.nh[0] = a.nh[1] = 0;
+	b = a;
+	ep4(&b.cli, 198, 51, 100, 1, 61000);
+	mklf(&lf[0], &a, 1, 0, 2);
+	mklf(&lf[1], &b, 2, 1, 2);
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 2);
+	free(o.c);
+
+	/* One key twice at one sensor: not joined to each other... */
+	mklf(&lf[1], &a, 1, 0, 2);
+	lf[1].f.microflows = 2;
+	stitch(lf, 2, &o);
+	assert_int_equal(o.n, 2);
+	free(o.c);
+	/* ...but both join a third location that has the key too. */
+	mklf(&lf[2], &a, 2, 1, 2);
+	stitch(lf, 3, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].hop[0].sensor, 1);
+	assert_int_equal(o.c[0].hop[1].sensor, 1);
+	assert_int_equal(o.c[0].hop[2].sensor, 2);
+	free(o.c);
+}
+
+/* ---- orientation ---- */
+
+static void test_orientation(void **state)
+{
+	struct strata_lflow lf[2];
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	__u64 t;
+	int c;
+
+	(void)state;
+	rng_seed(&r, 6);
+	conv_init(&cv, &r, 17);
+	/* The client has the higher address: endpoint 1 of the key. */
+	ep4(&cv.cli, 10, 0, 0, 9, 53000);
+	ep4(&cv.srv, 10, 0, 0, 1, 53);
+	cv.initiator = 0;
+	mklf(&lf[0], &cv, 1, 0, 1);
+	assert_memory_equal(lf[0].f.key.addr[1], cv.cli.addr, 16);
+	lf[0].f.initiator = 0;	/* wrong, but not known */
+	/* The sensor saw the reply first: the port still decides. */
+	lf[0].f.dir[0].first_ns = T0 - 1;
+	stitch(lf, 1, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].hop[0].client, 1);
+	assert_key_oriented(&o.c[0].key, &cv.cli, &cv.srv);
+	assert_int_equal(o.c[0].server_port, 53);
+	assert_int_equal(o.c[0].hop[0].packets[0], cv.packets[0]);
+	free(o.c);
+
+	/* A known initiator wins over the ports. */
+	lf[0].f.has_initiator = 1;
+	stitch(lf, 1, &o);
+	assert_int_equal(o.c[0].hop[0].client, 0);
+	assert_int_equal(o.c[0].key.port[0], 53);
+	assert_int_equal(o.c[0].server_port, 53000);
+	free(o.c);
+
+	/*
+	 * Equal ports: the endpoint seen first (the client, endpoint 1 of
+	 * the key, here), a time of 0 counting as never; on a tie endpoint 0.
+	 */
+	ep4(&cv.cli, 10, 0, 0, 9, 123);
+	ep4(&cv.srv, 10, 0, 0, 1, 123);
+	mklf(&lf[0], &cv, 1, 0, 1);
+	c = lf[0].f.initiator;
+	assert_int_equal(c, 1);
+	stitch(lf, 1, &o);
+	assert_int_equal(o.c[0].hop[0].client, 1);
+	free(o.c);
+	t = lf[0].f.dir[1].first_ns;
+	lf[0].f.dir[1].first_ns = 0;
+	stitch(lf, 1, &o);
+	assert_int_equal(o.c[0].hop[0].client, 0);
+	free(o.c);
+	lf[0].f.dir[1].first_ns = t;
+	lf[0].f.dir[0].first_ns = 0;
+	stitch(lf, 1, &o);
+	assert_int_equal(o.c[0].hop[0].client, 1);
+	free(o.c);
+	lf[0].f.dir[0].first_ns = t;
+	stitch(lf, 1, &o);
+	assert_int_equal(o.c[0].hop[0].client, 0);
+	free(o.c);
+}
+
+/* ---- a mixed window: order independence and coverage ---- */
+
+#define MIX_CONV	60
+#define MIX_SENSORS	6
+
+/*
+ * Conversations over 1 to 4 of 6 sensors, some masqueraded at their last
+ * location, some without fingerprints, some sharing a request with the one
+ * before, some reported twice by their first sensor with other counts (a
+ * tie in path order). *ncflows: the connected flows they make (a
+ * masqueraded location without fingerprints is one of its own).
+ */
+static size_t mix(struct strata_lflow *lf, struct rng *r, size_t *ncflows)
+{
+	struct conv cv, prev;
+	size_t n = 0;
+	int k, h, nh, first;
+
+	memset(&prev, 0, sizeof(prev));
+	*ncflows = 0;
+	for (k = 0; k < MIX_CONV; k++) {
+		conv_init(&cv, r, rng_range(r, 0, 3) ? 6 : 17);
+		ep4(&cv.cli, 10, 1, (__u8)(k >> 8), (__u8)k, (__u16)(32768 + k));
+		ep4(&cv.srv, 192, 0, 2, (__u8)rng_range(r, 1, 4),
+		    (__u16)(rng_range(r, 0, 1) ? 443 : 53));
+		cv.initiator = (int)rng_range(r, 0, 1);
+		cv.packets[0] = rng_range(r, 1, 1000);
+		cv.packets[1] = rng_range(r, 0, 1000);
+		cv.t0 = T0 + rng_range(r, 0, 50 * W1S);
+		if (!rng_range(r, 0, 5))
+			cv.nh[0] = cv.nh[1] = 0;
+		if (k && !rng_range(r, 0, 3))
+			cv.hash[0][0] = prev.hash[0][1];
+		nh = (int)rng_range(r, 1, 4);
+		first = (int)rng_range(r, 0, MIX_SENSORS - nh);
+		for (h = 0; h < nh; h++) {
+			struct conv at = cv;
+
+			if (h == nh - 1 && h && !rng_range(r, 0, 2)) {
+				ep4(&at.cli, 198, 51, 100, 1, (__u16)(20000 + k));
+				ep4(&at.srv, 172, 16, 0, (__u8)k, 8080);
+				*ncflows += !cv.nh[0];
+			}
+			mklf(&lf[n++], &at, (__u32)(first + h), h, nh);
+			if (!h && nh >= 3 && !rng_range(r, 0, 4)) {
+				at.packets[0]++;
+				mklf(&lf[n++], &at, (__u32)first, h, nh);
+			}
+		}
+		++*ncflows;
+		prev = cv;
+	}
+	return n;
+}
+
+/* A mixed window in *lf (to free), stitched into @o; @r goes on from there. */
+static size_t mix_stitched(struct rng *r, __u64 seed, struct strata_lflow **lf,
+			   struct out *o)
+{
+	size_t n, ncf;
+
+	/* A conversation is 5 location flows at the most. */
+	*lf = calloc(MIX_CONV * 5, sizeof(**lf));
+	assert_non_null(*lf);
+	rng_seed(r, seed);
+	n = mix(*lf, r, &ncf);
+	stitch(*lf, n, o);
+	assert_int_equal(o->n, ncf);
+	return n;
+}
+
+static void test_order_independent(void **state)
+{
+	struct strata_lflow *lf;
+	struct out ref, o;
+	struct rng r;
+	size_t n;
+	int i;
+
+	(void)state;
+	n = mix_stitched(&r, 7, &lf, &ref);
+	for (i = 0; i < 20; i++) {
+		shuffle(lf, n, &r);
+		stitch(lf, n, &o);
+		assert_int_equal(o.n, ref.n);
+		assert_memory_equal(o.c, ref.c, o.n * sizeof(*o.c));
+		free(o.c);
+	}
+	free(ref.c);
+	free(lf);
+}
+
+static void assert_zero(const void *p, size_t n)
+{
+	const __u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(b[i], 0);
+}
+
+static void test_every_flow_once(void **state)
+{
+	size_t n, i, j, k, hops = 0, singles = 0, fp = 0;
+	struct strata_lflow *lf;
+	struct out o;
+	struct rng r;
+	int h;
+
+	(void)state;
+	n = mix_stitched(&r, 8, &lf, &o);
+	for (i = 0; i < o.n; i++) {
+		const struct strata_cflow *c = &o.c[i];
+
+		assert_int_equal(c->more_hops, 0);
+		assert_true(c->nhops >= 1 && c->nhops <= 5);
+		singles += c->nhops == 1;
+		hops += c->nhops;
+		assert_zero(c->pad, sizeof(c->pad));
+		assert_int_equal(c->key.pad, 0);
+		for (h = 0; h < STRATA_PATH_MAX; h++) {
+			fp += h < c->nhops && c->hop[h].matched == STRATA_MATCH_FP;
+			assert_zero(c->hop[h].pad, sizeof(c->hop[h].pad));
+			assert_zero(c->hop[h].pad2, sizeof(c->hop[h].pad2));
+			if (h >= c->nhops)	/* unused hops are all zero */
+				assert_zero(&c->hop[h], sizeof(c->hop[h]));
+		}
+	}
+	/* Numbered by the client's view of the conversation, then sensor. */
+	for (i = 1; i < o.n; i++) {
+		int cmp = memcmp(&o.c[i - 1].key, &o.c[i].key, sizeof(o.c[i].key));
+
+		assert_true(cmp < 0 || (!cmp && o.c[i - 1].hop[0].sensor < o.c[i].hop[0].sensor));
+	}
+	assert_int_equal(hops, n);
+	/* The mix has connected flows of one location and NAT joins. */
+	assert_true(singles > 0);
+	assert_true(fp > 0);
+	/* Each location flow in one hop: its sensor and key. */
+	for (j = 0; j < n; j++) {
+		size_t found = 0, want = 0;
+
+		for (k = 0; k < n; k++)
+			want += lf[k].sensor == lf[j].sensor &&
+				!memcmp(&lf[k].f.key, &lf[j].f.key, sizeof(lf[j].f.key));
+		for (i = 0; i < o.n; i++)
+			for (h = 0; h < o.c[i].nhops; h++)
+				found += o.c[i].hop[h].sensor == lf[j].sensor &&
+					 !memcmp(&o.c[i].hop[h].key, &lf[j].f.key,
+						 sizeof(lf[j].f.key));
+		assert_int_equal(found, want);
+	}
+	free(o.c);
+	free(lf);
+}
+
+/* Eleven sensors on one path: the first eight kept, three counted. */
+static void test_more_hops(void **state)
+{
+	struct strata_lflow lf[11];
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	int i;
+
+	(void)state;
+	rng_seed(&r, 9);
+	conv_init(&cv, &r, 6);
+	for (i = 0; i < 11; i++)
+		mklf(&lf[i], &cv, (__u32)(100 - i), i, 11);
+	shuffle(lf, 11, &r);
+	stitch(lf, 11, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, STRATA_PATH_MAX);
+	assert_int_equal(o.c[0].more_hops, 3);
+	for (i = 0; i < STRATA_PATH_MAX; i++) {
+		assert_int_equal(o.c[0].hop[i].sensor, 100 - i);
+		assert_int_equal(o.c[0].hop[i].ttl[0], 64 - i);
+	}
+	free(o.c);
+}
+
+/* ---- the callback ---- */
+
+struct stop {
+	int calls;
+	int ret;
+};
+
+static int stop_second(const struct strata_cflow *c, void *arg)
+{
+	struct stop *s = arg;
+
+	(void)c;
+	return ++s->calls == 2 ? s->ret : 0;
+}
+
+static void test_fn_stops(void **state)
+{
+	struct strata_lflow lf[4];
+	struct stop s = { 0, 7 };
+	struct conv cv;
+	struct rng r;
+	int i;
+
+	(void)state;
+	rng_seed(&r, 10);
+	for (i = 0; i < 4; i++) {
+		conv_init(&cv, &r, 6);
+		cv.cli.port = (__u16)(40000 + i);
+		mklf(&lf[i], &cv, 1, 0, 1);
+	}
+	assert_int_equal(strata_stitch(lf, 4, stop_second, &s), 7);
+	assert_int_equal(s.calls, 2);
+	s.calls = 0;
+	s.ret = -EIO;
+	assert_int_equal(strata_stitch(lf, 4, stop_second, &s), -EIO);
+	assert_int_equal(s.calls, 2);
+	s.calls = 0;
+	assert_int_equal(strata_stitch(lf, 0, stop_second, &s), 0);
+	assert_int_equal(s.calls, 0);
+}
+
+/* ---- scale ---- */
+
+#define SCALE_CONV	5000
+
+/*
+ * Every conversation at three sensors, masqueraded before the third: 10,000
+ * joins by key and 5,000 by fingerprint among 15,000 flows.
+ */
+static void test_scale(void **state)
+{
+	struct strata_lflow *lf = calloc(SCALE_CONV * 3, sizeof(*lf));
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	size_t i;
+	int h;
+
+	(void)state;
+	assert_non_null(lf);
+	rng_seed(&r, 11);
+	for (i = 0; i < SCALE_CONV; i++) {
+		conv_init(&cv, &r, 6);
+		ep4(&cv.cli, 10, 2, (__u8)(i >> 8), (__u8)i, 40000);
+		for (h = 0; h < 3; h++) {
+			if (h == 2) {
+				ep4(&cv.cli, 198, 51, 100, 1, (__u16)(10000 + i));
+				ep4(&cv.srv, 172, 16, 0, 5, 8080);
+			}
+			mklf(&lf[3 * i + (size_t)h], &cv, (__u32)h, h, 3);
+		}
+	}
+	shuffle(lf, SCALE_CONV * 3, &r);
+	stitch(lf, SCALE_CONV * 3, &o);
+	assert_int_equal(o.n, SCALE_CONV);
+	for (i = 0; i < o.n; i++) {
+		assert_int_equal(o.c[i].nhops, 3);
+		assert_int_equal(o.c[i].hop[1].matched, STRATA_MATCH_KEY);
+		assert_int_equal(o.c[i].hop[2].matched, STRATA_MATCH_FP);
+		assert_int_equal(o.c[i].server_port, 8080);
+	}
+	free(o.c);
+	free(lf);
+}
+
+/* ---- macroflows ---- */
+
+static void hop_set(struct strata_hop *h, __u64 first, __u64 last, __s64 delay,
+		    __s64 lost0, __s64 lost1)
+{
+	memset(h, 0, sizeof(*h));
+	h->first_ns = first;
+	h->last_ns = last;
+	h->delay_ns[0] = h->delay_ns[1] = delay;
+	h->lost[0] = lost0;
+	h->lost[1] = lost1;
+	h->packets[0] = 10;
+	h->packets[1] = 20;
+	h->bytes[0] = 1000;
+	h->bytes[1] = 2000;
+}
+
+static void test_macro(void **state)
+{
+	struct strata_macro_key keys[__STRATA_GROUP_MAX], want;
+	struct strata_cflow c[3];
+	struct strata_macroflow m;
+	struct ep cli, srv;
+	int i;
+
+	(void)state;
+	memset(c, 0, sizeof(c));
+	ep4(&cli, 10, 0, 0, 1, 40000);
+	ep4(&srv, 172, 16, 0, 5, 443);
+	for (i = 0; i < 3; i++) {
+		memcpy(c[i].key.addr[0], cli.addr, 16);
+		ep4(&srv, 203, 0, 113, 5, 443);
+		memcpy(c[i].key.addr[1], srv.addr, 16);
+		c[i].key.port[0] = cli.port;
+		c[i].key.port[1] = 443;
+		c[i].key.proto = 6;
+		c[i].key.family = 4;
+		ep4(&srv, 172, 16, 0, 5, 443);
+		memcpy(c[i].server, srv.addr, 16);
+		c[i].server_port = 443;
+	}
+	/* Three hops, delays 100 and 200, some lost and some duplicated. */
+	c[0].nhops = 3;
+	hop_set(&c[0].hop[0], 0, 0, STRATA_DELAY_NONE, 0, 0);
+	hop_set(&c[0].hop[1], T0 + 5, T0 + 50, 100, 3, -1);
+	hop_set(&c[0].hop[2], T0 + 7, T0 + 70, 200, -2, 4);
+	/* A hop without a delay: no end-to-end delay; more hops counted. */
+	c[1].nhops = 2;
+	c[1].more_hops = 4;
+	hop_set(&c[1].hop[0], T0 + 1, T0 + 10, STRATA_DELAY_NONE, 0, 0);
+	hop_set(&c[1].hop[1], T0 + 2, T0 + 90, STRATA_DELAY_NONE, 1, 0);
+	/* Clocks out of step: a negative end-to-end delay counts as 0. */
+	c[2].nhops = 2;
+	hop_set(&c[2].hop[0], T0 + 3, T0 + 30, STRATA_DELAY_NONE, 0, 0);
+	hop_set(&c[2].hop[1], T0 + 4, T0 + 40, -500, 0, 0);
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < 3; i++)
+		strata_macro_add(&m, &c[i]);
+	assert_int_equal(m.cflows, 3);
+	assert_int_equal(m.packets[0], 30);
+	assert_int_equal(m.packets[1], 60);
+	assert_int_equal(m.bytes[0], 3000);
+	assert_int_equal(m.bytes[1], 6000);
+	assert_int_equal(m.lost[0], 4);
+	assert_int_equal(m.lost[1], 4);
+	assert_int_equal(m.delay.n, 2);
+	assert_int_equal(m.delay.sum, 300);
+	assert_int_equal(m.delay.min, 0);
+	assert_int_equal(m.delay.max, 300);
+	assert_int_equal(m.hops, 3 + 2 + 4 + 2);
+	assert_true(m.first_ns == T0 + 1);
+	assert_true(m.last_ns == T0 + 90);
+	/* Left to the caller. */
+	assert_int_equal(m.rtt_hs.n, 0);
+
+	memset(keys, 0xee, sizeof(keys));
+	c[0].hop[2].key.family = 4;
+	strata_macro_keys(&c[0], keys);
+	memset(&want, 0, sizeof(want));
+	want.group = STRATA_GROUP_SERVICE;
+	want.family = 4;
+	want.proto = 6;
+	want.port = 443;
+	memcpy(want.addr, srv.addr, 16);
+	assert_memory_equal(&keys[STRATA_GROUP_SERVICE], &want, sizeof(want));
+	memset(&want, 0, sizeof(want));
+	want.group = STRATA_GROUP_CLIENT;
+	want.family = 4;
+	memcpy(want.addr, cli.addr, 16);
+	assert_memory_equal(&keys[STRATA_GROUP_CLIENT], &want, sizeof(want));
+	memset(&want, 0, sizeof(want));
+	want.group = STRATA_GROUP_APP;
+	want.proto = 6;
+	strcpy(want.app, "https");
+	assert_memory_equal(&keys[STRATA_GROUP_APP], &want, sizeof(want));
+}
+
+/* Stitched flows roll up: two clients of one service. */
+static void test_macro_stitched(void **state)
+{
+	struct strata_macro_key k0[__STRATA_GROUP_MAX], k1[__STRATA_GROUP_MAX];
+	struct strata_lflow lf[4];
+	struct strata_macroflow m;
+	struct conv cv;
+	struct out o;
+	struct rng r;
+	int i;
+
+	(void)state;
+	rng_seed(&r, 12);
+	for (i = 0; i < 2; i++) {
+		conv_init(&cv, &r, 6);
+		cv.cli.addr[15] = (__u8)(1 + i);
+		cv.packets[0] = 100;
+		mklf(&lf[2 * i], &cv, 1, 0, 2);
+		cv.packets[0] = 98;
+		mklf(&lf[2 * i + 1], &cv, 2, 1, 2);
+	}
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 2);
+	strata_macro_keys(&o.c[0], k0);
+	strata_macro_keys(&o.c[1], k1);
+	assert_memory_equal(&k0[STRATA_GROUP_SERVICE], &k1[STRATA_GROUP_SERVICE],
+			    sizeof(k0[0]));
+	assert_memory_equal(&k0[STRATA_GROUP_APP], &k1[STRATA_GROUP_APP], sizeof(k0[0]));
+	assert_string_equal(k0[STRATA_GROUP_APP].app, "http");
+	assert_memory_not_equal(&k0[STRATA_GROUP_CLIENT], &k1[STRATA_GROUP_CLIENT],
+				sizeof(k0[0]));
+	memset(&m, 0, sizeof(m));
+	strata_macro_add(&m, &o.c[0]);
+	strata_macro_add(&m, &o.c[1]);
+	assert_int_equal(m.cflows, 2);
+	assert_int_equal(m.hops, 4);
+	assert_int_equal(m.packets[0], 200);
+	assert_int_equal(m.lost[0], 4);
+	assert_int_equal(m.delay.n, 2);
+	assert_int_equal(m.delay.sum, 2 * DELAY);
+	assert_true(m.first_ns == T0);
+	free(o.c);
+}
+
+/* ---- application names ---- */
+
+static void test_app_name(void **state)
+{
+	static const struct {
+		__u8 proto;
+		__u16 port;
+		const char *name;
+	} t[] = {
+		{ 6, 80, "http" },	{ 6, 443, "https" },	{ 17, 443, "quic" },
+		{ 6, 53, "dns" },	{ 17, 53, "dns" },	{ 17, 123, "ntp" },
+		{ 6, 22, "ssh" },	{ 6, 5432, "postgresql" },
+		{ 6, 11211, "memcached" },	{ 6, 8080, "http-alt" },
+		{ 17, 2055, "netflow" },	{ 17, 4739, "ipfix" },
+		{ 6, 123, "tcp/123" },	{ 17, 80, "udp/80" },	{ 6, 8081, "tcp/8081" },
+		{ 17, 5353, "udp/5353" },	{ 132, 9, "sctp/9" },
+		{ 6, 0, "tcp/0" },	{ 17, 65535, "udp/65535" },
+		{ 1, 0x4242, "icmp" },	{ 58, 7, "icmpv6" },	{ 47, 0, "ip/47" },
+		{ 255, 80, "ip/255" },
+	};
+	char buf[STRATA_APP_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		assert_ptr_equal(strata_app_name(t[i].proto, t[i].port, buf, sizeof(buf)), buf);
+		assert_string_equal(buf, t[i].name);
+	}
+	/* The longest name fits. */
+	assert_string_equal(strata_app_name(132, 65535, buf, sizeof(buf)), "sctp/65535");
+	/* Cut short, always terminated; nothing written without room. */
+	memset(buf, 'x', sizeof(buf));
+	assert_string_equal(strata_app_name(6, 8081, buf, 4), "tcp");
+	assert_int_equal(buf[4], 'x');
+	assert_string_equal(strata_app_name(6, 5432, buf, 5), "post");
+	assert_string_equal(strata_app_name(6, 80, buf, 1), "");
+	buf[0] = 'x';
+	assert_ptr_equal(strata_app_name(6, 80, buf, 0), buf);
+	assert_int_equal(buf[0], 'x');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path_same_key),
+		cmocka_unit_test(test_delay_median),
+		cmocka_unit_test(test_nat),
+		cmocka_unit_test(test_one_shared_payload),
+		cmocka_unit_test(test_no_fingerprints),
+		cmocka_unit_test(test_orientation),
+		cmocka_unit_test(test_order_independent),
+		cmocka_unit_test(test_every_flow_once),
+		cmocka_unit_test(test_more_hops),
+		cmocka_unit_test(test_fn_stops),
+		cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_macro),
+		cmocka_unit_test(test_macro_stitched),
+		cmocka_unit_test(test_app_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
