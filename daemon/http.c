@@ -17,48 +17,15 @@
 #include "http.h"
 #include "keywords.h"
 #include "live.h"
+#include "net.h"
 #include "stratad.h"
 
 struct stratad_http {
 	struct MHD_Daemon *d;
-	struct strata_store *s;
+	stratad_http_fn fn;
+	void *ctx;
 	unsigned int port;
 };
-
-/* "ADDR:PORT" or "[ADDR6]:PORT" to a socket address. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6,
-			__u16 *port)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	char buf[128], *colon, *addr = buf;
-	__u32 p;
-
-	if (strlen(listen) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, listen);
-	colon = strrchr(buf, ':');
-	if (!colon || strata_kw_u32(colon + 1, 0, 65535, &p))
-		return -EINVAL;
-	*port = (__u16)p;
-	*colon = 0;
-	*v6 = buf[0] == '[';
-	if (*v6) {
-		if (colon == buf + 1 || colon[-1] != ']')
-			return -EINVAL;
-		colon[-1] = 0;
-		addr = buf + 1;
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (*v6) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(*port);
-		return inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
-	}
-	a4->sin_family = AF_INET;
-	a4->sin_port = htons(*port);
-	return inet_pton(AF_INET, addr, &a4->sin_addr) == 1 ? 0 : -EINVAL;
-}
 
 /* libmicrohttpd's own messages: warnings, one line each. */
 static void on_log(void *cls, const char *fmt, va_list ap)
@@ -175,7 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			}
 		}
 	} else {
-		strata_api_handle(h->s, method, url, a.v, a.n, &resp);
+		h->fn(h->ctx, method, url, a.v, a.n, &resp);
 	}
 	log_debug("http: %s %s: %u, %zu bytes%s", strata_api_printable(method, m, sizeof(m)),
 		  strata_api_printable(url, u, sizeof(u)), resp.status, resp.len,
@@ -185,7 +152,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return ret;
 }
 
-struct stratad_http *stratad_http_start(const char *listen, struct strata_store *s,
+struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, void *ctx,
 					char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -194,7 +161,7 @@ struct stratad_http *stratad_http_start(const char *listen, struct strata_store 
 	__u16 port;
 	bool v6;
 
-	if (parse_listen(listen, &ss, &v6, &port)) {
+	if (stratad_parse_addr(listen, &ss, &v6, &port)) {
 		snprintf(err, errlen, "http %s: not ADDR:PORT or [ADDR6]:PORT", listen);
 		return NULL;
 	}
@@ -203,7 +170,8 @@ struct stratad_http *stratad_http_start(const char *listen, struct strata_store 
 		snprintf(err, errlen, "http %s: %s", listen, strerror(ENOMEM));
 		return NULL;
 	}
-	h->s = s;
+	h->fn = fn;
+	h->ctx = ctx;
 	/* The logger first: messages of the start itself go through it too. */
 	errno = 0;
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |

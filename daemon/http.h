@@ -9,8 +9,14 @@
 
 #include <stddef.h>
 
-struct strata_store;
+struct strata_api_arg;
+struct strata_api_resp;
 struct stratad_http;
+
+/* Answers one request, as strata_api_handle() does; @ctx as given to the start. */
+typedef int (*stratad_http_fn)(void *ctx, const char *method, const char *path,
+			       const struct strata_api_arg *args, unsigned int nargs,
+			       struct strata_api_resp *resp);
 
 /* Threads that answer requests, connections at once, idle seconds allowed. */
 #define STRATAD_HTTP_THREADS		2
@@ -18,14 +24,15 @@ struct stratad_http;
 #define STRATAD_HTTP_TIMEOUT_S		30
 
 /**
- * stratad_http_start() - serve the drill-down API
+ * stratad_http_start() - serve an API
  * @listen: "ADDR:PORT" with an IPv4 address, or "[ADDR]:PORT" with an IPv6
  *	one ("127.0.0.1:8470", "[::1]:8470"); "[::]:PORT" takes IPv6 only
  *	(libmicrohttpd sets IPV6_V6ONLY), "0.0.0.0:PORT" IPv4 only; port 0
  *	picks a free port (stratad_http_port() says which)
- * @s: the store, open; the API makes only reader calls, which are safe
- *	from any thread while the caller's thread writes (lib/store.h). It
- *	must stay open until stratad_http_stop() returns.
+ * @fn: answers each request, on the server's threads: it must be
+ *	reentrant (the sensor's and the central host's APIs only read their
+ *	stores, which is safe from any thread while one thread writes)
+ * @ctx: passed to @fn; it must stay valid until stratad_http_stop() returns
  * @err: filled with "http ADDR: CAUSE" on failure
  * @errlen: size of @err
  *
@@ -36,7 +43,7 @@ struct stratad_http;
  *
  * Return: the server, or NULL (@err says why: a bad address, a port in use).
  */
-struct stratad_http *stratad_http_start(const char *listen, struct strata_store *s,
+struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, void *ctx,
 					char *err, size_t errlen);
 
 /**
