@@ -1,0 +1,979 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The central store: one LMDB environment with a table per level, keys
+ * big-endian and time first, so every query is a range scan.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib.h>
+#include <lmdb.h>
+#include <xxhash.h>
+#include "cstore.h"
+#include "err.h"
+
+/*
+ * Tables (Documentation/central.rst, "Central store"):
+ *   meta    "version", "next_sensor", "trimmed" -> __u64
+ *   sensor  num (be32)                          -> struct strata_sensor
+ *   lflow   window (be64), sensor (be32), conversation hash (be64)
+ *                                               -> struct strata_lflow
+ *   cflow   window (be64), seq (be32)           -> struct strata_cflow
+ *   macro   macro window (be64), group (u8), group hash (be64)
+ *                                               -> struct strata_macroflow
+ *   dirty   window (be64)                       -> nothing: to stitch
+ */
+struct strata_cstore {
+	MDB_env *env;
+	MDB_dbi meta, sensor, lflow, cflow, macro, dirty;
+	__u64 budget;
+	__u64 macro_ns;
+};
+
+#define CONV_SEED	0x73747261u	/* "stra" */
+
+static void be64_put(__u8 *p, __u64 v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (__u8)v;
+}
+
+static __u64 be64_get(const __u8 *p)
+{
+	__u64 v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void be32_put(__u8 *p, __u32 v)
+{
+	p[0] = (__u8)(v >> 24);
+	p[1] = (__u8)(v >> 16);
+	p[2] = (__u8)(v >> 8);
+	p[3] = (__u8)v;
+}
+
+static __u32 be32_get(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+/* LMDB's own codes, as opposed to a -errno of ours or a callback's. */
+static bool is_lmdb(int rc)
+{
+	return rc > 0 || (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE);
+}
+
+static int lmdb_err(char *err, size_t errlen, int rc, const char *what)
+{
+	int e = rc > 0 ? rc : rc == MDB_MAP_FULL ? ENOSPC : rc == MDB_NOTFOUND ? ENOENT :
+		rc == MDB_CORRUPTED ? EBADMSG : EIO;
+
+	return strata_seterr(err, errlen, e, "central store: %s: %s", what, mdb_strerror(rc));
+}
+
+static __u64 conv_hash(const struct strata_flow_key *conv)
+{
+	struct strata_flow_key canon;
+
+	strata_store_canon_key(conv, &canon);
+	return XXH64(&canon, sizeof(canon), CONV_SEED);
+}
+
+struct lkey {
+	__u8 b[20];
+	MDB_val v;
+};
+
+static MDB_val *lflow_key(struct lkey *k, __u64 window, __u32 sensor, __u64 h)
+{
+	be64_put(k->b, window);
+	be32_put(k->b + 8, sensor);
+	be64_put(k->b + 12, h);
+	k->v.mv_data = k->b;
+	k->v.mv_size = 20;
+	return &k->v;
+}
+
+static MDB_val *cflow_key(struct lkey *k, __u64 window, __u32 seq)
+{
+	be64_put(k->b, window);
+	be32_put(k->b + 8, seq);
+	k->v.mv_data = k->b;
+	k->v.mv_size = 12;
+	return &k->v;
+}
+
+static MDB_val *win_key(struct lkey *k, __u64 window)
+{
+	be64_put(k->b, window);
+	k->v.mv_data = k->b;
+	k->v.mv_size = 8;
+	return &k->v;
+}
+
+static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 *v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	int rc = mdb_get(txn, dbi, &k, &d);
+
+	*v = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (!rc && d.mv_size == 8)
+		memcpy(v, d.mv_data, 8);
+	return rc;
+}
+
+static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d = { 8, &v };
+
+	return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns,
+		       struct strata_cstore **out, char *err, size_t errlen)
+{
+	static const struct { const char *name; size_t off; } dbs[] = {
+		{ "meta", offsetof(struct strata_cstore, meta) },
+		{ "sensor", offsetof(struct strata_cstore, sensor) },
+		{ "lflow", offsetof(struct strata_cstore, lflow) },
+		{ "cflow", offsetof(struct strata_cstore, cflow) },
+		{ "macro", offsetof(struct strata_cstore, macro) },
+		{ "dirty", offsetof(struct strata_cstore, dirty) },
+	};
+	struct strata_cstore *cs;
+	MDB_txn *txn;
+	unsigned int i;
+	__u64 version;
+	int rc;
+
+	if (budget < STRATA_CSTORE_BUDGET_MIN)
+		return strata_seterr(err, errlen, EINVAL, "central store: a budget of %llu bytes is under %llu",
+				     (unsigned long long)budget,
+				     (unsigned long long)STRATA_CSTORE_BUDGET_MIN);
+	if (!macro_window_ns || macro_window_ns % STRATA_STORE_FLOW_WINDOW_NS)
+		return strata_seterr(err, errlen, EINVAL,
+				     "central store: the macroflow window must be a multiple of %llu s",
+				     STRATA_STORE_FLOW_WINDOW_NS / 1000000000ULL);
+	if (mkdir(path, 0750) && errno != EEXIST)
+		return strata_seterr(err, errlen, errno, "central store %s: %s", path, strerror(errno));
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return strata_seterr(err, errlen, ENOMEM, "central store: out of memory");
+	cs->budget = budget;
+	cs->macro_ns = macro_window_ns;
+	rc = mdb_env_create(&cs->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(cs->env, 8);
+	if (!rc)
+		rc = mdb_env_set_mapsize(cs->env, budget);
+	if (!rc)
+		rc = mdb_env_set_maxreaders(cs->env, 126);
+	/* MDB_NOTLS: the API's threads each take read transactions of their own. */
+	if (!rc)
+		rc = mdb_env_open(cs->env, path, MDB_NOTLS, 0640);
+	if (rc) {
+		rc = strata_seterr(err, errlen, rc > 0 && rc < 1000 ? rc : EIO,
+				   "central store %s: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc) {
+		rc = lmdb_err(err, errlen, rc, "open");
+		goto fail;
+	}
+	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && !rc; i++)
+		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
+				  (MDB_dbi *)((char *)cs + dbs[i].off));
+	if (!rc)
+		rc = meta_u64(txn, cs->meta, "version", &version);
+	if (!rc && !version)
+		rc = meta_put(txn, cs->meta, "version", STRATA_CSTORE_VERSION);
+	else if (!rc && version != STRATA_CSTORE_VERSION) {
+		mdb_txn_abort(txn);
+		rc = strata_seterr(err, errlen, EPROTO,
+				   "central store %s: format %llu, this strata reads %d", path,
+				   (unsigned long long)version, STRATA_CSTORE_VERSION);
+		goto fail;
+	}
+	if (!rc)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc) {
+		rc = lmdb_err(err, errlen, rc, "open");
+		goto fail;
+	}
+	*out = cs;
+	return 0;
+fail:
+	strata_cstore_close(cs);
+	return rc;
+}
+
+void strata_cstore_close(struct strata_cstore *cs)
+{
+	if (!cs)
+		return;
+	if (cs->env)
+		mdb_env_close(cs->env);
+	free(cs);
+}
+
+/* ---- sensors ---- */
+
+static int sensor_get(struct strata_cstore *cs, MDB_txn *txn, __u32 num,
+		      struct strata_sensor *s)
+{
+	struct lkey k;
+	MDB_val v;
+	int rc;
+
+	be32_put(k.b, num);
+	k.v.mv_data = k.b;
+	k.v.mv_size = 4;
+	rc = mdb_get(txn, cs->sensor, &k.v, &v);
+	if (!rc && v.mv_size != sizeof(*s))
+		return MDB_CORRUPTED;
+	if (!rc)
+		memcpy(s, v.mv_data, sizeof(*s));
+	return rc;
+}
+
+static int sensor_put(struct strata_cstore *cs, MDB_txn *txn, const struct strata_sensor *s)
+{
+	struct lkey k;
+	MDB_val v = { sizeof(*s), (void *)s };
+
+	be32_put(k.b, s->num);
+	k.v.mv_data = k.b;
+	k.v.mv_size = 4;
+	return mdb_put(txn, cs->sensor, &k.v, &v, 0);
+}
+
+static int txn_end(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
+{
+	if (rc) {
+		mdb_txn_abort(txn);
+		return is_lmdb(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? lmdb_err(err, errlen, rc, what) : 0;
+}
+
+int strata_cstore_hello(struct strata_cstore *cs, const struct strata_hello *h, __u64 now_ns,
+			struct strata_sensor *out, char *err, size_t errlen)
+{
+	struct strata_sensor s;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	__u64 next;
+	bool found = false;
+	int rc;
+
+	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "hello");
+	rc = mdb_cursor_open(txn, cs->sensor, &c);
+	if (rc)
+		return txn_end(txn, rc, err, errlen, "hello");
+	/* A few sensors: a scan by id is cheap and needs no second index. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != sizeof(s)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&s, v.mv_data, sizeof(s));
+		if (!strcmp(s.id, h->sensor_id)) {
+			found = true;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_end(txn, rc, err, errlen, "hello");
+	rc = 0;
+	if (!found) {
+		memset(&s, 0, sizeof(s));
+		rc = meta_u64(txn, cs->meta, "next_sensor", &next);
+		s.num = (__u32)next;
+		snprintf(s.id, sizeof(s.id), "%s", h->sensor_id);
+		s.first_seen_ns = now_ns;
+		if (!rc)
+			rc = meta_put(txn, cs->meta, "next_sensor", next + 1);
+	}
+	snprintf(s.version, sizeof(s.version), "%s", h->version);
+	snprintf(s.api_url, sizeof(s.api_url), "%s", h->api_url);
+	s.capabilities = h->capabilities;
+	s.clock_sync = h->clock_sync;
+	s.clock_error_ns = h->clock_error_ns;
+	s.proto_version = h->proto_version;
+	s.flow_window_ns = h->flow_window_ns;
+	s.last_seen_ns = now_ns;
+	if (!rc)
+		rc = sensor_put(cs, txn, &s);
+	rc = txn_end(txn, rc, err, errlen, "hello");
+	if (!rc)
+		*out = s;
+	return rc;
+}
+
+/* ---- the budget ---- */
+
+static __u64 used_bytes(struct strata_cstore *cs)
+{
+	MDB_envinfo ei;
+	MDB_stat st;
+
+	mdb_env_info(cs->env, &ei);
+	mdb_env_stat(cs->env, &st);
+	return (__u64)(ei.me_last_pgno + 1) * st.ms_psize;
+}
+
+/* Deletes the entries of @dbi whose keys start with the 8 bytes @prefix or less. */
+static int del_upto(MDB_txn *txn, MDB_dbi dbi, __u64 upto)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
+		if (k.mv_size < 8 || be64_get(k.mv_data) > upto)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Keeps the store under its budget: while more than 3/4 of it is in use,
+ * the oldest flow window goes, at every level. LMDB reuses freed pages only
+ * a few transactions later, hence the margin.
+ */
+static int trim(struct strata_cstore *cs, MDB_txn *txn)
+{
+	__u64 trimmed;
+	int rounds = 0, rc = 0;
+
+	while (used_bytes(cs) > cs->budget / 4 * 3 && rounds++ < 16) {
+		MDB_cursor *c;
+		MDB_val k, v;
+		__u64 w;
+
+		rc = mdb_cursor_open(txn, cs->lflow, &c);
+		if (rc)
+			return rc;
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		mdb_cursor_close(c);
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		if (rc)
+			return rc;
+		w = be64_get(k.mv_data);
+		rc = del_upto(txn, cs->lflow, w);
+		if (!rc)
+			rc = del_upto(txn, cs->cflow, w);
+		if (!rc)
+			rc = del_upto(txn, cs->dirty, w);
+		/* Macroflow windows that ended by then. */
+		if (!rc && w + STRATA_STORE_FLOW_WINDOW_NS >= cs->macro_ns)
+			rc = del_upto(txn, cs->macro, w + STRATA_STORE_FLOW_WINDOW_NS - cs->macro_ns);
+		if (!rc)
+			rc = meta_u64(txn, cs->meta, "trimmed", &trimmed);
+		if (!rc)
+			rc = meta_put(txn, cs->meta, "trimmed", trimmed + 1);
+		if (rc)
+			return rc;
+	}
+	return rc;
+}
+
+/* ---- location flows ---- */
+
+int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strata_window_mark *w,
+		      const struct strata_lflow *lf, size_t n, __u64 now_ns,
+		      char *err, size_t errlen)
+{
+	struct strata_sensor s;
+	struct strata_lflow rec;
+	__u64 last_dirty = ~0ULL;
+	struct lkey k, dk;
+	MDB_txn *txn;
+	MDB_val v, empty = { 0, NULL };
+	size_t i;
+	int rc;
+
+	if (n != w->flows)
+		return strata_seterr(err, errlen, EPROTO,
+				     "central store: a window mark for %llu flows after %zu",
+				     (unsigned long long)w->flows, n);
+	for (i = 0; i < n; i++)
+		if (lf[i].f.window_start < w->from || lf[i].f.window_start >= w->to)
+			return strata_seterr(err, errlen, EPROTO,
+					     "central store: a location flow outside its window mark");
+	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "put");
+	rc = trim(cs, txn);
+	if (!rc)
+		rc = sensor_get(cs, txn, sensor, &s);
+	for (i = 0; i < n && !rc; i++) {
+		rec = lf[i];
+		rec.sensor = sensor;
+		lflow_key(&k, rec.f.window_start, sensor, conv_hash(&rec.f.key));
+		rc = mdb_get(txn, cs->lflow, &k.v, &v);
+		if (!rc)
+			s.resent++;
+		else if (rc == MDB_NOTFOUND)
+			s.lflows++;
+		else
+			break;
+		v.mv_data = &rec;
+		v.mv_size = sizeof(rec);
+		rc = mdb_put(txn, cs->lflow, &k.v, &v, 0);
+		if (!rc && rec.f.window_start != last_dirty) {
+			last_dirty = rec.f.window_start;
+			rc = mdb_put(txn, cs->dirty, win_key(&dk, last_dirty), &empty, 0);
+		}
+	}
+	if (!rc) {
+		if (w->to > s.through)
+			s.through = w->to;
+		s.windows++;
+		s.last_seen_ns = now_ns;
+		rc = sensor_put(cs, txn, &s);
+	}
+	return txn_end(txn, rc, err, errlen, "put");
+}
+
+/* ---- stitching ---- */
+
+struct lflows {
+	struct strata_lflow *v;
+	size_t n, cap;
+};
+
+static int lflows_push(const struct strata_lflow *lf, void *arg)
+{
+	struct lflows *a = arg;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 256;
+		struct strata_lflow *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *lf;
+	return 0;
+}
+
+/* Walks the entries of @dbi keyed by window in [@t1, @t2] (first 8 key bytes). */
+static int range(MDB_txn *txn, MDB_dbi dbi, __u64 t1, __u64 t2,
+		 int (*each)(const MDB_val *k, const MDB_val *v, void *arg), void *arg)
+{
+	struct lkey pos;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	if (rc)
+		return rc;
+	k = *win_key(&pos, t1);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 8 || be64_get(k.mv_data) > t2)
+			break;
+		rc = each(&k, &v, arg);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct lflow_walk {
+	__u32 sensor;
+	bool one_conv;
+	struct strata_flow_key canon;
+	strata_lflow_fn fn;
+	void *arg;
+};
+
+static int lflow_each(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct lflow_walk *w = arg;
+	struct strata_lflow lf;
+
+	if (k->mv_size != 20 || v->mv_size != sizeof(lf))
+		return MDB_CORRUPTED;
+	if (w->sensor != ~0U && be32_get((const __u8 *)k->mv_data + 8) != w->sensor)
+		return 0;
+	memcpy(&lf, v->mv_data, sizeof(lf));
+	if (w->one_conv && memcmp(&lf.f.key, &w->canon, sizeof(w->canon)))
+		return 0;
+	return w->fn(&lf, w->arg);
+}
+
+struct cflows {
+	struct strata_cflow *v;
+	size_t n, cap;
+};
+
+static int cflows_push(const struct strata_cflow *c, void *arg)
+{
+	struct cflows *a = arg;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 256;
+		struct strata_cflow *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *c;
+	return 0;
+}
+
+/* Stitches flow window @w again: its connected flows are replaced. */
+static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct lflows *lfs)
+{
+	struct lflow_walk walk = { .sensor = ~0U, .fn = lflows_push, .arg = lfs };
+	struct cflows cfs = { 0 };
+	struct lkey k;
+	MDB_cursor *c;
+	MDB_val key, v;
+	size_t i;
+	int rc;
+
+	lfs->n = 0;
+	rc = range(txn, cs->lflow, w, w, lflow_each, &walk);
+	if (!rc)
+		rc = strata_stitch(lfs->v, lfs->n, cflows_push, &cfs);
+	if (rc) {
+		free(cfs.v);
+		return rc;
+	}
+	rc = mdb_cursor_open(txn, cs->cflow, &c);
+	key = *win_key(&k, w);
+	for (rc = rc ? rc : mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); !rc;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE)) {
+		if (be64_get(key.mv_data) != w)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+		key = *win_key(&k, w);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (i = 0; i < cfs.n && !rc; i++) {
+		v.mv_data = &cfs.v[i];
+		v.mv_size = sizeof(cfs.v[i]);
+		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, MDB_APPEND);
+	}
+	free(cfs.v);
+	return rc;
+}
+
+/* The macroflows of one window, summed in a hash table keyed by group. */
+struct macro_sum {
+	struct strata_cstore *cs;
+	MDB_txn *txn;
+	GHashTable *t;
+	__u64 mw;
+	int rc;
+};
+
+static guint mkey_hash(gconstpointer k)
+{
+	return (guint)XXH64(k, sizeof(struct strata_macro_key), CONV_SEED);
+}
+
+static gboolean mkey_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, sizeof(struct strata_macro_key));
+}
+
+static int macro_each(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct strata_macro_key keys[__STRATA_GROUP_MAX];
+	struct macro_sum *ms = arg;
+	struct strata_lflow first;
+	struct strata_cflow c;
+	struct lkey lk;
+	MDB_val lv;
+	bool have_first = false;
+	unsigned int g;
+
+	(void)k;
+	if (v->mv_size != sizeof(c))
+		return MDB_CORRUPTED;
+	memcpy(&c, v->mv_data, sizeof(c));
+	/* Handshake RTTs are in the first location's flow. */
+	if (c.nhops && !mdb_get(ms->txn, ms->cs->lflow,
+				lflow_key(&lk, c.window_start, c.hop[0].sensor,
+					  conv_hash(&c.hop[0].key)), &lv) &&
+	    lv.mv_size == sizeof(first)) {
+		memcpy(&first, lv.mv_data, sizeof(first));
+		have_first = true;
+	}
+	strata_macro_keys(&c, keys);
+	for (g = 0; g < __STRATA_GROUP_MAX; g++) {
+		struct strata_macroflow *m = g_hash_table_lookup(ms->t, &keys[g]);
+
+		if (!m) {
+			m = calloc(1, sizeof(*m));
+			if (!m)
+				return -ENOMEM;
+			m->window_start = ms->mw;
+			m->window_ns = ms->cs->macro_ns;
+			m->key = keys[g];
+			g_hash_table_insert(ms->t, &m->key, m);
+		}
+		strata_macro_add(m, &c);
+		if (have_first) {
+			strata_stat_merge(&m->rtt_hs, &first.f.dir[0].rtt_hs);
+			strata_stat_merge(&m->rtt_hs, &first.f.dir[1].rtt_hs);
+		}
+	}
+	return 0;
+}
+
+static int macro_put(struct strata_cstore *cs, MDB_txn *txn, const struct strata_macroflow *m)
+{
+	__u8 b[17];
+	MDB_val k = { sizeof(b), b }, v = { sizeof(*m), (void *)m };
+
+	be64_put(b, m->window_start);
+	b[8] = m->key.group;
+	be64_put(b + 9, XXH64(&m->key, sizeof(m->key), CONV_SEED));
+	return mdb_put(txn, cs->macro, &k, &v, 0);
+}
+
+/* Sums macroflow window @mw again from its connected flows. */
+static int macro_window(struct strata_cstore *cs, MDB_txn *txn, __u64 mw)
+{
+	struct macro_sum ms = { .cs = cs, .txn = txn, .mw = mw };
+	GHashTableIter it;
+	gpointer key, val;
+	struct lkey k;
+	MDB_cursor *c;
+	MDB_val mk, mv;
+	int rc;
+
+	rc = mdb_cursor_open(txn, cs->macro, &c);
+	if (rc)
+		return rc;
+	mk = *win_key(&k, mw);
+	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); !rc;
+	     rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE)) {
+		if (be64_get(mk.mv_data) != mw)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+		mk = *win_key(&k, mw);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	ms.t = g_hash_table_new_full(mkey_hash, mkey_equal, NULL, free);
+	rc = range(txn, cs->cflow, mw, mw + cs->macro_ns - 1, macro_each, &ms);
+	g_hash_table_iter_init(&it, ms.t);
+	while (!rc && g_hash_table_iter_next(&it, &key, &val))
+		rc = macro_put(cs, txn, val);
+	g_hash_table_destroy(ms.t);
+	return rc;
+}
+
+int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
+			 char *err, size_t errlen)
+{
+	struct lflows lfs = { 0 };
+	__u64 *wins = NULL, last_mw = ~0ULL;
+	size_t nw = 0, cap = 0, i;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if (stitched)
+		*stitched = 0;
+	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(err, errlen, rc, "stitch");
+	rc = mdb_cursor_open(txn, cs->dirty, &c);
+	if (rc)
+		return txn_end(txn, rc, err, errlen, "stitch");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (nw == cap) {
+			__u64 *n = realloc(wins, (cap = cap ? 2 * cap : 16) * sizeof(*n));
+
+			if (!n) {
+				rc = -ENOMEM;
+				break;
+			}
+			wins = n;
+		}
+		wins[nw++] = be64_get(k.mv_data);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (!rc)
+		rc = mdb_drop(txn, cs->dirty, 0);
+	for (i = 0; i < nw && !rc; i++)
+		rc = stitch_window(cs, txn, wins[i], &lfs);
+	/* The dirty windows are in order: each macroflow window once. */
+	for (i = 0; i < nw && !rc; i++) {
+		__u64 mw = wins[i] / cs->macro_ns * cs->macro_ns;
+
+		if (mw != last_mw)
+			rc = macro_window(cs, txn, mw);
+		last_mw = mw;
+	}
+	free(wins);
+	free(lfs.v);
+	if (rc == -ENOMEM) {
+		mdb_txn_abort(txn);
+		return strata_seterr(err, errlen, ENOMEM, "central store: stitch: out of memory");
+	}
+	rc = txn_end(txn, rc, err, errlen, "stitch");
+	if (!rc && stitched)
+		*stitched = (unsigned int)nw;
+	return rc;
+}
+
+/* ---- readers ---- */
+
+static int rtxn(struct strata_cstore *cs, MDB_txn **txn, char *err, size_t errlen)
+{
+	int rc = mdb_txn_begin(cs->env, NULL, MDB_RDONLY, txn);
+
+	return rc ? lmdb_err(err, errlen, rc, "read") : 0;
+}
+
+/* Ends a read transaction: @rc an LMDB code, a callback's -errno, or 0. */
+static int rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
+{
+	mdb_txn_abort(txn);
+	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+}
+
+int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info,
+		       char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc = rtxn(cs, &txn, err, errlen);
+
+	if (rc)
+		return rc;
+	memset(info, 0, sizeof(*info));
+	info->budget = cs->budget;
+	info->used_bytes = used_bytes(cs);
+	info->macro_window_ns = cs->macro_ns;
+	rc = mdb_stat(txn, cs->sensor, &st);
+	info->sensors = st.ms_entries;
+	if (!rc)
+		rc = mdb_stat(txn, cs->lflow, &st);
+	info->lflows = st.ms_entries;
+	if (!rc)
+		rc = mdb_stat(txn, cs->cflow, &st);
+	info->cflows = st.ms_entries;
+	if (!rc)
+		rc = mdb_stat(txn, cs->macro, &st);
+	info->macroflows = st.ms_entries;
+	if (!rc)
+		rc = mdb_stat(txn, cs->dirty, &st);
+	info->dirty = st.ms_entries;
+	if (!rc)
+		rc = meta_u64(txn, cs->meta, "trimmed", &info->windows_trimmed);
+	return rend(txn, rc, err, errlen, "info");
+}
+
+int strata_cstore_sensors(struct strata_cstore *cs, strata_sensor_fn fn, void *arg,
+			  char *err, size_t errlen)
+{
+	struct strata_sensor s;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc = rtxn(cs, &txn, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = mdb_cursor_open(txn, cs->sensor, &c);
+	if (rc)
+		return rend(txn, rc, err, errlen, "sensors");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != sizeof(s)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&s, v.mv_data, sizeof(s));
+		rc = fn(&s, arg);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	return rend(txn, rc, err, errlen, "sensors");
+}
+
+int strata_cstore_lflows(struct strata_cstore *cs, __u64 t1, __u64 t2, __u32 sensor,
+			 const struct strata_flow_key *conv, strata_lflow_fn fn, void *arg,
+			 char *err, size_t errlen)
+{
+	struct lflow_walk w = { .sensor = sensor, .one_conv = conv != NULL, .fn = fn, .arg = arg };
+	MDB_txn *txn;
+	int rc;
+
+	if (conv)
+		strata_store_canon_key(conv, &w.canon);
+	rc = rtxn(cs, &txn, err, errlen);
+	if (rc)
+		return rc;
+	rc = range(txn, cs->lflow, t1 / STRATA_STORE_FLOW_WINDOW_NS * STRATA_STORE_FLOW_WINDOW_NS,
+		   t2, lflow_each, &w);
+	return rend(txn, rc, err, errlen, "location flows");
+}
+
+int strata_cstore_lflow_get(struct strata_cstore *cs, __u64 window, __u32 sensor,
+			    const struct strata_flow_key *conv, struct strata_lflow *out,
+			    char *err, size_t errlen)
+{
+	struct lkey k;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc = rtxn(cs, &txn, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, cs->lflow, lflow_key(&k, window, sensor, conv_hash(conv)), &v);
+	if (!rc && v.mv_size != sizeof(*out))
+		rc = MDB_CORRUPTED;
+	if (!rc)
+		memcpy(out, v.mv_data, sizeof(*out));
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return strata_seterr(err, errlen, ENOENT, "no such location flow");
+	}
+	return rend(txn, rc, err, errlen, "location flow");
+}
+
+struct cflow_walk {
+	strata_cflow_fn fn;
+	void *arg;
+};
+
+static int cflow_each(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct cflow_walk *w = arg;
+	struct strata_cflow c;
+
+	(void)k;
+	if (v->mv_size != sizeof(c))
+		return MDB_CORRUPTED;
+	memcpy(&c, v->mv_data, sizeof(c));
+	return w->fn(&c, w->arg);
+}
+
+int strata_cstore_cflows(struct strata_cstore *cs, __u64 t1, __u64 t2, strata_cflow_fn fn,
+			 void *arg, char *err, size_t errlen)
+{
+	struct cflow_walk w = { fn, arg };
+	MDB_txn *txn;
+	int rc = rtxn(cs, &txn, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = range(txn, cs->cflow, t1 / STRATA_STORE_FLOW_WINDOW_NS * STRATA_STORE_FLOW_WINDOW_NS,
+		   t2, cflow_each, &w);
+	return rend(txn, rc, err, errlen, "connected flows");
+}
+
+int strata_cstore_cflow_get(struct strata_cstore *cs, __u64 window, __u32 seq,
+			    struct strata_cflow *out, char *err, size_t errlen)
+{
+	struct lkey k;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc = rtxn(cs, &txn, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, cs->cflow, cflow_key(&k, window, seq), &v);
+	if (!rc && v.mv_size != sizeof(*out))
+		rc = MDB_CORRUPTED;
+	if (!rc)
+		memcpy(out, v.mv_data, sizeof(*out));
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return strata_seterr(err, errlen, ENOENT, "no such connected flow");
+	}
+	return rend(txn, rc, err, errlen, "connected flow");
+}
+
+struct macro_walk {
+	unsigned int group;
+	strata_macroflow_fn fn;
+	void *arg;
+};
+
+static int macro_read(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct macro_walk *w = arg;
+	struct strata_macroflow m;
+
+	if (k->mv_size != 17 || v->mv_size != sizeof(m))
+		return MDB_CORRUPTED;
+	if (((const __u8 *)k->mv_data)[8] != w->group)
+		return 0;
+	memcpy(&m, v->mv_data, sizeof(m));
+	return w->fn(&m, w->arg);
+}
+
+int strata_cstore_macroflows(struct strata_cstore *cs, __u64 t1, __u64 t2, unsigned int group,
+			     strata_macroflow_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct macro_walk w = { group, fn, arg };
+	MDB_txn *txn;
+	int rc;
+
+	if (group >= __STRATA_GROUP_MAX)
+		return strata_seterr(err, errlen, EINVAL, "no grouping %u", group);
+	rc = rtxn(cs, &txn, err, errlen);
+	if (rc)
+		return rc;
+	rc = range(txn, cs->macro, t1 / cs->macro_ns * cs->macro_ns, t2, macro_read, &w);
+	return rend(txn, rc, err, errlen, "macroflows");
+}
