@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The central API's OpenAPI 3.0 document, served at /api/openapi.json; a
+ * unit test checks that it names every endpoint lib/capi.c serves.
+ */
+
+#define P(name, desc) "{\"name\":\"" name "\",\"in\":\"query\",\"description\":\"" desc \
+	"\",\"schema\":{\"type\":\"string\"}}"
+#define TIME P("from", "start: seconds since the epoch or RFC 3339") "," \
+	P("to", "end, likewise")
+#define LIST TIME "," P("limit", "at most this many rows (1..100000, default 1000)") "," \
+	P("format", "json (default) or csv")
+#define GROUP P("group", "service (default), client or application") "," \
+	P("addr", "service or client address") "," P("port", "service port") "," \
+	P("proto", "tcp, udp, ... or a number") "," P("app", "application name")
+#define ID "{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"description\":" \
+	"\"WINDOW-SEQ, a connected flow's id\",\"schema\":{\"type\":\"string\"}}"
+#define OK(desc) "\"responses\":{\"200\":{\"description\":\"" desc "\"}," \
+	"\"400\":{\"description\":\"a bad parameter: {error}\"}," \
+	"\"404\":{\"description\":\"no such thing: {error}\"}," \
+	"\"503\":{\"description\":\"the central store failed: {error}\"}}"
+#define GET(path, sum, params, desc) "\"" path "\":{\"get\":{\"summary\":\"" sum "\"," \
+	"\"parameters\":[" params "]," OK(desc) "}}"
+
+const char strata_capi_openapi[] =
+	"{\"openapi\":\"3.0.3\","
+	"\"info\":{\"title\":\"strata central API\",\"version\":\"1\","
+	"\"description\":\"Sensors, 15-minute macroflows, connected flows and their "
+	"locations (Documentation/central.rst). Every error is {\\\"error\\\": MESSAGE}.\"},"
+	"\"paths\":{"
+	GET("/api/openapi.json", "this document", "", "the document") ","
+	GET("/api/v1/info", "the central store at a glance", "", "counts and budget") ","
+	GET("/api/v1/sensors", "every sensor that said hello",
+	    P("format", "json (default) or csv"), "one row per sensor") ","
+	GET("/api/v1/macroflows", "macroflows of a time range, one grouping",
+	    LIST "," GROUP "," P("sort", "bytes (default), packets, flows, lost or time"),
+	    "one row per macroflow, with the query of its flows") ","
+	GET("/api/v1/flows", "connected flows of a time range, of one group if given",
+	    LIST "," GROUP, "one row per connected flow, with its path") ","
+	GET("/api/v1/flows/{id}", "one connected flow", ID, "the flow and its path") ","
+	GET("/api/v1/flows/{id}/locations", "the location flows of a connected flow",
+	    ID "," P("format", "json (default) or csv"), "one row per location")
+	"}}";
