@@ -5,6 +5,8 @@
  * their encoding and decoding with libfixbuf (Documentation/central.rst).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fixbuf/public.h>
 #include "err.h"
