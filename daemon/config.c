@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "ipfix.h"
 #include "keywords.h"
 #include "store.h"
 #include "stratad.h"
@@ -24,6 +26,24 @@ void stratad_config_defaults(struct stratad_config *c)
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8470");
 	c->log_level = LOG_LVL_INFO;
 	c->stats_s = 60;
+	if (gethostname(c->sensor_id, sizeof(c->sensor_id)) || !*c->sensor_id)
+		snprintf(c->sensor_id, sizeof(c->sensor_id), "sensor");
+	c->sensor_id[sizeof(c->sensor_id) - 1] = 0;
+	c->pen = STRATA_IPFIX_PEN_DEFAULT;
+	snprintf(c->collect, sizeof(c->collect), "0.0.0.0:4739");
+	c->macro_window_s = STRATA_MACRO_WINDOW_NS / 1000000000ULL;
+	c->capture = true;
+}
+
+/* A sensor id: printable ASCII without spaces, quotes or slashes. */
+static int check_id(const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	for (; *v; v++)
+		if (*v <= ' ' || *v > '~' || *v == '"' || *v == '/' || *v == '\\')
+			return -EINVAL;
+	return 0;
 }
 
 /* "30", "30s", "15m", "12h", "7d": seconds. */
@@ -87,8 +107,9 @@ int stratad_config_set(struct stratad_config *c, const char *key, const char *v,
 	int rc = 0;
 
 	if (!strcmp(key, "role")) {
-		want = "sensor";
-		rc = strcmp(v, "sensor") ? -EINVAL : copy_str(c->role, sizeof(c->role), v);
+		want = "sensor or central";
+		rc = strcmp(v, "sensor") && strcmp(v, "central") ? -EINVAL :
+			copy_str(c->role, sizeof(c->role), v);
 	} else if (!strcmp(key, "store")) {
 		want = "a directory";
 		rc = *v ? copy_str(c->store, sizeof(c->store), v) : -EINVAL;
@@ -140,6 +161,35 @@ int stratad_config_set(struct stratad_config *c, const char *key, const char *v,
 			rc = -ERANGE;
 		if (!rc)
 			c->stats_s = (__u32)x;
+	} else if (!strcmp(key, "capture")) {
+		want = "yes or no";
+		rc = parse_bool(v, &c->capture);
+	} else if (!strcmp(key, "central")) {
+		want = "ADDR:PORT, [V6]:PORT or off";
+		rc = copy_str(c->central, sizeof(c->central), strcmp(v, "off") ? v : "");
+	} else if (!strcmp(key, "sensor-id")) {
+		want = "printable ASCII without spaces, quotes or slashes, under 64 bytes";
+		rc = check_id(v) ? -EINVAL : copy_str(c->sensor_id, sizeof(c->sensor_id), v);
+	} else if (!strcmp(key, "api-url")) {
+		want = "http://ADDR:PORT, under 128 bytes";
+		rc = strncmp(v, "http://", 7) && *v ? -EINVAL :
+			copy_str(c->api_url, sizeof(c->api_url), v);
+	} else if (!strcmp(key, "token")) {
+		want = "a secret under 128 bytes";
+		rc = copy_str(c->token, sizeof(c->token), v);
+	} else if (!strcmp(key, "ipfix-pen")) {
+		want = "a private enterprise number (1 to 4294967295)";
+		rc = strata_kw_u32(v, 1, 0xffffffffU, &c->pen);
+	} else if (!strcmp(key, "collect")) {
+		want = "ADDR:PORT or [V6]:PORT";
+		rc = copy_str(c->collect, sizeof(c->collect), v);
+	} else if (!strcmp(key, "macro-window")) {
+		want = "a whole number of minutes (15m, 1h)";
+		rc = parse_duration(v, &x);
+		if (!rc && (!x || x % 60 || x > 86400))
+			rc = -ERANGE;
+		if (!rc)
+			c->macro_window_s = x;
 	} else {
 		snprintf(err, errlen, "unknown key '%s'", key);
 		return -ENOENT;
@@ -213,4 +263,11 @@ void stratad_config_log(const struct stratad_config *c)
 		 (unsigned long long)c->budget, (unsigned long long)c->max_age_s,
 		 c->flush_ms, c->codec == STRATA_STORE_CODEC_ZSTD ? "zstd" : "none",
 		 c->sync ? "yes" : "no", *c->listen ? c->listen : "off");
+	if (!strcmp(c->role, "sensor"))
+		log_info("sensor id %s, central %s, api-url %s, token %s", c->sensor_id,
+			 *c->central ? c->central : "off", *c->api_url ? c->api_url : "(none)",
+			 *c->token ? "set" : "none");
+	else
+		log_info("collect %s, macro-window %llu s, token %s", c->collect,
+			 (unsigned long long)c->macro_window_s, *c->token ? "set" : "none");
 }

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include "api.h"
 #include "genl.h"
 #include "http.h"
 #include "ring.h"
@@ -259,11 +261,48 @@ static int drain_rings(struct strata_rings *rs, struct sensor *s)
 	return n;
 }
 
+/* The exporter reads closed flow windows; it never writes the store. */
+static int exp_start(const struct stratad_config *c, struct sensor *s,
+		     struct stratad_export **exp)
+{
+	char err[512];
+
+	if (!*c->central)
+		return 0;
+	*exp = stratad_export_start(c, s->store, err, sizeof(err));
+	if (!*exp) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* capture = no: the API and the exporter run on their threads until the stop. */
+static int serve_only(const struct stratad_config *c, int started)
+{
+	if (started)
+		return 1;
+	log_info("sensor: serving %s read-only, without capture", c->store);
+	while (!stratad_stop)
+		usleep(200000);
+	log_info("sensor: stopped");
+	return 0;
+}
+
+/* The drill-down API over the store (@ctx). */
+static int api_handler(void *ctx, const char *method, const char *path,
+		       const struct strata_api_arg *args, unsigned int nargs,
+		       struct strata_api_resp *resp)
+{
+	return strata_api_handle(ctx, method, path, args, nargs, resp);
+}
+
 int stratad_sensor(const struct stratad_config *c)
 {
 	struct strata_store_opts so;
 	struct strata_rings *rs = NULL;
 	struct stratad_http *http = NULL;
+	struct stratad_export *exp = NULL;
 	struct strata_genl *g = NULL;
 	struct sensor *s;
 	__u64 next_flush, next_stats;
@@ -284,22 +323,27 @@ int stratad_sensor(const struct stratad_config *c)
 	so.sync = c->sync;
 	/* This thread drains and copies; the store's committer writes LMDB. */
 	so.committer = true;
+	so.readonly = !c->capture;
 	if (strata_store_tune_malloc())
 		log_debug("sensor: malloc settings refused (another malloc?): blocks cost more page faults");
 	if (strata_store_open(&so, &s->store, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;
 	}
-	if (load_positions(s))
+	if (c->capture && load_positions(s))
 		goto out;
 	/* The API's threads only read the store, through read transactions. */
 	if (*c->listen) {
-		http = stratad_http_start(c->listen, s->store, err, sizeof(err));
+		http = stratad_http_start(c->listen, api_handler, s->store, err, sizeof(err));
 		if (!http) {
 			log_err("%s", err);
 			goto out;
 		}
 		log_info("drill-down API on %s (port %u)", c->listen, stratad_http_port(http));
+	}
+	if (!c->capture) {
+		rc = serve_only(c, exp_start(c, s, &exp));
+		goto out;
 	}
 	rs = strata_rings_open(err, sizeof(err));
 	if (!rs) {
@@ -311,6 +355,8 @@ int stratad_sensor(const struct stratad_config *c)
 		log_err("%s", err);
 		goto out;
 	}
+	if (exp_start(c, s, &exp))
+		goto out;
 	log_info("sensor: draining %u rings into %s", strata_rings_info(rs)->nr_rings,
 		 c->store);
 	s->nrings = strata_rings_info(rs)->nr_rings;
@@ -362,6 +408,7 @@ int stratad_sensor(const struct stratad_config *c)
 	log_stats(s);
 	log_info("sensor: stopped");
 out:
+	stratad_export_stop(exp);
 	stratad_http_stop(http);	/* queries under way finish first */
 	stratad_live_exit();
 	strata_genl_close(g);

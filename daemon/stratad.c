@@ -103,5 +103,5 @@ int main(int argc, char **argv)
 
 	log_info("stratad %s starting", STRATAD_VERSION);
 	stratad_config_log(&c);
-	return stratad_sensor(&c);
+	return strcmp(c.role, "central") ? stratad_sensor(&c) : stratad_central(&c);
 }

@@ -21,7 +21,7 @@ enum stratad_level {
 
 /**
  * struct stratad_config - everything stratad is told (file, then options)
- * @role: "sensor" (the only role so far)
+ * @role: "sensor" or "central"
  * @store: the packet store's directory
  * @budget: the store's size budget in bytes
  * @max_age_s: drop packets older than this many seconds (0: no age limit)
@@ -32,6 +32,15 @@ enum stratad_level {
  * @listen: the drill-down API's address, "ADDR:PORT" ("" or "off": none)
  * @log_level: the most verbose level logged
  * @stats_s: log a line of counters this often (0: never)
+ * @central: sensor: the central host's collector, "ADDR:PORT" ("": none)
+ * @sensor_id: sensor: its id at the central host
+ * @api_url: sensor: its drill-down API as the central host reaches it
+ * @token: the secret a sensor shows and the central host wants ("": none)
+ * @pen: the private enterprise number of strata's IPFIX elements
+ * @collect: central: where sensors connect, "ADDR:PORT"
+ * @macro_window_s: central: the macroflow window
+ * @capture: sensor: drain the module's rings; false: serve (and export) a
+ *	store made beforehand, read-only (strata analyze --store)
  */
 struct stratad_config {
 	char role[16];
@@ -44,6 +53,14 @@ struct stratad_config {
 	char listen[128];
 	int log_level;
 	__u32 stats_s;
+	char central[128];
+	char sensor_id[64];
+	char api_url[128];
+	char token[128];
+	__u32 pen;
+	char collect[128];
+	__u64 macro_window_s;
+	bool capture;
 };
 
 /* config.c */
@@ -67,5 +84,18 @@ extern volatile sig_atomic_t stratad_stop;
 
 /* sensor.c: runs until stratad_stop; returns the exit code. */
 int stratad_sensor(const struct stratad_config *c);
+
+/* central.c: the central role, likewise. */
+int stratad_central(const struct stratad_config *c);
+
+/*
+ * export.c: sends the store's closed flow windows to the central host, on a
+ * thread of its own, until stratad_export_stop().
+ */
+struct strata_store;
+struct stratad_export;
+struct stratad_export *stratad_export_start(const struct stratad_config *c,
+					    struct strata_store *s, char *err, size_t errlen);
+void stratad_export_stop(struct stratad_export *e);
 
 #endif /* STRATAD_H */

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The central role: takes sensors' connections (IPFIX over TCP), stores
+ * their location flows, stitches them once a second, and serves the API.
+ *
+ * One thread owns the sockets and is the store's only writer; the API's
+ * threads only read. A connection must say hello (with the token) before
+ * anything else; a bad message gets a refusal and the connection is
+ * closed, and the rest go on being served.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "capi.h"
+#include "cstore.h"
+#include "http.h"
+#include "ipfix.h"
+#include "net.h"
+#include "stratad.h"
+
+#define CONNS_MAX	256
+/* Location flows one window mark may cover: a bound on a connection's memory. */
+#define PENDING_MAX	(1U << 20)
+#define ACK_TIMEOUT_MS	5000
+
+struct conn {
+	int fd;
+	bool hello;
+	__u32 sensor;
+	char id[STRATA_SENSOR_ID_MAX];
+	char peer[64];
+	struct strata_ipfix *dec;
+	struct strata_ipfix *enc;
+	__u8 *buf;
+	size_t have;
+	struct strata_lflow *pending;
+	size_t npending, cap;
+	int failed;		/* a record refused: answer and close */
+	char why[128];
+};
+
+struct central {
+	const struct stratad_config *cfg;
+	struct strata_cstore *cs;
+	struct conn *conn[CONNS_MAX];
+	unsigned int nconn;
+	/* Since the start. */
+	__u64 accepted, refused, bad_messages, windows, lflows, stitched, store_errors;
+};
+
+static __u64 realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void conn_free(struct conn *k)
+{
+	if (!k)
+		return;
+	if (k->fd >= 0)
+		close(k->fd);
+	strata_ipfix_free(k->dec);
+	strata_ipfix_free(k->enc);
+	free(k->buf);
+	free(k->pending);
+	free(k);
+}
+
+static int send_msg(const __u8 *msg, size_t len, void *arg)
+{
+	struct conn *k = arg;
+
+	return stratad_send_all(k->fd, msg, len, ACK_TIMEOUT_MS);
+}
+
+static int ack(struct conn *k, __u8 status, __u64 through, const char *msg)
+{
+	struct strata_ack a;
+	char err[256];
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.status = status;
+	a.through = through;
+	snprintf(a.message, sizeof(a.message), msg);
+	rc = strata_ipfix_put_ack(k->enc, &a, err, sizeof(err));
+	if (!rc)
+		rc = strata_ipfix_flush(k->enc, err, sizeof(err));
+	return rc;
+}
+
+/* Constant time: how long the compare takes says nothing of the token. */
+static bool token_ok(const char *want, const char *got)
+{
+	size_t n = strlen(want), m = strlen(got), i;
+	unsigned char d = n != m;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
+	return !d;
+}
+
+static bool id_ok(const char *id)
+{
+	if (!*id)
+		return false;
+	for (; *id; id++)
+		if (*id <= ' ' || *id > '~' || *id == '"' || *id == '/' || *id == '\\')
+			return false;
+	return true;
+}
+
+struct decode_ctx {
+	struct central *c;
+	struct conn *k;
+};
+
+/* The first refusal of a connection is the one it is told (cut to fit an ack). */
+static void refuse(struct conn *k, int status, const char *why)
+{
+	if (k->failed)
+		return;
+	k->failed = status;
+	snprintf(k->why, sizeof(k->why), "%.*s", (int)sizeof(k->why) - 1, why);
+}
+
+static int on_hello(const struct strata_hello *h, void *arg)
+{
+	struct decode_ctx *x = arg;
+	struct central *c = x->c;
+	struct conn *k = x->k;
+	struct strata_sensor s;
+	char err[256];
+	unsigned int i;
+
+	if (k->hello) {
+		refuse(k, STRATA_ACK_BAD, "a second hello");
+		return -EPROTO;
+	}
+	if (!token_ok(c->cfg->token, h->token)) {
+		refuse(k, STRATA_ACK_DENIED, "bad token");
+		return -EACCES;
+	}
+	if (!id_ok(h->sensor_id)) {
+		refuse(k, STRATA_ACK_BAD, "a sensor id must be printable ASCII without spaces");
+		return -EPROTO;
+	}
+	/* The id's older connection is stale (the sensor reconnected): drop it. */
+	for (i = 0; i < c->nconn; i++) {
+		struct conn *o = c->conn[i];
+
+		if (o != k && o->hello && !strcmp(o->id, h->sensor_id) && !o->failed) {
+			log_info("central: %s connected again from %s; closing its connection from %s",
+				 h->sensor_id, k->peer, o->peer);
+			o->failed = -1;
+		}
+	}
+	if (strata_cstore_hello(c->cs, h, realtime_ns(), &s, err, sizeof(err))) {
+		log_err("%s", err);
+		c->store_errors++;
+		refuse(k, STRATA_ACK_ERROR, "the central store failed");
+		return -EIO;
+	}
+	k->hello = true;
+	k->sensor = s.num;
+	snprintf(k->id, sizeof(k->id), s.id);
+	log_info("central: sensor %s (%s, version %s, clock %s) from %s, stored through %llu",
+		 s.id, h->api_url[0] ? h->api_url : "no drill-down", h->version,
+		 h->clock_sync == STRATA_CLOCK_SYNCED ? "synchronised" :
+		 h->clock_sync == STRATA_CLOCK_UNSYNCED ? "NOT synchronised" : "unknown",
+		 k->peer, (unsigned long long)s.through);
+	return ack(k, STRATA_ACK_OK, s.through, "");
+}
+
+static int on_lflow(const struct strata_lflow *lf, void *arg)
+{
+	struct decode_ctx *x = arg;
+	struct conn *k = x->k;
+
+	if (!k->hello) {
+		refuse(k, STRATA_ACK_DENIED, "a location flow before the hello");
+		return -EACCES;
+	}
+	if (k->npending == PENDING_MAX) {
+		refuse(k, STRATA_ACK_BAD, "more than 1048576 location flows in one window mark");
+		return -E2BIG;
+	}
+	if (k->npending == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 1024;
+		struct strata_lflow *v = realloc(k->pending, cap * sizeof(*v));
+
+		if (!v) {
+			refuse(k, STRATA_ACK_ERROR, "out of memory");
+			return -ENOMEM;
+		}
+		k->pending = v;
+		k->cap = cap;
+	}
+	k->pending[k->npending++] = *lf;
+	return 0;
+}
+
+static int on_window(const struct strata_window_mark *w, void *arg)
+{
+	struct decode_ctx *x = arg;
+	struct central *c = x->c;
+	struct conn *k = x->k;
+	char err[256];
+	int rc;
+
+	if (!k->hello) {
+		refuse(k, STRATA_ACK_DENIED, "a window mark before the hello");
+		return -EACCES;
+	}
+	rc = strata_cstore_put(c->cs, k->sensor, w, k->pending, k->npending, realtime_ns(),
+			       err, sizeof(err));
+	if (rc == -EPROTO) {
+		refuse(k, STRATA_ACK_BAD, err);
+		return rc;
+	}
+	if (rc) {
+		log_err("%s", err);
+		c->store_errors++;
+		refuse(k, STRATA_ACK_ERROR, "the central store failed");
+		return rc;
+	}
+	c->windows++;
+	c->lflows += k->npending;
+	k->npending = 0;
+	return ack(k, STRATA_ACK_OK, w->to, "");
+}
+
+static const struct strata_ipfix_sink sink = {
+	.hello = on_hello, .lflow = on_lflow, .window = on_window,
+};
+
+/* Reads what the socket has and handles each whole message. Return: 0, or <0 to close. */
+static int conn_read(struct central *c, struct conn *k)
+{
+	struct decode_ctx x = { c, k };
+	char err[256];
+	ssize_t n;
+	int len, rc;
+
+	n = recv(k->fd, k->buf + k->have, STRATA_IPFIX_MSG_MAX - k->have, MSG_DONTWAIT);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	k->have += (size_t)n;
+	while (k->have >= 4) {
+		len = strata_ipfix_msg_len(k->buf);
+		if (len < 0) {
+			c->bad_messages++;
+			refuse(k, STRATA_ACK_BAD, "not an IPFIX message");
+			return len;
+		}
+		if (k->have < (size_t)len)
+			break;
+		rc = strata_ipfix_decode(k->dec, k->buf, (size_t)len, &sink, &x, err, sizeof(err));
+		if (rc < 0) {
+			if (!k->failed) {
+				c->bad_messages++;
+				refuse(k, STRATA_ACK_BAD, err);
+			}
+			return rc;
+		}
+		memmove(k->buf, k->buf + len, k->have - (size_t)len);
+		k->have -= (size_t)len;
+	}
+	return 0;
+}
+
+static void conn_close(struct central *c, unsigned int i, int why)
+{
+	struct conn *k = c->conn[i];
+
+	if (k->failed > 0) {
+		c->refused++;
+		log_warn("central: %s%s%s: refused: %s", k->peer, k->hello ? " " : "",
+			 k->hello ? k->id : "", k->why);
+		ack(k, (__u8)k->failed, 0, k->why);
+	} else if (why && why != -ECONNRESET) {
+		log_info("central: %s %s: connection closed: %s", k->peer, k->id, strerror(-why));
+	} else {
+		log_info("central: %s %s: connection closed", k->peer, k->id);
+	}
+	if (k->npending)
+		log_info("central: %s: %zu location flows without their window mark dropped; "
+			 "the sensor sends them again", k->id, k->npending);
+	conn_free(k);
+	c->conn[i] = c->conn[--c->nconn];
+}
+
+static void conn_accept(struct central *c, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct conn *k;
+	char err[256], host[48];
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (c->nconn == CONNS_MAX) {
+		log_warn("central: %u connections already; refusing one", CONNS_MAX);
+		close(fd);
+		return;
+	}
+	k = calloc(1, sizeof(*k));
+	if (k) {
+		k->fd = fd;
+		k->buf = malloc(STRATA_IPFIX_MSG_MAX);
+		k->dec = strata_ipfix_new(c->cfg->pen, NULL, NULL, err, sizeof(err));
+		k->enc = strata_ipfix_new(c->cfg->pen, send_msg, k, err, sizeof(err));
+	}
+	if (!k || !k->buf || !k->dec || !k->enc) {
+		log_err("central: no memory for a connection");
+		if (k)
+			conn_free(k);
+		else
+			close(fd);
+		return;
+	}
+	if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+	snprintf(k->peer, sizeof(k->peer), host);
+	c->conn[c->nconn++] = k;
+	c->accepted++;
+}
+
+static void stitch(struct central *c)
+{
+	unsigned int n;
+	char err[256];
+
+	if (strata_cstore_stitch(c->cs, &n, err, sizeof(err))) {
+		log_err("%s", err);
+		c->store_errors++;
+		return;
+	}
+	c->stitched += n;
+}
+
+static void log_stats(struct central *c)
+{
+	log_info("central: %u connections; since the start %llu accepted, %llu refused, "
+		 "%llu bad messages, %llu window marks, %llu location flows, %llu windows "
+		 "stitched, %llu store errors", c->nconn, (unsigned long long)c->accepted,
+		 (unsigned long long)c->refused, (unsigned long long)c->bad_messages,
+		 (unsigned long long)c->windows, (unsigned long long)c->lflows,
+		 (unsigned long long)c->stitched, (unsigned long long)c->store_errors);
+}
+
+int stratad_central(const struct stratad_config *cfg)
+{
+	struct pollfd pfd[CONNS_MAX + 1];
+	struct stratad_http *http = NULL;
+	struct strata_capi *api = NULL;
+	struct central *c;
+	__u64 next_stitch = 0, next_stats;
+	unsigned int port, i;
+	char err[512];
+	int lfd = -1, rc = 1;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_err("central: out of memory");
+		return 1;
+	}
+	c->cfg = cfg;
+	if (strata_cstore_open(cfg->store, cfg->budget, cfg->macro_window_s * 1000000000ULL,
+			       &c->cs, err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (*cfg->listen) {
+		api = strata_capi_new(c->cs, err, sizeof(err));
+		http = api ? stratad_http_start(cfg->listen, strata_capi_handler, api, err,
+						sizeof(err)) : NULL;
+		if (!http) {
+			log_err("%s", err);
+			goto out;
+		}
+		log_info("central API on %s (port %u)", cfg->listen, stratad_http_port(http));
+	}
+	lfd = stratad_tcp_listen(cfg->collect, &port, err, sizeof(err));
+	if (lfd < 0) {
+		log_err("collect %s", err);
+		goto out;
+	}
+	if (!*cfg->token)
+		log_warn("central: no token set: any sensor that connects is accepted");
+	log_info("central: collecting on %s (port %u) into %s", cfg->collect, port, cfg->store);
+	rc = 0;
+	next_stats = cfg->stats_s ? realtime_ns() / 1000000 + cfg->stats_s * 1000ULL : ~0ULL;
+	while (!stratad_stop) {
+		__u64 now;
+
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < c->nconn; i++) {
+			pfd[i + 1].fd = c->conn[i]->fd;
+			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
+		}
+		if (poll(pfd, c->nconn + 1, 200) < 0 && errno != EINTR) {
+			log_err("central: poll: %s", strerror(errno));
+			rc = 1;
+			break;
+		}
+		/* From the end: closing moves the last connection into the hole. */
+		for (i = c->nconn; i-- > 0;) {
+			struct conn *k = c->conn[i];
+			int r = 0;
+
+			if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+				r = conn_read(c, k);
+			if (r < 0 || k->failed)
+				conn_close(c, i, r);
+		}
+		if (pfd[0].revents & POLLIN)
+			conn_accept(c, lfd);
+		now = realtime_ns() / 1000000;
+		if (now >= next_stitch) {
+			stitch(c);
+			next_stitch = now + 1000;
+		}
+		if (now >= next_stats) {
+			log_stats(c);
+			next_stats = now + cfg->stats_s * 1000ULL;
+		}
+	}
+	stitch(c);
+	log_stats(c);
+	log_info("central: stopped");
+out:
+	stratad_http_stop(http);
+	strata_capi_free(api);
+	while (c->nconn)
+		conn_close(c, c->nconn - 1, 0);
+	if (lfd >= 0)
+		close(lfd);
+	strata_cstore_close(c->cs);
+	free(c);
+	return rc;
+}

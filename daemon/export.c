@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * The sensor's exporter: sends each closed flow window of the store to the
+ * central host as IPFIX, and goes on from where the central host says.
+ *
+ * The store is the spool: nothing is sent that is not stored, and a window
+ * counts as delivered only when the central host acknowledges it (after
+ * its commit). After a broken connection the central host's answer to the
+ * hello says where to go on from, so a window is sent again only when its
+ * acknowledgement was lost, and the central host stores it once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib.h>
+#include <xxhash.h>
+#include "err.h"
+#include "ipfix.h"
+#include "net.h"
+#include "store.h"
+#include "stratad.h"
+
+#define STRATAD_VERSION_STR	"0.2.0"
+#define CONNECT_TIMEOUT_MS	5000
+#define IO_TIMEOUT_MS		30000
+#define RETRY_MAX_S		10
+
+struct stratad_export {
+	const struct stratad_config *cfg;
+	struct strata_store *store;
+	pthread_t thread;
+	volatile int stop;
+	int fd;
+	struct strata_ipfix *enc;
+	/* Counters, since the start. */
+	__u64 connects, windows, flows, lost_windows;
+	char last_err[512];
+};
+
+/* ---- fingerprint samples ---- */
+
+/* One location flow being sampled: its flow window and canonical key. */
+struct sample {
+	struct strata_lflow lf;
+	struct strata_fp_mark first[2];	/* each direction's first payload */
+};
+
+static guint sample_hash(gconstpointer k)
+{
+	return (guint)XXH64(k, sizeof(__u64) + sizeof(struct strata_flow_key), 0);
+}
+
+static gboolean sample_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, sizeof(__u64) + sizeof(struct strata_flow_key));
+}
+
+/* The lookup key: the flow window, then the canonical key. */
+struct skey {
+	__u64 window;
+	struct strata_flow_key key;
+};
+_Static_assert(sizeof(struct skey) == sizeof(__u64) + sizeof(struct strata_flow_key),
+	       "skey is hashed as bytes: no padding");
+
+struct sampling {
+	GHashTable *t;		/* struct skey -> struct sample */
+	struct skey *keys;	/* owned, one per sample */
+};
+
+/*
+ * Keeps the STRATA_FP_SAMPLE smallest hashes of a direction, each at the
+ * first time it was seen (a retransmission has the same payload).
+ */
+static void bottom_add(struct strata_lflow *lf, unsigned int d, __u64 h, __u64 ts)
+{
+	struct strata_fp_mark *m = lf->fp[d];
+	unsigned int n = lf->nfp[d], i;
+
+	for (i = 0; i < n && m[i].hash < h; i++)
+		;
+	if (i < n && m[i].hash == h) {
+		if (ts < m[i].ts_ns)
+			m[i].ts_ns = ts;
+		return;
+	}
+	if (i == STRATA_FP_SAMPLE)
+		return;
+	if (n == STRATA_FP_SAMPLE)
+		n--;
+	memmove(m + i + 1, m + i, (n - i) * sizeof(*m));
+	m[i].hash = h;
+	m[i].ts_ns = ts;
+	lf->nfp[d] = n + 1;
+}
+
+static int on_packet(const struct strata_store_rec *r, void *arg)
+{
+	const struct strata_rec_packet *p = r->pkt;
+	struct sampling *s = arg;
+	struct strata_flow_key k;
+	struct sample *sm;
+	struct skey sk;
+	unsigned int d;
+
+	if (!p->fp_hash)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr[0], p->saddr, 16);
+	memcpy(k.addr[1], p->daddr, 16);
+	k.port[0] = p->sport;
+	k.port[1] = p->dport;
+	k.proto = p->proto;
+	k.family = p->family;
+	memset(&sk, 0, sizeof(sk));
+	strata_store_canon_key(&k, &sk.key);
+	sk.window = p->ts_ns / STRATA_STORE_FLOW_WINDOW_NS * STRATA_STORE_FLOW_WINDOW_NS;
+	sm = g_hash_table_lookup(s->t, &sk);
+	if (!sm)
+		return 0;	/* a packet of no stored flow: its microflow was lost */
+	d = memcmp(k.addr[0], sk.key.addr[0], 16) || k.port[0] != sk.key.port[0];
+	if (!sm->first[d].hash || p->ts_ns < sm->first[d].ts_ns) {
+		sm->first[d].hash = p->fp_hash;
+		sm->first[d].ts_ns = p->ts_ns;
+	}
+	bottom_add(&sm->lf, d, p->fp_hash, p->ts_ns);
+	return 0;
+}
+
+/*
+ * The sample of a direction: its first payload's hash, which every location
+ * on the path sees even where a sender's GSO packet stands for many wire
+ * packets, and the smallest hashes after it, ascending.
+ */
+static void sample_finish(struct sample *sm)
+{
+	unsigned int d, i, n;
+
+	for (d = 0; d < 2; d++) {
+		struct strata_fp_mark *m = sm->lf.fp[d], f = sm->first[d];
+		bool has = false;
+
+		if (!f.hash)
+			continue;
+		n = sm->lf.nfp[d];
+		for (i = 0; i < n; i++)
+			has |= m[i].hash == f.hash;
+		if (has)
+			continue;
+		/* Drop the largest to make room, then insert in order. */
+		if (n == STRATA_FP_SAMPLE)
+			sm->lf.nfp[d] = --n;
+		bottom_add(&sm->lf, d, f.hash, f.ts_ns);
+	}
+}
+
+struct collect {
+	struct sample *v;
+	size_t n, cap;
+};
+
+static int on_flow(const struct strata_store_flow *f, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		struct sample *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	memset(&c->v[c->n], 0, sizeof(c->v[0]));
+	c->v[c->n].lf.f = *f;
+	c->n++;
+	return 0;
+}
+
+/* The location flows of [@from, @to), each with its fingerprint sample. */
+static int window_flows(struct stratad_export *e, __u64 from, __u64 to, struct collect *c,
+			char *err, size_t errlen)
+{
+	struct sampling s = { 0 };
+	size_t i;
+	int rc;
+
+	c->n = 0;
+	rc = strata_store_flows(e->store, NULL, from, to - 1, on_flow, c, err, errlen);
+	if (rc || !c->n)
+		return rc;
+	s.t = g_hash_table_new(sample_hash, sample_equal);
+	s.keys = calloc(c->n, sizeof(*s.keys));
+	if (!s.keys) {
+		g_hash_table_destroy(s.t);
+		return strata_seterr(err, errlen, ENOMEM, "export: out of memory");
+	}
+	for (i = 0; i < c->n; i++) {
+		s.keys[i].window = c->v[i].lf.f.window_start;
+		s.keys[i].key = c->v[i].lf.f.key;
+		g_hash_table_insert(s.t, &s.keys[i], &c->v[i]);
+	}
+	rc = strata_store_packets(e->store, from, to - 1, NULL, on_packet, &s, err, errlen);
+	for (i = 0; i < c->n; i++)
+		sample_finish(&c->v[i]);
+	g_hash_table_destroy(s.t);
+	free(s.keys);
+	return rc;
+}
+
+/* ---- the connection ---- */
+
+static int send_msg(const __u8 *msg, size_t len, void *arg)
+{
+	struct stratad_export *e = arg;
+
+	return stratad_send_all(e->fd, msg, len, IO_TIMEOUT_MS);
+}
+
+static int got_ack(const struct strata_ack *a, void *arg)
+{
+	*(struct strata_ack *)arg = *a;
+	return 0;
+}
+
+/* Reads messages until one holds an acknowledgement. Return: 0 or -errno. */
+static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct strata_ack *a,
+		    char *err, size_t errlen)
+{
+	static const struct strata_ipfix_sink sink = { .ack = got_ack };
+	__u8 *buf = malloc(STRATA_IPFIX_MSG_MAX);
+	size_t have = 0;
+	int waited = 0, rc = 0;
+
+	if (!buf)
+		return strata_seterr(err, errlen, ENOMEM, "export: out of memory");
+	a->status = 0xff;
+	while (a->status == 0xff) {
+		struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+		ssize_t n;
+		int len;
+
+		if (e->stop || stratad_stop) {
+			rc = -EINTR;
+			break;
+		}
+		if (have >= 4 && (len = strata_ipfix_msg_len(buf)) < 0) {
+			rc = strata_seterr(err, errlen, EBADMSG, "central: not IPFIX");
+			break;
+		}
+		if (have >= 4 && have >= (size_t)len) {
+			rc = strata_ipfix_decode(dec, buf, (size_t)len, &sink, a, err, errlen);
+			if (rc < 0)
+				break;
+			memmove(buf, buf + len, have - (size_t)len);
+			have -= (size_t)len;
+			rc = 0;
+			continue;
+		}
+		rc = poll(&pfd, 1, 1000);
+		if (rc < 0 && errno != EINTR) {
+			rc = strata_seterr(err, errlen, errno, "central: poll: %s", strerror(errno));
+			break;
+		}
+		if (rc <= 0) {
+			rc = 0;
+			if ((waited += 1000) >= IO_TIMEOUT_MS) {
+				rc = strata_seterr(err, errlen, ETIMEDOUT,
+						   "central: no answer in %d s", IO_TIMEOUT_MS / 1000);
+				break;
+			}
+			continue;
+		}
+		n = recv(e->fd, buf + have, STRATA_IPFIX_MSG_MAX - have, 0);
+		if (n <= 0) {
+			rc = strata_seterr(err, errlen, n ? errno : ECONNRESET,
+					   "central: connection %s", n ? strerror(errno) : "closed");
+			break;
+		}
+		have += (size_t)n;
+	}
+	free(buf);
+	return rc;
+}
+
+/* The clock's state, from adjtimex(): synchronised, and its error bound. */
+static void clock_state(struct strata_hello *h)
+{
+	struct timex tx;
+	int st;
+
+	memset(&tx, 0, sizeof(tx));
+	st = adjtimex(&tx);
+	if (st < 0) {
+		h->clock_sync = STRATA_CLOCK_UNKNOWN;
+		return;
+	}
+	h->clock_sync = st == TIME_ERROR ? STRATA_CLOCK_UNSYNCED : STRATA_CLOCK_SYNCED;
+	h->clock_error_ns = (__u64)tx.maxerror * 1000;
+}
+
+static void note_err(struct stratad_export *e, const char *err)
+{
+	if (strcmp(err, e->last_err)) {
+		log_warn("export: %s", err);
+		snprintf(e->last_err, sizeof(e->last_err), "%s", err);
+	}
+}
+
+/* One connection: hello, then windows until an error or the stop. */
+static int session(struct stratad_export *e, char *err, size_t errlen)
+{
+	const struct stratad_config *c = e->cfg;
+	struct strata_ipfix *dec = NULL;
+	struct collect col = { 0 };
+	struct strata_hello h;
+	struct strata_ack a;
+	__u64 through;
+	int rc;
+
+	e->fd = stratad_tcp_connect(c->central, CONNECT_TIMEOUT_MS, err, errlen);
+	if (e->fd < 0)
+		return e->fd;
+	e->connects++;
+	e->enc = strata_ipfix_new(c->pen, send_msg, e, err, errlen);
+	dec = strata_ipfix_new(c->pen, NULL, NULL, err, errlen);
+	if (!e->enc || !dec) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(&h, 0, sizeof(h));
+	snprintf(h.sensor_id, sizeof(h.sensor_id), "%s", c->sensor_id);
+	snprintf(h.version, sizeof(h.version), "%s", STRATAD_VERSION_STR);
+	snprintf(h.api_url, sizeof(h.api_url), "%s", c->api_url);
+	snprintf(h.token, sizeof(h.token), "%s", c->token);
+	h.capabilities = STRATA_CAP_FINGERPRINTS | (*c->api_url ? STRATA_CAP_DRILLDOWN : 0);
+	h.flow_window_ns = STRATA_STORE_FLOW_WINDOW_NS;
+	h.proto_version = STRATA_PROTO_VERSION;
+	clock_state(&h);
+	rc = strata_ipfix_put_hello(e->enc, &h, err, errlen);
+	if (!rc)
+		rc = strata_ipfix_flush(e->enc, err, errlen);
+	if (!rc)
+		rc = read_ack(e, dec, &a, err, errlen);
+	if (!rc && a.status != STRATA_ACK_OK)
+		rc = strata_seterr(err, errlen, EACCES, "central refused the hello: %s", a.message);
+	if (rc)
+		goto out;
+	through = a.through;
+	log_info("export: connected to %s as %s, going on from %llu", c->central, c->sensor_id,
+		 (unsigned long long)through);
+	e->last_err[0] = 0;
+	while (!e->stop && !stratad_stop) {
+		struct strata_store_info info;
+		struct strata_window_mark w;
+		__u64 first;
+		size_t i;
+
+		rc = strata_store_info(e->store, &info, err, errlen);
+		if (rc)
+			break;
+		first = info.first_ts / STRATA_STORE_FLOW_WINDOW_NS * STRATA_STORE_FLOW_WINDOW_NS;
+		if (!info.flows_through || through >= info.flows_through) {
+			usleep(200000);
+			continue;
+		}
+		/* Windows the budget took before they were sent: lost, and said so. */
+		if (through && through < first) {
+			e->lost_windows += (first - through) / STRATA_STORE_FLOW_WINDOW_NS;
+			log_warn("export: %llu flow windows were removed from the store before "
+				 "they were sent", (unsigned long long)((first - through) /
+									 STRATA_STORE_FLOW_WINDOW_NS));
+		}
+		w.from = through > first ? through : first;
+		if (!through)
+			w.from = first;
+		w.to = w.from + STRATA_STORE_FLOW_WINDOW_NS;
+		if (w.to > info.flows_through)
+			w.to = info.flows_through;
+		/* An idle stretch goes in one mark. */
+		rc = window_flows(e, w.from, w.to, &col, err, errlen);
+		if (rc)
+			break;
+		while (!col.n && w.to + STRATA_STORE_FLOW_WINDOW_NS <= info.flows_through &&
+		       w.to - w.from < 60 * STRATA_STORE_FLOW_WINDOW_NS) {
+			rc = window_flows(e, w.to, w.to + STRATA_STORE_FLOW_WINDOW_NS, &col,
+					  err, errlen);
+			if (rc || col.n)
+				break;
+			w.to += STRATA_STORE_FLOW_WINDOW_NS;
+		}
+		if (rc)
+			break;
+		if (col.n) {
+			/* The idle run ends where the flows start: they go next. */
+			__u64 fw = col.v[0].lf.f.window_start;
+
+			if (fw > w.from) {
+				w.to = fw;
+				col.n = 0;
+			}
+		}
+		w.flows = col.n;
+		for (i = 0; i < col.n && !rc; i++)
+			rc = strata_ipfix_put_lflow(e->enc, &col.v[i].lf, err, errlen);
+		if (!rc)
+			rc = strata_ipfix_put_window(e->enc, &w, err, errlen);
+		if (!rc)
+			rc = strata_ipfix_flush(e->enc, err, errlen);
+		if (!rc)
+			rc = read_ack(e, dec, &a, err, errlen);
+		if (!rc && a.status != STRATA_ACK_OK)
+			rc = strata_seterr(err, errlen, EPROTO, "central: %s", a.message);
+		if (rc)
+			break;
+		through = a.through;
+		e->windows++;
+		e->flows += col.n;
+	}
+out:
+	free(col.v);
+	strata_ipfix_free(dec);
+	strata_ipfix_free(e->enc);
+	e->enc = NULL;
+	close(e->fd);
+	e->fd = -1;
+	return rc;
+}
+
+static void *exporter(void *arg)
+{
+	struct stratad_export *e = arg;
+	unsigned int wait_s = 1, i;
+	char err[512];
+
+	while (!e->stop && !stratad_stop) {
+		int rc = session(e, err, sizeof(err));
+
+		if (e->stop || stratad_stop)
+			break;
+		if (rc)
+			note_err(e, err);
+		/* Back off, up to RETRY_MAX_S, and start again from the central's answer. */
+		for (i = 0; i < wait_s * 10 && !e->stop && !stratad_stop; i++)
+			usleep(100000);
+		if (wait_s < RETRY_MAX_S)
+			wait_s *= 2;
+		if (!rc)
+			wait_s = 1;
+	}
+	return NULL;
+}
+
+struct stratad_export *stratad_export_start(const struct stratad_config *c,
+					    struct strata_store *s, char *err, size_t errlen)
+{
+	struct stratad_export *e = calloc(1, sizeof(*e));
+	int rc;
+
+	if (!e) {
+		snprintf(err, errlen, "export: out of memory");
+		return NULL;
+	}
+	e->cfg = c;
+	e->store = s;
+	e->fd = -1;
+	rc = pthread_create(&e->thread, NULL, exporter, e);
+	if (rc) {
+		snprintf(err, errlen, "export: thread: %s", strerror(rc));
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void stratad_export_stop(struct stratad_export *e)
+{
+	if (!e)
+		return;
+	e->stop = 1;
+	pthread_join(e->thread, NULL);
+	log_info("export: %llu connections, %llu flow windows (%llu flows) sent, "
+		 "%llu windows removed before they were sent", (unsigned long long)e->connects,
+		 (unsigned long long)e->windows, (unsigned long long)e->flows,
+		 (unsigned long long)e->lost_windows);
+	free(e);
+}
