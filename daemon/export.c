@@ -31,6 +31,7 @@
 #define CONNECT_TIMEOUT_MS	5000
 #define IO_TIMEOUT_MS		30000
 #define RETRY_MAX_S		10
+#define KEEPALIVE_MS		15000
 
 struct stratad_export {
 	const struct stratad_config *cfg;
@@ -315,6 +316,46 @@ static void note_err(struct stratad_export *e, const char *err)
 	}
 }
 
+/*
+ * Nothing to send: waits a little, watching the connection. A central host
+ * that went away closes it (read as an end of file); one that is cut off
+ * without a word is found by a keep-alive every KEEPALIVE_MS, an empty
+ * window mark it must acknowledge.
+ */
+static int idle(struct stratad_export *e, struct strata_ipfix *dec, __u64 through,
+		unsigned int *idle_ms, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+	struct strata_window_mark w = { .from = through, .to = through, .flows = 0 };
+	struct strata_ack a;
+	char b;
+	int rc = poll(&pfd, 1, 200);
+
+	if (rc > 0) {
+		ssize_t n = recv(e->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (n <= 0)
+			return strata_seterr(err, errlen, ECONNRESET, "central: connection %s",
+					     n ? strerror(errno) : "closed");
+		/* Something unasked for: read it as an answer (a refusal, say). */
+		rc = read_ack(e, dec, &a, err, errlen);
+		return rc ? rc : strata_seterr(err, errlen, EPROTO, "central: %s",
+					       a.message[0] ? a.message : "an unexpected answer");
+	}
+	*idle_ms += 200;
+	if (*idle_ms < KEEPALIVE_MS)
+		return 0;
+	*idle_ms = 0;
+	rc = strata_ipfix_put_window(e->enc, &w, err, errlen);
+	if (!rc)
+		rc = strata_ipfix_flush(e->enc, err, errlen);
+	if (!rc)
+		rc = read_ack(e, dec, &a, err, errlen);
+	if (!rc && a.status != STRATA_ACK_OK)
+		rc = strata_seterr(err, errlen, EPROTO, "central: %s", a.message);
+	return rc;
+}
+
 /* One connection: hello, then windows until an error or the stop. */
 static int session(struct stratad_export *e, char *err, size_t errlen)
 {
@@ -323,6 +364,7 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 	struct collect col = { 0 };
 	struct strata_hello h;
 	struct strata_ack a;
+	unsigned int idle_ms = 0;
 	__u64 through;
 	int rc;
 
@@ -369,9 +411,12 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 			break;
 		first = info.first_ts / STRATA_STORE_FLOW_WINDOW_NS * STRATA_STORE_FLOW_WINDOW_NS;
 		if (!info.flows_through || through >= info.flows_through) {
-			usleep(200000);
+			rc = idle(e, dec, through, &idle_ms, err, errlen);
+			if (rc)
+				break;
 			continue;
 		}
+		idle_ms = 0;
 		/* Windows the budget took before they were sent: lost, and said so. */
 		if (through && through < first) {
 			e->lost_windows += (first - through) / STRATA_STORE_FLOW_WINDOW_NS;

@@ -137,11 +137,11 @@ static unsigned int parse_params(struct req *r, unsigned int allowed,
 	}
 	if (r->val[P_ADDR]) {
 		__u8 prefix;
+		int fam = strata_kw_addr(r->val[P_ADDR], r->addr, &prefix);
 
-		if (strata_kw_addr(r->val[P_ADDR], r->addr, &prefix) ||
-		    (prefix != 32 && prefix != 128))
-			return bad(r, 400, "addr: not an IPv4 or IPv6 address");
-		r->family = prefix == 32 ? 4 : 6;
+		if (fam < 0 || prefix != 128)
+			return bad(r, 400, "addr: not an IPv4 or IPv6 address (no prefix)");
+		r->family = fam;
 		r->has_addr = true;
 	}
 	if (r->val[P_PORT]) {

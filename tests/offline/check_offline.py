@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # `make check-offline`: runs the corrupt-file, tshark (conversations and the
-# packet store) and ASan sweep checks on the shared captures, one line per
+# packet store), central host and ASan sweep checks on the shared captures, one line per
 # check, then "N passed, N failed".
 """Usage: check_offline.py --strata build/strata --asan build/asan/strata
-                        --ref build/offline/pcapref --pcaps DIR --workdir DIR
+                        --ref build/offline/pcapref --stratad build/stratad
+                        --pcaps DIR --workdir DIR
                         [--jobs N] [--leaks sample|all]
 
 A check that cannot run (no pcaps folder, no tshark) fails with the reason:
@@ -23,6 +24,7 @@ import asan_sweep  # noqa: E402
 import conv_check  # noqa: E402
 import store_check  # noqa: E402
 import corrupt_check  # noqa: E402
+import central_check  # noqa: E402
 
 
 def main():
@@ -30,6 +32,7 @@ def main():
     ap.add_argument("--strata", required=True)
     ap.add_argument("--asan", required=True)
     ap.add_argument("--ref", required=True)
+    ap.add_argument("--stratad", required=True)
     ap.add_argument("--pcaps", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--jobs", type=int, default=2)
@@ -65,6 +68,8 @@ def main():
         else:
             report([(False, "conv", "tshark not found (Debian package tshark; "
                      "scripts/deps.sh check installs it)")])
+        report(central_check.run_checks(a.strata, a.stratad, a.pcaps,
+                                        os.path.join(a.workdir, "central"), log=log))
         report(asan_sweep.run(a.asan, a.ref, a.pcaps, a.jobs,
                               os.path.join(a.workdir, "asan"), a.leaks, log=log))
 

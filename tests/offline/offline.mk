@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # `make check-offline`: the real captures of ../shared/pcaps through an ASan+UBSan
-# build of `strata analyze`, conversations against tshark, corrupt files.
+# build of `strata analyze`, conversations against tshark, corrupt files,
+# and the central host fed by sensors serving stores made from a capture.
 
 # The captures sit beside the repository (CI clones it next to shared/);
 # STRATA_PCAPS points elsewhere. A missing folder fails the check, never skips it.
@@ -34,8 +35,8 @@ $(B)/offline/pcapref: tests/offline/pcapref.c
 .PHONY: offline
 offline: $(B)/asan/strata $(B)/offline/pcapref
 
-check-offline: lib tools $(B)/asan/strata $(B)/offline/pcapref
+check-offline: lib tools daemon $(B)/asan/strata $(B)/offline/pcapref
 	@$(OFFLINE_PYTHON) tests/offline/check_offline.py --strata $(B)/strata \
-		--asan $(B)/asan/strata --ref $(B)/offline/pcapref \
+		--asan $(B)/asan/strata --ref $(B)/offline/pcapref --stratad $(B)/stratad \
 		--pcaps "$(OFFLINE_PCAPS)" --workdir $(B)/offline \
 		--jobs $(OFFLINE_JOBS) --leaks $(OFFLINE_LEAKS)

@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The strata authors.
+# The central host on the host (no VM): sensors serving stores made from a
+# real capture feed a central stratad over IPFIX; what its API says is checked
+# against the stores, through restarts and bad input.
+"""Three sensor stores are made from one capture (`strata analyze --store`),
+as if three hosts on a path had seen the same packets. Three `stratad --role
+sensor --capture no` serve them and export their closed flow windows to one
+`stratad --role central`. Then:
+
+  - sensors: each is listed with its id, version and api_url, and its
+    `through` reaches the end of its store's closed flow windows;
+  - flows: every location flow of the store is one connected flow with three
+    locations, each location's packet and byte counts those of the store's
+    flow, per direction;
+  - macroflows: per grouping, the totals are the sums over the connected
+    flows, and each macroflow's "flows" query lists exactly its flows;
+  - CSV: the flow list as CSV has a header and one line per flow;
+  - restart: the central host stopped (SIGTERM) and then killed (SIGKILL)
+    and started again loses nothing and counts nothing twice; the sensors
+    reconnect and go on from where it says (none resends);
+  - bad input: garbage, a truncated IPFIX message and a hello with a bad
+    token on the collector port are refused, a sensor with a bad token is
+    never listed, malformed API requests get 4xx with a JSON error, and the
+    daemon keeps serving all along.
+
+Usage: central_check.py --strata build/strata --stratad build/stratad
+                        --pcaps DIR --workdir DIR
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
+TOKEN = "central-check-token"
+SENSORS = ("client", "router", "server")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get(api, path, args=None, **kw):
+    """(status, headers, body) of GET path?args on the API at port api."""
+    args = dict(args or {}, **kw)
+    url = "http://127.0.0.1:%d%s" % (api, path)
+    if args:
+        url += "?" + urllib.parse.urlencode(args)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def jget(api, path, args=None, **kw):
+    st, _, body = get(api, path, args, **kw)
+    if st != 200:
+        raise AssertionError("%s: %d %s" % (path, st, body[:200]))
+    return json.loads(body)
+
+
+class Daemon:
+    def __init__(self, stratad, args, log):
+        self.log = log
+        self.f = open(log, "ab")
+        self.p = subprocess.Popen([stratad] + args + ["--stats-interval", "0"],
+                                  stdout=self.f, stderr=subprocess.STDOUT)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.f.close()
+        return self.p.returncode
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def text(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+def wait_for(what, cond, timeout=60):
+    t = time.monotonic() + timeout
+    while time.monotonic() < t:
+        try:
+            v = cond()
+            if v:
+                return v
+        except (OSError, AssertionError, ValueError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def store_flows(strata, store):
+    out = subprocess.run([strata, "-j", "store", "flows", "--store", store],
+                         capture_output=True, text=True, check=True).stdout
+    dec, i, flows = json.JSONDecoder(), 0, []
+    while True:
+        while i < len(out) and out[i].isspace():
+            i += 1
+        if i == len(out):
+            return flows
+        o, i = dec.raw_decode(out, i)
+        flows.append(o)
+
+
+def conv_of(f):
+    """The store's flow as the API writes a conversation (canonical order)."""
+    def ep(a, p):
+        return ("[%s]:%d" % (a, p)) if ":" in a else "%s:%d" % (a, p)
+    proto = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}.get(f["proto"], str(f["proto"]))
+    return "%s-%s/%s" % (ep(f["addr0"], f["port0"]), ep(f["addr1"], f["port1"]), proto)
+
+
+def through_of(strata, store):
+    out = subprocess.run([strata, "-j", "store", "info", "--store", store],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["flows_through"]
+
+
+def raw_send(port, data, wait_close=True):
+    """Sends bytes to the collector; returns what came back before it closed."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(data)
+    got = b""
+    if wait_close:
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        except socket.timeout:
+            got += b"<no close>"
+    s.close()
+    return got
+
+
+def check_flows(api, flows, want_locations):
+    """Every store flow is one connected flow with its counts at every location."""
+    cflows = jget(api, "/api/v1/flows", limit=100000)
+    by_conv = {}
+    for c in cflows:
+        for h in c["path"]:
+            by_conv.setdefault((c["window_start_ns"], h["conversation"]), []).append((c, h))
+    bad = []
+    for f in flows:
+        got = by_conv.get((f["window_start"], conv_of(f)), [])
+        ids = {c["id"] for c, _ in got}
+        if len(ids) != 1 or len(got) != want_locations:
+            bad.append("%s: in %d connected flows, %d locations" % (conv_of(f), len(ids), len(got)))
+            continue
+        c, _ = got[0]
+        if c["locations"] != want_locations:
+            bad.append("%s: %d locations" % (conv_of(f), c["locations"]))
+        # Client to server is the initiator's direction (dir0 when initiator 0).
+        ini = f["initiator"] if f["initiator"] in (0, 1) else 0
+        want_p = [f["dir%d" % ini]["packets"], f["dir%d" % (1 - ini)]["packets"]]
+        want_b = [f["dir%d" % ini]["bytes"], f["dir%d" % (1 - ini)]["bytes"]]
+        for _, h in got:
+            if sorted(h["packets"]) != sorted(want_p) or sorted(h["bytes"]) != sorted(want_b):
+                bad.append("%s at %s: packets %s bytes %s, the store says %s %s" % (
+                    conv_of(f), h["sensor"], h["packets"], h["bytes"], want_p, want_b))
+    if len(cflows) != len(flows):
+        bad.append("%d connected flows for %d location flows per sensor" % (len(cflows), len(flows)))
+    return cflows, bad
+
+
+def check_macroflows(api, cflows):
+    bad = []
+    for group in ("service", "client", "application"):
+        ms = jget(api, "/api/v1/macroflows", group=group, limit=100000)
+        if sum(m["connected_flows"] for m in ms) != len(cflows):
+            bad.append("%s: %d connected flows in macroflows, %d in all" % (
+                group, sum(m["connected_flows"] for m in ms), len(cflows)))
+        for m in ms:
+            path, _, query = m["flows"].partition("?")
+            args = dict(urllib.parse.parse_qsl(query))
+            args["limit"] = 100000
+            fl = jget(api, path, args)
+            if len(fl) != m["connected_flows"]:
+                bad.append("%s %s: its flows query gives %d, it counts %d" % (
+                    group, m["key"], len(fl), m["connected_flows"]))
+            pk = [sum(c["path"][0]["packets"][d] for c in fl) for d in (0, 1)]
+            if pk != m["packets"]:
+                bad.append("%s %s: packets %s, its flows sum to %s" % (group, m["key"], m["packets"], pk))
+    return bad
+
+
+def run_checks(strata, stratad, pcaps, workdir, log=print):
+    res = []
+    log("central: three sensors serving stores of %s feed a central stratad" % CAPTURE)
+    cap = os.path.join(pcaps, CAPTURE)
+    if not os.path.isfile(cap):
+        return [(False, "central", "%s: missing" % cap)]
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    stores = {}
+    for s in SENSORS:
+        stores[s] = os.path.join(workdir, "store-" + s)
+        subprocess.run([strata, "analyze", cap, "--store", stores[s]], check=True,
+                       stdout=subprocess.DEVNULL)
+    flows = store_flows(strata, stores["client"])
+    through = through_of(strata, stores["client"])
+    cstore = os.path.join(workdir, "central")
+    collect, api = free_port(), free_port()
+    central_args = ["--role", "central", "--store", cstore, "--collect",
+                    "127.0.0.1:%d" % collect, "--listen", "127.0.0.1:%d" % api,
+                    "--token", TOKEN, "--budget", "64M"]
+    central = Daemon(stratad, central_args, os.path.join(workdir, "central.log"))
+    sensors = []
+    procs = [central]
+
+    def start_sensor(name, token=TOKEN):
+        port = free_port()
+        d = Daemon(stratad, ["--role", "sensor", "--capture", "no", "--store",
+                             stores.get(name, stores["client"]), "--central",
+                             "127.0.0.1:%d" % collect, "--token", token, "--sensor-id", name,
+                             "--listen", "127.0.0.1:%d" % port,
+                             "--api-url", "http://127.0.0.1:%d" % port],
+                   os.path.join(workdir, "sensor-%s.log" % name))
+        procs.append(d)
+        return d
+
+    try:
+        wait_for("the central API", lambda: jget(api, "/api/v1/info"))
+        for s in SENSORS:
+            sensors.append(start_sensor(s))
+        intruder = start_sensor("intruder", token="wrong")
+
+        def delivered():
+            ss = jget(api, "/api/v1/sensors")
+            done = [x for x in ss if x["through_ns"] >= through]
+            return len(done) == 3 and jget(api, "/api/v1/info")["windows_to_stitch"] == 0
+        wait_for("three sensors' flow windows", delivered)
+        ss = {x["id"]: x for x in jget(api, "/api/v1/sensors")}
+        res.append((set(ss) == set(SENSORS) and all(
+            ss[s]["version"] and ss[s]["api_url"].startswith("http://127.0.0.1:")
+            and ss[s]["location_flows"] == len(flows) and ss[s]["resent"] == 0
+            for s in SENSORS), "central.sensors",
+            "%d sensors, %d location flows each" % (len(ss), len(flows))
+            if set(ss) == set(SENSORS) else "listed: %s" % sorted(ss)))
+        res.append(("refused: bad token" in central.text() and "intruder" not in ss,
+                    "central.token", "a sensor with a bad token is refused and not listed"))
+
+        cflows, bad = check_flows(api, flows, 3)
+        res.append((not bad, "central.flows", "; ".join(bad[:5]) if bad else
+                    "%d connected flows, 3 locations each, counts as in the stores" % len(cflows)))
+        bad = check_macroflows(api, cflows)
+        res.append((not bad, "central.macroflows", "; ".join(bad[:5]) if bad else
+                    "every grouping sums to its flows; each macroflow's flows query lists them"))
+        st, hdr, body = get(api, "/api/v1/flows", format="csv", limit=100000)
+        lines = body.decode().split("\r\n")
+        ok = (st == 200 and hdr.get("Content-Type", "").startswith("text/csv")
+              and lines[0].startswith("id,") and len(lines) == len(cflows) + 2 and lines[-1] == "")
+        res.append((ok, "central.csv", "%d lines for %d flows" % (len(lines), len(cflows))))
+
+        # Bad input on the collector port: refused, and the daemon goes on.
+        got = raw_send(collect, b"GET / HTTP/1.0\r\n\r\n" + os.urandom(300))
+        trunc = struct.pack(">HHIII", 10, 400, 0, 0, 0) + os.urandom(50)
+        got2 = raw_send(collect, trunc, wait_close=False)
+        res.append((central.alive() and b"<no close>" not in got and
+                    jget(api, "/api/v1/info")["sensors"] == 3 and got2 == b"",
+                    "central.garbage", "garbage and a cut message on the collector port: "
+                    "refused, the API still answers"))
+        bad = []
+        for path, args, want in (("/api/v1/nothing", {}, 404), ("/api/v1/flows", {"from": "x"}, 400),
+                                 ("/api/v1/flows/abc", {}, 400), ("/api/v1/flows/1-1", {}, 404),
+                                 ("/api/v1/macroflows", {"group": "x"}, 400),
+                                 ("/api/v1/sensors", {"bogus": "1"}, 400)):
+            st, _, body = get(api, path, args)
+            try:
+                msg = json.loads(body)["error"]
+            except (ValueError, KeyError):
+                msg = None
+            if st != want or not msg:
+                bad.append("%s %s: %d %r" % (path, args, st, body[:80]))
+        res.append((not bad and central.alive(), "central.api_errors",
+                    "; ".join(bad) if bad else "malformed requests get 4xx and a JSON error"))
+
+        # Restart: SIGTERM, then SIGKILL; nothing lost, nothing twice.
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            central.stop(sig)
+            central = Daemon(stratad, central_args, os.path.join(workdir, "central.log"))
+            procs.append(central)
+            wait_for("the central API again", lambda: jget(api, "/api/v1/info"))
+            wait_for("the sensors to reconnect", lambda: central.text().count(
+                "stored through %d" % through) >= 3 * (2 if sig == signal.SIGKILL else 1), 40)
+            cflows2, bad = check_flows(api, flows, 3)
+            ss = jget(api, "/api/v1/sensors")
+            resent = sum(x["resent"] for x in ss)
+            res.append((not bad and resent == 0, "central.restart_%s" % sig.name,
+                        "; ".join(bad[:3]) if bad else "%d connected flows as before, %d resent"
+                        % (len(cflows2), resent)))
+    except (AssertionError, OSError, subprocess.CalledProcessError, ValueError, KeyError) as e:
+        res.append((False, "central", "%s (logs in %s)" % (e, workdir)))
+    finally:
+        for p in procs:
+            p.stop()
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", required=True)
+    ap.add_argument("--stratad", required=True)
+    ap.add_argument("--pcaps", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    res = run_checks(a.strata, a.stratad, a.pcaps, a.workdir)
+    for ok, name, msg in res:
+        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
+    return 0 if all(ok for ok, _, _ in res) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
