@@ -91,6 +91,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct strata_api_resp *r
 	}
 	if (resp->truncated)
 		MHD_add_response_header(r, "Strata-Truncated", "true");
+	if (resp->partial[0])
+		MHD_add_response_header(r, "Strata-Partial", resp->partial);
 	ret = MHD_queue_response(c, resp->status, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -39,6 +39,8 @@ struct strata_api_arg {
  * @allow: with 405, the value of the Allow header ("GET"); else NULL
  * @filename: a file name to offer (Content-Disposition), or NULL
  * @truncated: the limit stopped the answer: more records match
+ * @partial: a partial answer: which parts are missing ("router, server"),
+ *	sent as the header Strata-Partial; "" for a whole one
  * @body: the body, malloc'ed; the caller owns it (strata_api_resp_free())
  * @len: its length in bytes
  */
@@ -48,6 +50,7 @@ struct strata_api_resp {
 	const char *allow;
 	const char *filename;
 	bool truncated;
+	char partial[256];
 	char *body;
 	size_t len;
 };
