@@ -13,7 +13,7 @@ CC ?= gcc
 B ?= build
 WFLAGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-PKGS := libpcap libxxhash jansson libmnl lmdb libzstd libfixbuf
+PKGS := libpcap libxxhash jansson libmnl lmdb libzstd libfixbuf libcurl
 override CFLAGS += $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_STRATA := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

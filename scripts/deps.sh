@@ -7,7 +7,7 @@ set -eu
 
 build="make gcc pkg-config linux-headers-amd64 libmnl-dev
        liburcu-dev liblmdb-dev libpcap-dev libxxhash-dev libzstd-dev
-       libjansson-dev libmicrohttpd-dev libfixbuf-dev"
+       libjansson-dev libmicrohttpd-dev libfixbuf-dev libcurl4-openssl-dev"
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
        busybox-static tshark iproute2 xz-utils cpio kmod python3
        clang libclang-rt-14-dev"
