@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <curl/curl.h>
 #include "capi.h"
+#include "drill.h"
 #include "err.h"
 #include "keywords.h"
 
@@ -31,11 +33,20 @@ struct strata_capi *strata_capi_new(struct strata_cstore *cs, char *err, size_t 
 		return NULL;
 	}
 	a->cs = cs;
+	/* Drill-down asks sensors with libcurl; its global state is set up here, once. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		free(a);
+		strata_seterr(err, errlen, EIO, "central API: libcurl failed to start");
+		return NULL;
+	}
 	return a;
 }
 
 void strata_capi_free(struct strata_capi *a)
 {
+	if (!a)
+		return;
+	curl_global_cleanup();
 	free(a);
 }
 
@@ -58,7 +69,7 @@ struct req {
 	const char *val[__P_MAX];
 	__u64 from, to;
 	unsigned int group, limit;
-	bool csv;
+	bool csv, pcapng;
 	/* Filters of a group: addr, port, proto, app. */
 	bool has_addr, has_port, has_proto;
 	__u8 addr[16];
@@ -125,8 +136,10 @@ static unsigned int parse_params(struct req *r, unsigned int allowed,
 	if (r->val[P_FORMAT]) {
 		if (!strcmp(r->val[P_FORMAT], "csv"))
 			r->csv = true;
+		else if (!strcmp(r->val[P_FORMAT], "pcapng"))
+			r->pcapng = true;
 		else if (strcmp(r->val[P_FORMAT], "json"))
-			return bad(r, 400, "format: json or csv");
+			return bad(r, 400, "format: json, csv or pcapng");
 	}
 	if (r->val[P_GROUP]) {
 		for (p = 0; p < __STRATA_GROUP_MAX && strcmp(r->val[P_GROUP], group_names[p]); p++)
@@ -626,6 +639,9 @@ static unsigned int answer(struct req *r, json_t *v, json_t *rows, const char *n
 
 	if (!v)
 		return bad(r, 500, "out of memory");
+	if (r->pcapng)
+		return bad(r, 400, "format: pcapng is for a flow's packets; json%s here",
+			   rows ? " or csv" : "");
 	if (r->csv && rows) {
 		if (to_csv(rows, &resp->body, &resp->len))
 			return bad(r, 500, "out of memory");
@@ -667,6 +683,41 @@ static int parse_cflow_id(const char *s, size_t n, __u64 *window, __u32 *seq)
 	*window = w;
 	*seq = (__u32)q;
 	return 0;
+}
+
+/*
+ * A connected flow's microflows or packets, from the sensors on its path:
+ * each is asked for the conversation as it saw it, over the flow window.
+ */
+static unsigned int drill(struct req *r, const struct strata_cflow *c, bool microflows)
+{
+	struct strata_drill_loc locs[STRATA_PATH_MAX];
+	enum strata_drill_kind kind = microflows ? STRATA_DRILL_MICROFLOWS : STRATA_DRILL_PACKETS;
+	unsigned int i, j;
+
+	if (r->csv || (microflows && r->pcapng))
+		return bad(r, 400, "format: json%s here", microflows ? "" : " or pcapng");
+	if (r->pcapng)
+		kind = STRATA_DRILL_PCAPNG;
+	for (i = 0; i < c->nhops; i++) {
+		locs[i].sensor = "?";
+		locs[i].api_url = "";
+		for (j = 0; j < r->nsensors; j++) {
+			if (r->sensors[j].num == c->hop[i].sensor) {
+				locs[i].sensor = r->sensors[j].id;
+				locs[i].api_url = r->sensors[j].api_url;
+			}
+		}
+		locs[i].key = c->hop[i].key;
+		locs[i].t1 = c->window_start;
+		locs[i].t2 = c->window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
+	}
+	if (strata_drill(locs, c->nhops, kind, STRATA_DRILL_TIMEOUT_MS, r->resp))
+		return bad(r, 500, "out of memory");
+	if (r->resp->status != 200)
+		return bad(r, r->resp->status, "no sensor on the path answered: %s",
+			   r->resp->partial);
+	return 200;
 }
 
 extern const char strata_capi_openapi[];
@@ -751,7 +802,8 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 
 		if (parse_cflow_id(id, n, &w, &seq))
 			st = bad(r, 400, "flows/ID: ID is WINDOW-SEQ, as a flow's \"id\"");
-		else if (rest && strcmp(rest, "/locations"))
+		else if (rest && strcmp(rest, "/locations") && strcmp(rest, "/microflows") &&
+			 strcmp(rest, "/packets"))
 			st = bad(r, 404, "no such endpoint: flows/ID%s",
 				 strata_api_printable(rest, shown, sizeof(shown)));
 		else if ((st = parse_params(r, rest ? 1U << P_FORMAT : 0, args, nargs)))
@@ -764,6 +816,9 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 			json_decref(v);
 			json_decref(l.rows);
 			return st;
+		} else if (strcmp(rest, "/locations")) {
+			json_decref(l.rows);
+			return drill(r, &c, !strcmp(rest, "/microflows"));
 		} else {
 			unsigned int i;
 

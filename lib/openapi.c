@@ -40,5 +40,12 @@ const char strata_capi_openapi[] =
 	    LIST "," GROUP, "one row per connected flow, with its path") ","
 	GET("/api/v1/flows/{id}", "one connected flow", ID, "the flow and its path") ","
 	GET("/api/v1/flows/{id}/locations", "the location flows of a connected flow",
-	    ID "," P("format", "json (default) or csv"), "one row per location")
+	    ID "," P("format", "json (default) or csv"), "one row per location") ","
+	GET("/api/v1/flows/{id}/microflows", "the microflows of a connected flow, from "
+	    "every sensor on its path, by time, each tagged with its location",
+	    ID, "{locations, microflows}; header Strata-Partial names sensors that did not answer") ","
+	GET("/api/v1/flows/{id}/packets", "the packets of a connected flow, from every "
+	    "sensor on its path, by time: JSON, or pcapng with one interface per location",
+	    ID "," P("format", "json (default) or pcapng"),
+	    "{locations, packets} or a pcapng file; header Strata-Partial names sensors that did not answer")
 	"}}";
