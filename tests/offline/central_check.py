@@ -16,6 +16,10 @@ sensor --capture no` serve them and export their closed flow windows to one
   - macroflows: per grouping, the totals are the sums over the connected
     flows, and each macroflow's "flows" query lists exactly its flows;
   - CSV: the flow list as CSV has a header and one line per flow;
+  - drill-down: a flow's packets come from all three sensors, as many from
+    each as its location counts, merged by time, and as pcapng that tshark
+    reads with one interface per sensor; its microflows likewise; with one
+    sensor down the answer is partial and names it;
   - restart: the central host stopped (SIGTERM) and then killed (SIGKILL)
     and started again loses nothing and counts nothing twice; the sensors
     reconnect and go on from where it says (none resends);
@@ -276,6 +280,48 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         ok = (st == 200 and hdr.get("Content-Type", "").startswith("text/csv")
               and lines[0].startswith("id,") and len(lines) == len(cflows) + 2 and lines[-1] == "")
         res.append((ok, "central.csv", "%d lines for %d flows" % (len(lines), len(cflows))))
+
+        # Drill-down: every location's packets, merged by time; as pcapng too.
+        bad = []
+        sample = sorted(cflows, key=lambda c: -sum(c["path"][0]["packets"]))[:10]
+        for c in sample:
+            d = jget(api, "/api/v1/flows/%s/packets" % c["id"])
+            want = [sum(h["packets"]) for h in c["path"]]
+            got = [x["records"] for x in d["locations"]]
+            ts = [p["ts_ns"] for p in d["packets"]]
+            if got != want or any(x["status"] != "ok" for x in d["locations"]) or \
+                    ts != sorted(ts) or len(ts) != sum(want):
+                bad.append("%s: %s packets per location, want %s" % (c["id"], got, want))
+            m = jget(api, "/api/v1/flows/%s/microflows" % c["id"])
+            if {x["location"] for x in m["microflows"]} != set(SENSORS):
+                bad.append("%s: microflows from %s" % (c["id"], {x["location"] for x in m["microflows"]}))
+            st, hdr, body = get(api, "/api/v1/flows/%s/packets" % c["id"], format="pcapng")
+            pf = os.path.join(workdir, "drill.pcapng")
+            with open(pf, "wb") as f:
+                f.write(body)
+            out = subprocess.run(["tshark", "-r", pf, "-T", "fields", "-e", "frame.interface_name"],
+                                 capture_output=True, text=True)
+            names = out.stdout.split()
+            if st != 200 or out.returncode or len(names) != sum(want) or \
+                    [names.count(s) for s in SENSORS] != want:
+                bad.append("%s: pcapng %d, tshark read %d frames %s (%s)" % (
+                    c["id"], st, len(names), {n: names.count(n) for n in set(names)},
+                    out.stderr.strip()[:100]))
+        res.append((not bad, "central.drilldown", "; ".join(bad[:3]) if bad else
+                    "%d flows: packets and microflows of 3 locations, merged by time; "
+                    "pcapng read by tshark with one interface per location" % len(sample)))
+
+        # A sensor down: a partial answer that says which location is missing.
+        sensors[1].stop()
+        c = sample[0]
+        st, hdr, body = get(api, "/api/v1/flows/%s/packets" % c["id"])
+        d = json.loads(body) if st == 200 else {}
+        miss = [x["sensor"] for x in d.get("locations", []) if x["status"] == "missing"]
+        res.append((st == 200 and miss == ["router"] and hdr.get("Strata-Partial") == "router"
+                    and len(d["packets"]) == sum(c["path"][0]["packets"]) * 2,
+                    "central.partial", "router down: %d, missing %s, Strata-Partial %r" % (
+                        st, miss, hdr.get("Strata-Partial"))))
+        sensors[1] = start_sensor("router")
 
         # Bad input on the collector port: refused, and the daemon goes on.
         got = raw_send(collect, b"GET / HTTP/1.0\r\n\r\n" + os.urandom(300))
