@@ -61,6 +61,14 @@ static const struct cmd cmds[] = {
 	{ "store", "pin --store DIR --from TIME --to TIME [--label L] | unpin --store DIR ID",
 	  "keep a time range past retention, or stop keeping it",
 	  cmd_store },
+	{ "query", "sensors|macroflows|flows [--central URL] [--from TIME] [--to TIME]\n"
+		   "[--group service|client|application] [--sort bytes|packets|flows|lost|time]\n"
+		   "[--limit N] [addr A] [port N] [proto P] [app NAME]",
+	  "the central host's sensors, 15-minute macroflows, connected flows (of a group)",
+	  cmd_query },
+	{ "query", "flows|locations|microflows|packets ID [--central URL] [-w FILE.pcapng]",
+	  "one connected flow's path, its location flows, or its microflows and packets from every sensor on the path, by time (--central: default $STRATA_CENTRAL or http://127.0.0.1:8470)",
+	  cmd_query },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };
