@@ -16,6 +16,9 @@ sensor --capture no` serve them and export their closed flow windows to one
   - macroflows: per grouping, the totals are the sums over the connected
     flows, and each macroflow's "flows" query lists exactly its flows;
   - CSV: the flow list as CSV has a header and one line per flow;
+  - CLI: `strata query` lists sensors and flows as tables and JSON, shows a
+    flow's path, writes its packets as pcapng, and exits 1 on an API error
+    and 2 on a usage error;
   - drill-down: a flow's packets come from all three sensors, as many from
     each as its location counts, merged by time, and as pcapng that tshark
     reads with one interface per sensor; its microflows likewise; with one
@@ -310,6 +313,41 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         res.append((not bad, "central.drilldown", "; ".join(bad[:3]) if bad else
                     "%d flows: packets and microflows of 3 locations, merged by time; "
                     "pcapng read by tshark with one interface per location" % len(sample)))
+
+        # The CLI over the same API: tables, -j, a pcapng file, exit codes.
+        central_url = "http://127.0.0.1:%d" % api
+
+        def q(*args):
+            """`strata [-j] query ARGS --central URL`: -j first when given."""
+            pre = ["-j"] if args[0] == "-j" else []
+            rest = list(args[1:] if pre else args)
+            return subprocess.run([strata] + pre + ["query"] + rest + ["--central", central_url],
+                                  capture_output=True, text=True)
+        bad = []
+        t = q("sensors")
+        if t.returncode or not all(s in t.stdout for s in SENSORS):
+            bad.append("query sensors: %d %r" % (t.returncode, t.stdout[:100] + t.stderr[:100]))
+        j = q("-j", "flows", "--limit", "100000")
+        if j.returncode or len(json.loads(j.stdout or "[]")) != len(cflows):
+            bad.append("query -j flows: %d, %r" % (j.returncode, j.stderr[:100]))
+        c = sample[0]
+        t = q("flows", c["id"])
+        if t.returncode or sum(s in t.stdout for s in SENSORS) != 3:
+            bad.append("query flows ID: %d %r" % (t.returncode, t.stdout[:200]))
+        pf = os.path.join(workdir, "cli.pcapng")
+        t = q("packets", c["id"], "-w", pf)
+        n = subprocess.run(["tshark", "-r", pf], capture_output=True, text=True).stdout.count("\n") \
+            if not t.returncode else -1
+        if n != sum(sum(h["packets"]) for h in c["path"]):
+            bad.append("query packets -w: %d, tshark read %d frames" % (t.returncode, n))
+        for args, want in ((("flows", "1-x"), 1), (("bogus",), 2),
+                           (("macroflows", "--group", "nope"), 1)):
+            t = q(*args)
+            if t.returncode != want or "strata: query" not in t.stderr:
+                bad.append("query %s: exit %d, want %d (%r)" % (" ".join(args), t.returncode,
+                                                                want, t.stderr[:80]))
+        res.append((not bad, "central.cli", "; ".join(bad[:3]) if bad else
+                    "strata query sensors/flows/packets: tables, -j, pcapng, exit codes"))
 
         # A sensor down: a partial answer that says which location is missing.
         sensors[1].stop()
