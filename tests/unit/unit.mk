@@ -5,7 +5,7 @@
 # the suites whose code runs threads once more under ThreadSanitizer.
 
 UNIT_SUITES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_HELPERS := tests/unit/pktbuild.c
+UNIT_HELPERS := tests/unit/pktbuild.c tests/unit/central_build.c
 UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA)
 UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
