@@ -591,10 +591,14 @@ static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
+	/*
+	 * Not MDB_APPEND: a window stitched again (a sensor resending, or one
+	 * late) is older than windows stored since.
+	 */
 	for (i = 0; i < cfs.n && !rc; i++) {
 		v.mv_data = &cfs.v[i];
 		v.mv_size = sizeof(cfs.v[i]);
-		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, MDB_APPEND);
+		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, 0);
 	}
 	free(cfs.v);
 	return rc;
