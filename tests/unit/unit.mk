@@ -10,8 +10,9 @@ UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA)
 UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-# The store's committer thread and the reader threads of test_store.
-UNIT_TSAN_SUITES := store
+# The store's committer thread and the reader threads of test_store; the
+# central store's readers beside its writer (test_cstore).
+UNIT_TSAN_SUITES := store cstore
 UNIT_TSAN := -fsanitize=thread
 
 UNIT_BIN := $(UNIT_SUITES:%=$(B)/unit/test_%)
