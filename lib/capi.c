@@ -137,11 +137,12 @@ static unsigned int parse_params(struct req *r, unsigned int allowed,
 	}
 	if (r->val[P_ADDR]) {
 		__u8 prefix;
+		int family = strata_kw_addr(r->val[P_ADDR], r->addr, &prefix);
 
-		if (strata_kw_addr(r->val[P_ADDR], r->addr, &prefix) ||
-		    (prefix != 32 && prefix != 128))
+		/* The family, or -errno; a prefix of IPv4 counts from 96. */
+		if (family < 0 || prefix != 128)
 			return bad(r, 400, "addr: not an IPv4 or IPv6 address");
-		r->family = prefix == 32 ? 4 : 6;
+		r->family = family;
 		r->has_addr = true;
 	}
 	if (r->val[P_PORT]) {
