@@ -379,8 +379,8 @@ static json_t *mflows_link(const struct strata_macroflow *m)
 			 m->key.port, proto);
 	else if (m->key.group == STRATA_GROUP_CLIENT)
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "&addr=%s", a);
-	else
-		snprintf(buf + n, sizeof(buf) - (size_t)n, "&app=%s", m->key.app);
+	else	/* one name can be several protocols' (dns, nfs, ipfix) */
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "&app=%s&proto=%s", m->key.app, proto);
 	return json_string(buf);
 }
 
