@@ -480,7 +480,8 @@ static unsigned int list_macroflows(struct req *r, struct list *l)
 				      sizeof(err));
 	if (rc)
 		return bad(r, rc == -ENOMEM ? 500 : 503, "%s", rc == -ENOMEM ? "out of memory" : err);
-	qsort_r(l->m, l->nm, sizeof(*l->m), macro_cmp, &by);
+	if (l->nm)	/* l->m is NULL when none matched: not for qsort_r() */
+		qsort_r(l->m, l->nm, sizeof(*l->m), macro_cmp, &by);
 	for (i = 0; i < l->nm && i < r->limit; i++)
 		json_array_append_new(l->rows, macro_json(&l->m[i]));
 	l->truncated = l->nm > r->limit;
