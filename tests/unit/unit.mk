@@ -11,8 +11,9 @@ UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 # The store's committer thread and the reader threads of test_store; the
-# central store's readers beside its writer (test_cstore).
-UNIT_TSAN_SUITES := store cstore
+# central store's readers beside its writer (test_cstore); the central API
+# answering from several threads (test_capi).
+UNIT_TSAN_SUITES := store cstore capi
 UNIT_TSAN := -fsanitize=thread
 
 UNIT_BIN := $(UNIT_SUITES:%=$(B)/unit/test_%)
