@@ -150,11 +150,12 @@ static unsigned int parse_params(struct req *r, unsigned int allowed,
 	}
 	if (r->val[P_ADDR]) {
 		__u8 prefix;
-		int fam = strata_kw_addr(r->val[P_ADDR], r->addr, &prefix);
+		int family = strata_kw_addr(r->val[P_ADDR], r->addr, &prefix);
 
-		if (fam < 0 || prefix != 128)
-			return bad(r, 400, "addr: not an IPv4 or IPv6 address (no prefix)");
-		r->family = fam;
+		/* The family, or -errno; a prefix of IPv4 counts from 96. */
+		if (family < 0 || prefix != 128)
+			return bad(r, 400, "addr: not an IPv4 or IPv6 address");
+		r->family = family;
 		r->has_addr = true;
 	}
 	if (r->val[P_PORT]) {
@@ -391,8 +392,8 @@ static json_t *mflows_link(const struct strata_macroflow *m)
 			 m->key.port, proto);
 	else if (m->key.group == STRATA_GROUP_CLIENT)
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "&addr=%s", a);
-	else
-		snprintf(buf + n, sizeof(buf) - (size_t)n, "&app=%s", m->key.app);
+	else	/* one name can be several protocols' (dns, nfs, ipfix) */
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "&app=%s&proto=%s", m->key.app, proto);
 	return json_string(buf);
 }
 
@@ -492,7 +493,8 @@ static unsigned int list_macroflows(struct req *r, struct list *l)
 				      sizeof(err));
 	if (rc)
 		return bad(r, rc == -ENOMEM ? 500 : 503, "%s", rc == -ENOMEM ? "out of memory" : err);
-	qsort_r(l->m, l->nm, sizeof(*l->m), macro_cmp, &by);
+	if (l->nm)	/* l->m is NULL when none matched: not for qsort_r() */
+		qsort_r(l->m, l->nm, sizeof(*l->m), macro_cmp, &by);
 	for (i = 0; i < l->nm && i < r->limit; i++)
 		json_array_append_new(l->rows, macro_json(&l->m[i]));
 	l->truncated = l->nm > r->limit;

@@ -333,14 +333,29 @@ int strata_cstore_hello(struct strata_cstore *cs, const struct strata_hello *h, 
 
 /* ---- the budget ---- */
 
-static __u64 used_bytes(struct strata_cstore *cs)
+/*
+ * The bytes that @txn's tables take: their pages, the free list's and the
+ * main table's, and the two meta pages. Not the file's high-water mark
+ * (mdb_env_info()'s last page): LMDB never lowers that, and it says
+ * nothing of what a transaction has deleted so far.
+ */
+static __u64 used_bytes(struct strata_cstore *cs, MDB_txn *txn)
 {
-	MDB_envinfo ei;
+	const MDB_dbi dbis[] = {
+		0 /* the free list */, 1 /* the main table */,
+		cs->meta, cs->sensor, cs->lflow, cs->cflow, cs->macro, cs->dirty,
+	};
+	__u64 pages = 2, psize = 4096;
 	MDB_stat st;
+	size_t i;
 
-	mdb_env_info(cs->env, &ei);
-	mdb_env_stat(cs->env, &st);
-	return (__u64)(ei.me_last_pgno + 1) * st.ms_psize;
+	for (i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++) {
+		if (mdb_stat(txn, dbis[i], &st))
+			continue;
+		pages += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+		psize = st.ms_psize;
+	}
+	return pages * psize;
 }
 
 /* Deletes the entries of @dbi whose keys start with the 8 bytes @prefix or less. */
@@ -374,7 +389,7 @@ static int trim(struct strata_cstore *cs, MDB_txn *txn)
 	__u64 trimmed;
 	int rounds = 0, rc = 0;
 
-	while (used_bytes(cs) > cs->budget / 4 * 3 && rounds++ < 16) {
+	while (used_bytes(cs, txn) > cs->budget / 4 * 3 && rounds++ < 16) {
 		MDB_cursor *c;
 		MDB_val k, v;
 		__u64 w;
@@ -591,10 +606,14 @@ static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
+	/*
+	 * Not MDB_APPEND: a window stitched again (a sensor resending, or one
+	 * late) is older than windows stored since.
+	 */
 	for (i = 0; i < cfs.n && !rc; i++) {
 		v.mv_data = &cfs.v[i];
 		v.mv_size = sizeof(cfs.v[i]);
-		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, MDB_APPEND);
+		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, 0);
 	}
 	free(cfs.v);
 	return rc;
@@ -797,7 +816,7 @@ int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info
 		return rc;
 	memset(info, 0, sizeof(*info));
 	info->budget = cs->budget;
-	info->used_bytes = used_bytes(cs);
+	info->used_bytes = used_bytes(cs, txn);
 	info->macro_window_ns = cs->macro_ns;
 	rc = mdb_stat(txn, cs->sensor, &st);
 	info->sensors = st.ms_entries;
