@@ -212,6 +212,11 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		strata_count(c, STRATA_STAT_IPV6);
 	if (pkt.flags & STRATA_PKT_FRAG)
 		strata_count(c, STRATA_STAT_FRAGMENTS);
+	/* GSO and GRO packets stand for several wire packets: the core counts them. */
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_size != GSO_BY_FRAGS) {
+		pkt.gso_size = skb_shinfo(skb)->gso_size;
+		pkt.gso_segs = skb_shinfo(skb)->gso_segs;
+	}
 	strata_packet(sn, skb, &pkt, state);
 	goto out;
 

@@ -236,7 +236,8 @@ void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
 			  int dir, __u64 ts_ns)
 {
 	struct strata_dir_stats *d = &mf->dir[dir];
-	unsigned int i;
+	unsigned int i, segs;
+	__u32 hdr;
 
 	if (!mf->started) {
 		mf->started = 1;
@@ -262,10 +263,25 @@ void strata_mflow_account(struct strata_mflow *mf, const struct strata_pkt *pkt,
 		if (pkt->ttl > d->ttl_max)
 			d->ttl_max = pkt->ttl;
 	}
-	d->packets++;
-	d->bytes += pkt->ip_len;
+	/*
+	 * A GSO packet counts as the wire packets it stands for, each with
+	 * its own copy of the headers, so that a sender (which sees one
+	 * large packet) and the hosts on the path (which see the pieces)
+	 * count the same packets and bytes.
+	 */
+	segs = strata_pkt_segs(pkt);
+	hdr = pkt->ip_len > pkt->payload_len ? pkt->ip_len - pkt->payload_len : 0;
+	d->packets += segs;
+	d->bytes += pkt->ip_len + (__u64)(segs - 1) * hdr;
 	d->payload_bytes += pkt->payload_len;
-	strata_stat_add(&d->size, pkt->ip_len);
+	if (segs == 1) {
+		strata_stat_add(&d->size, pkt->ip_len);
+	} else {
+		for (i = 0; i + 1 < segs; i++)
+			strata_stat_add(&d->size, hdr + pkt->gso_size);
+		strata_stat_add(&d->size, hdr + pkt->payload_len -
+				(__u64)(segs - 1) * pkt->gso_size);
+	}
 	if (pkt->flags & STRATA_PKT_FRAG)
 		d->fragments++;
 

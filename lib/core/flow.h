@@ -226,6 +226,28 @@ struct strata_verdict {
  *
  * Return: the start of the window holding @ts_ns.
  */
+/**
+ * strata_pkt_segs() - the wire packets a packet stands for
+ * @pkt: the packet
+ *
+ * Return: 1, or for a GSO packet its segment count: @pkt->gso_segs, or when
+ * the stack has not counted them yet, the payload over @pkt->gso_size
+ * (rounded up); never more than the payload allows, so that every segment
+ * has at least one byte.
+ */
+static inline unsigned int strata_pkt_segs(const struct strata_pkt *pkt)
+{
+	unsigned int n;
+
+	if (!pkt->gso_size || pkt->payload_len <= pkt->gso_size)
+		return 1;
+	n = pkt->gso_segs ? pkt->gso_segs :
+		(pkt->payload_len + pkt->gso_size - 1) / pkt->gso_size;
+	if ((__u64)(n - 1) * pkt->gso_size >= pkt->payload_len)
+		n = (pkt->payload_len + pkt->gso_size - 1) / pkt->gso_size;
+	return n ? n : 1;
+}
+
 static inline __u64 strata_window_start(__u64 ts_ns, __u64 window_ns)
 {
 	return strata_div64(ts_ns, window_ns) * window_ns;

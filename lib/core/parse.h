@@ -94,6 +94,12 @@ enum strata_parse_status {
  * @icmp_type: ICMP or ICMPv6 type
  * @icmp_code: ICMP or ICMPv6 code
  * @flags: STRATA_PKT_*
+ * @gso_size: a GSO packet (one the stack hands over before segmenting it,
+ *	or after GRO merged it): the payload bytes of each wire packet; 0
+ *	for a packet that is one wire packet. Not from the headers: the
+ *	caller sets it after strata_parse() (the kernel from the skb)
+ * @gso_segs: a GSO packet: how many wire packets it stands for (0: not
+ *	counted yet; the payload length and @gso_size tell)
  */
 struct strata_pkt {
 	__u8 saddr[16];
@@ -127,6 +133,8 @@ struct strata_pkt {
 	__u32 tcp_tsval;
 	__u32 tcp_tsecr;
 	__u32 flags;
+	__u16 gso_size;
+	__u16 gso_segs;
 };
 
 /**

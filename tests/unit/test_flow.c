@@ -605,6 +605,62 @@ static int first_packet_initiator(__u8 proto, __u8 flags, int from_hi)
 	return mf.initiator;
 }
 
+/*
+ * A GSO packet (a sender's TSO/GSO send, a receiver's GRO merge) counts as
+ * the wire packets it stands for: the sender and a router that sees the
+ * pieces count the same packets and bytes.
+ */
+static void test_gso_counts(void **state)
+{
+	struct strata_flow_key key;
+	struct strata_mflow big, pieces;
+	struct strata_pkt p;
+	struct ep a, b;
+	unsigned int i;
+	int d;
+
+	(void)state;
+	ep4(&a, 10, 1, 0, 2, 40000);
+	ep4(&b, 10, 2, 0, 2, 5001);
+	/* 10,000 payload bytes in segments of 1448: 6 full ones and 1,312. */
+	mktcp(&p, &a, &b, 1000, 1, STRATA_TCP_ACK, 502, 10000);
+	p.gso_size = 1448;
+	p.gso_segs = 7;
+	d = strata_flow_key(&p, &key);
+	strata_mflow_init(&big, &key, strata_window_start(T0, W1S));
+	strata_mflow_init(&pieces, &key, strata_window_start(T0, W1S));
+	strata_mflow_account(&big, &p, d, T0);
+	for (i = 0; i < 7; i++) {
+		mktcp(&p, &a, &b, 1000 + 1448 * i, 1, STRATA_TCP_ACK, 502,
+		      i < 6 ? 1448 : 10000 - 6 * 1448);
+		strata_mflow_account(&pieces, &p, d, T0);
+	}
+	assert_int_equal(big.dir[d].packets, 7);
+	assert_int_equal(big.dir[d].packets, pieces.dir[d].packets);
+	assert_int_equal(big.dir[d].bytes, 10000 + 7 * 40);
+	assert_int_equal(big.dir[d].bytes, pieces.dir[d].bytes);
+	assert_int_equal(big.dir[d].payload_bytes, pieces.dir[d].payload_bytes);
+	assert_int_equal(big.dir[d].size.n, 7);
+	assert_int_equal(big.dir[d].size.sum, pieces.dir[d].size.sum);
+	assert_int_equal(big.dir[d].size.min, pieces.dir[d].size.min);
+	assert_int_equal(big.dir[d].size.max, pieces.dir[d].size.max);
+	assert_int_equal(big.dir[d].size.sumsq_lo, pieces.dir[d].size.sumsq_lo);
+
+	/* Not counted yet by the stack: the payload and the segment size tell. */
+	mktcp(&p, &a, &b, 1000, 1, STRATA_TCP_ACK, 502, 10000);
+	p.gso_size = 1448;
+	assert_int_equal(strata_pkt_segs(&p), 7);
+	/* A count the payload cannot fill is not believed. */
+	p.gso_segs = 60;
+	assert_int_equal(strata_pkt_segs(&p), 7);
+	/* One segment's worth, or no GSO: one packet. */
+	p.payload_len = 1448;
+	assert_int_equal(strata_pkt_segs(&p), 1);
+	p.gso_size = 0;
+	p.payload_len = 10000;
+	assert_int_equal(strata_pkt_segs(&p), 1);
+}
+
 static void test_initiator(void **state)
 {
 	(void)state;
@@ -1016,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_bruteforce_udp),
 		cmocka_unit_test(test_bruteforce_tcp),
 		cmocka_unit_test(test_iat_backwards),
+		cmocka_unit_test(test_gso_counts),
 		cmocka_unit_test(test_initiator),
 		cmocka_unit_test(test_tcp_handshake),
 		cmocka_unit_test(test_tcp_rtt_data),
