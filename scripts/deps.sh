@@ -10,7 +10,7 @@ build="make gcc pkg-config linux-headers-amd64 libmnl-dev
        libjansson-dev libmicrohttpd-dev libfixbuf-dev libcurl4-openssl-dev"
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
        busybox-static tshark iproute2 xz-utils cpio kmod python3
-       clang libclang-rt-14-dev"
+       clang libclang-rt-14-dev nftables ethtool curl"
 # The kernel datapath part of the bench runs in the VM (iperf3 between
 # namespaces; tcpdump is its peer monitor). The packet-store part compares
 # queries with tshark (capinfos, from wireshark-common, counts packets).

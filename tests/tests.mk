@@ -14,4 +14,5 @@ check:
 	$(MAKE) check-offline
 	$(MAKE) check-fuzz
 	$(MAKE) check-vm
+	$(MAKE) check-e2e
 	@echo "make check: all suites passed"

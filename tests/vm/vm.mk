@@ -9,10 +9,15 @@ include tests/selftests/selftests.mk
 # built for and caches its initramfs under $(B)/vm.
 VM_RUN := KVER=$(KVER) B=$(B) tests/vm/run.sh
 
-.PHONY: selftests check-vm demo-vm
+.PHONY: selftests check-vm check-e2e demo-vm
 
 check-vm: module selftests tools daemon
 	$(VM_RUN) -- tests/vm/selftests.sh $(B)/selftests
+
+# The lab of tests/e2e: three sensors and a central host under traffic and
+# faults, checked against captures (several minutes: flow windows must close).
+check-e2e: module tools daemon
+	$(VM_RUN) --timeout 900 --results $(B)/vm/e2e -- tests/e2e/e2e.sh
 
 demo-vm: module tools
 	$(VM_RUN) --results $(B)/vm/demo -- tests/vm/demo.sh
