@@ -11,7 +11,7 @@ KVER ?= $(shell basename $$(dirname $(KDIR)) 2>/dev/null)
 
 CC ?= gcc
 B ?= build
-WFLAGS := -Wall -Wextra -Werror
+WFLAGS := -Wall -Wextra -Werror -Wformat-security
 CFLAGS ?= -O2 -g
 PKGS := libpcap libxxhash jansson libmnl lmdb libzstd libfixbuf libcurl
 override CFLAGS += $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
