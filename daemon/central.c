@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include "bytes.h"
 #include "capi.h"
 #include "cstore.h"
 #include "http.h"
@@ -28,6 +29,11 @@
 /* Location flows one window mark may cover: a bound on a connection's memory. */
 #define PENDING_MAX	(1U << 20)
 #define ACK_TIMEOUT_MS	5000
+/*
+ * A connection silent this long is closed: a sensor sends a keep-alive
+ * every 15 s, so only a dead peer or one that stalled mid-message is.
+ */
+#define IDLE_TIMEOUT_MS	60000
 
 struct conn {
 	int fd;
@@ -42,6 +48,7 @@ struct conn {
 	struct strata_lflow *pending;
 	size_t npending, cap;
 	int failed;		/* a record refused: answer and close */
+	__u64 last_rx_ms;	/* when it last sent something */
 	char why[128];
 };
 
@@ -91,7 +98,7 @@ static int ack(struct conn *k, __u8 status, __u64 through, const char *msg)
 	memset(&a, 0, sizeof(a));
 	a.status = status;
 	a.through = through;
-	snprintf(a.message, sizeof(a.message), msg);
+	snprintf(a.message, sizeof(a.message), "%s", msg);
 	rc = strata_ipfix_put_ack(k->enc, &a, err, sizeof(err));
 	if (!rc)
 		rc = strata_ipfix_flush(k->enc, err, sizeof(err));
@@ -146,7 +153,8 @@ static int on_hello(const struct strata_hello *h, void *arg)
 		refuse(k, STRATA_ACK_BAD, "a second hello");
 		return -EPROTO;
 	}
-	if (!token_ok(c->cfg->token, h->token)) {
+	/* No token configured: any sensor is taken, whatever it shows. */
+	if (c->cfg->token[0] && !token_ok(c->cfg->token, h->token)) {
 		refuse(k, STRATA_ACK_DENIED, "bad token");
 		return -EACCES;
 	}
@@ -172,7 +180,7 @@ static int on_hello(const struct strata_hello *h, void *arg)
 	}
 	k->hello = true;
 	k->sensor = s.num;
-	snprintf(k->id, sizeof(k->id), s.id);
+	snprintf(k->id, sizeof(k->id), "%s", s.id);
 	log_info("central: sensor %s (%s, version %s, clock %s) from %s, stored through %llu",
 		 s.id, h->api_url[0] ? h->api_url : "no drill-down", h->version,
 		 h->clock_sync == STRATA_CLOCK_SYNCED ? "synchronised" :
@@ -185,6 +193,7 @@ static int on_lflow(const struct strata_lflow *lf, void *arg)
 {
 	struct decode_ctx *x = arg;
 	struct conn *k = x->k;
+	struct strata_lflow *v;
 
 	if (!k->hello) {
 		refuse(k, STRATA_ACK_DENIED, "a location flow before the hello");
@@ -194,17 +203,12 @@ static int on_lflow(const struct strata_lflow *lf, void *arg)
 		refuse(k, STRATA_ACK_BAD, "more than 1048576 location flows in one window mark");
 		return -E2BIG;
 	}
-	if (k->npending == k->cap) {
-		size_t cap = k->cap ? 2 * k->cap : 1024;
-		struct strata_lflow *v = realloc(k->pending, cap * sizeof(*v));
-
-		if (!v) {
-			refuse(k, STRATA_ACK_ERROR, "out of memory");
-			return -ENOMEM;
-		}
-		k->pending = v;
-		k->cap = cap;
+	v = strata_vec_room(k->pending, k->npending, &k->cap, sizeof(*v));
+	if (!v) {
+		refuse(k, STRATA_ACK_ERROR, "out of memory");
+		return -ENOMEM;
 	}
+	k->pending = v;
 	k->pending[k->npending++] = *lf;
 	return 0;
 }
@@ -257,6 +261,7 @@ static int conn_read(struct central *c, struct conn *k)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	k->have += (size_t)n;
+	k->last_rx_ms = realtime_ns() / 1000000;
 	while (k->have >= 4) {
 		len = strata_ipfix_msg_len(k->buf);
 		if (len < 0) {
@@ -335,7 +340,8 @@ static void conn_accept(struct central *c, int lfd)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	snprintf(k->peer, sizeof(k->peer), host);
+	snprintf(k->peer, sizeof(k->peer), "%s", host);
+	k->last_rx_ms = realtime_ns() / 1000000;
 	c->conn[c->nconn++] = k;
 	c->accepted++;
 }
@@ -427,6 +433,8 @@ int stratad_central(const struct stratad_config *cfg)
 
 			if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
 				r = conn_read(c, k);
+			else if (realtime_ns() / 1000000 - k->last_rx_ms > IDLE_TIMEOUT_MS)
+				r = -ETIMEDOUT;
 			if (r < 0 || k->failed)
 				conn_close(c, i, r);
 		}
