@@ -21,13 +21,13 @@
 #include <unistd.h>
 #include <glib.h>
 #include <xxhash.h>
+#include "bytes.h"
 #include "err.h"
 #include "ipfix.h"
 #include "net.h"
 #include "store.h"
 #include "stratad.h"
 
-#define STRATAD_VERSION_STR	"0.2.0"
 #define CONNECT_TIMEOUT_MS	5000
 #define IO_TIMEOUT_MS		30000
 #define RETRY_MAX_S		10
@@ -171,15 +171,11 @@ static int on_flow(const struct strata_store_flow *f, void *arg)
 {
 	struct collect *c = arg;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 1024;
-		struct sample *v = realloc(c->v, cap * sizeof(*v));
+	struct sample *v = strata_vec_room(c->v, c->n, &c->cap, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	c->v = v;
 	memset(&c->v[c->n], 0, sizeof(c->v[0]));
 	c->v[c->n].lf.f = *f;
 	c->n++;
@@ -316,6 +312,22 @@ static void note_err(struct stratad_export *e, const char *err)
 	}
 }
 
+/* Ends a run of location flows with its window mark; the central's ack in @a. */
+static int send_mark(struct stratad_export *e, struct strata_ipfix *dec,
+		     const struct strata_window_mark *w, struct strata_ack *a,
+		     char *err, size_t errlen)
+{
+	int rc = strata_ipfix_put_window(e->enc, w, err, errlen);
+
+	if (!rc)
+		rc = strata_ipfix_flush(e->enc, err, errlen);
+	if (!rc)
+		rc = read_ack(e, dec, a, err, errlen);
+	if (!rc && a->status != STRATA_ACK_OK)
+		rc = strata_seterr(err, errlen, EPROTO, "central: %s", a->message);
+	return rc;
+}
+
 /*
  * Nothing to send: waits a little, watching the connection. A central host
  * that went away closes it (read as an end of file); one that is cut off
@@ -346,14 +358,7 @@ static int idle(struct stratad_export *e, struct strata_ipfix *dec, __u64 throug
 	if (*idle_ms < KEEPALIVE_MS)
 		return 0;
 	*idle_ms = 0;
-	rc = strata_ipfix_put_window(e->enc, &w, err, errlen);
-	if (!rc)
-		rc = strata_ipfix_flush(e->enc, err, errlen);
-	if (!rc)
-		rc = read_ack(e, dec, &a, err, errlen);
-	if (!rc && a.status != STRATA_ACK_OK)
-		rc = strata_seterr(err, errlen, EPROTO, "central: %s", a.message);
-	return rc;
+	return send_mark(e, dec, &w, &a, err, errlen);
 }
 
 /* One connection: hello, then windows until an error or the stop. */
@@ -380,7 +385,7 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 	}
 	memset(&h, 0, sizeof(h));
 	snprintf(h.sensor_id, sizeof(h.sensor_id), "%s", c->sensor_id);
-	snprintf(h.version, sizeof(h.version), "%s", STRATAD_VERSION_STR);
+	snprintf(h.version, sizeof(h.version), "%s", STRATAD_VERSION);
 	snprintf(h.api_url, sizeof(h.api_url), "%s", c->api_url);
 	snprintf(h.token, sizeof(h.token), "%s", c->token);
 	h.capabilities = STRATA_CAP_FINGERPRINTS | (*c->api_url ? STRATA_CAP_DRILLDOWN : 0);
@@ -457,13 +462,7 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 		for (i = 0; i < col.n && !rc; i++)
 			rc = strata_ipfix_put_lflow(e->enc, &col.v[i].lf, err, errlen);
 		if (!rc)
-			rc = strata_ipfix_put_window(e->enc, &w, err, errlen);
-		if (!rc)
-			rc = strata_ipfix_flush(e->enc, err, errlen);
-		if (!rc)
-			rc = read_ack(e, dec, &a, err, errlen);
-		if (!rc && a.status != STRATA_ACK_OK)
-			rc = strata_seterr(err, errlen, EPROTO, "central: %s", a.message);
+			rc = send_mark(e, dec, &w, &a, err, errlen);
 		if (rc)
 			break;
 		through = a.through;
@@ -487,19 +486,20 @@ static void *exporter(void *arg)
 	char err[512];
 
 	while (!e->stop && !stratad_stop) {
+		__u64 connects = e->connects;
 		int rc = session(e, err, sizeof(err));
 
 		if (e->stop || stratad_stop)
 			break;
 		if (rc)
 			note_err(e, err);
-		/* Back off, up to RETRY_MAX_S, and start again from the central's answer. */
+		/* A session that got going starts the backoff again from 1 s. */
+		if (e->connects != connects)
+			wait_s = 1;
+		/* Back off (1, 2, 4, 8, 10, 10 ... s); start again from the central's answer. */
 		for (i = 0; i < wait_s * 10 && !e->stop && !stratad_stop; i++)
 			usleep(100000);
-		if (wait_s < RETRY_MAX_S)
-			wait_s *= 2;
-		if (!rc)
-			wait_s = 1;
+		wait_s = wait_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : wait_s * 2;
 	}
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <jansson.h>
 #include <curl/curl.h>
+#include "bytes.h"
 #include "capi.h"
 #include "drill.h"
 #include "err.h"
@@ -427,19 +428,15 @@ struct list {
 static int on_macro(const struct strata_macroflow *m, void *arg)
 {
 	struct list *l = arg;
+	struct strata_macroflow *v;
 
 	if (!key_matches(l->r, &m->key) || m->window_start > l->r->to ||
 	    m->window_start + m->window_ns <= l->r->from)
 		return 0;
-	if (l->nm == l->capm) {
-		size_t cap = l->capm ? 2 * l->capm : 64;
-		struct strata_macroflow *v = realloc(l->m, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->m = v;
-		l->capm = cap;
-	}
+	v = strata_vec_room(l->m, l->nm, &l->capm, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->m = v;
 	l->m[l->nm++] = *m;
 	return 0;
 }

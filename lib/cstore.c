@@ -14,6 +14,7 @@
 #include <lmdb.h>
 #include <xxhash.h>
 #include "cstore.h"
+#include "bytes.h"
 #include "err.h"
 
 /*
@@ -35,37 +36,6 @@ struct strata_cstore {
 };
 
 #define CONV_SEED	0x73747261u	/* "stra" */
-
-static void be64_put(__u8 *p, __u64 v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (__u8)v;
-}
-
-static __u64 be64_get(const __u8 *p)
-{
-	__u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void be32_put(__u8 *p, __u32 v)
-{
-	p[0] = (__u8)(v >> 24);
-	p[1] = (__u8)(v >> 16);
-	p[2] = (__u8)(v >> 8);
-	p[3] = (__u8)v;
-}
-
-static __u32 be32_get(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
-}
 
 /* LMDB's own codes, as opposed to a -errno of ours or a callback's. */
 static bool is_lmdb(int rc)
@@ -96,9 +66,9 @@ struct lkey {
 
 static MDB_val *lflow_key(struct lkey *k, __u64 window, __u32 sensor, __u64 h)
 {
-	be64_put(k->b, window);
-	be32_put(k->b + 8, sensor);
-	be64_put(k->b + 12, h);
+	strata_be64_put(k->b, window);
+	strata_be32_put(k->b + 8, sensor);
+	strata_be64_put(k->b + 12, h);
 	k->v.mv_data = k->b;
 	k->v.mv_size = 20;
 	return &k->v;
@@ -106,8 +76,8 @@ static MDB_val *lflow_key(struct lkey *k, __u64 window, __u32 sensor, __u64 h)
 
 static MDB_val *cflow_key(struct lkey *k, __u64 window, __u32 seq)
 {
-	be64_put(k->b, window);
-	be32_put(k->b + 8, seq);
+	strata_be64_put(k->b, window);
+	strata_be32_put(k->b + 8, seq);
 	k->v.mv_data = k->b;
 	k->v.mv_size = 12;
 	return &k->v;
@@ -115,7 +85,7 @@ static MDB_val *cflow_key(struct lkey *k, __u64 window, __u32 seq)
 
 static MDB_val *win_key(struct lkey *k, __u64 window)
 {
-	be64_put(k->b, window);
+	strata_be64_put(k->b, window);
 	k->v.mv_data = k->b;
 	k->v.mv_size = 8;
 	return &k->v;
@@ -240,7 +210,7 @@ static int sensor_get(struct strata_cstore *cs, MDB_txn *txn, __u32 num,
 	MDB_val v;
 	int rc;
 
-	be32_put(k.b, num);
+	strata_be32_put(k.b, num);
 	k.v.mv_data = k.b;
 	k.v.mv_size = 4;
 	rc = mdb_get(txn, cs->sensor, &k.v, &v);
@@ -256,7 +226,7 @@ static int sensor_put(struct strata_cstore *cs, MDB_txn *txn, const struct strat
 	struct lkey k;
 	MDB_val v = { sizeof(*s), (void *)s };
 
-	be32_put(k.b, s->num);
+	strata_be32_put(k.b, s->num);
 	k.v.mv_data = k.b;
 	k.v.mv_size = 4;
 	return mdb_put(txn, cs->sensor, &k.v, &v, 0);
@@ -369,7 +339,7 @@ static int del_upto(MDB_txn *txn, MDB_dbi dbi, __u64 upto)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
-		if (k.mv_size < 8 || be64_get(k.mv_data) > upto)
+		if (k.mv_size < 8 || strata_be64_get(k.mv_data) > upto)
 			break;
 		rc = mdb_cursor_del(c, 0);
 		if (rc)
@@ -403,7 +373,7 @@ static int trim(struct strata_cstore *cs, MDB_txn *txn)
 			return 0;
 		if (rc)
 			return rc;
-		w = be64_get(k.mv_data);
+		w = strata_be64_get(k.mv_data);
 		rc = del_upto(txn, cs->lflow, w);
 		if (!rc)
 			rc = del_upto(txn, cs->cflow, w);
@@ -490,16 +460,11 @@ struct lflows {
 static int lflows_push(const struct strata_lflow *lf, void *arg)
 {
 	struct lflows *a = arg;
+	struct strata_lflow *v = strata_vec_room(a->v, a->n, &a->cap, sizeof(*v));
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 256;
-		struct strata_lflow *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	a->v = v;
 	a->v[a->n++] = *lf;
 	return 0;
 }
@@ -518,7 +483,7 @@ static int range(MDB_txn *txn, MDB_dbi dbi, __u64 t1, __u64 t2,
 	k = *win_key(&pos, t1);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < 8 || be64_get(k.mv_data) > t2)
+		if (k.mv_size < 8 || strata_be64_get(k.mv_data) > t2)
 			break;
 		rc = each(&k, &v, arg);
 		if (rc)
@@ -543,7 +508,7 @@ static int lflow_each(const MDB_val *k, const MDB_val *v, void *arg)
 
 	if (k->mv_size != 20 || v->mv_size != sizeof(lf))
 		return MDB_CORRUPTED;
-	if (w->sensor != ~0U && be32_get((const __u8 *)k->mv_data + 8) != w->sensor)
+	if (w->sensor != ~0U && strata_be32_get((const __u8 *)k->mv_data + 8) != w->sensor)
 		return 0;
 	memcpy(&lf, v->mv_data, sizeof(lf));
 	if (w->one_conv && memcmp(&lf.f.key, &w->canon, sizeof(w->canon)))
@@ -559,16 +524,11 @@ struct cflows {
 static int cflows_push(const struct strata_cflow *c, void *arg)
 {
 	struct cflows *a = arg;
+	struct strata_cflow *v = strata_vec_room(a->v, a->n, &a->cap, sizeof(*v));
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 256;
-		struct strata_cflow *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	a->v = v;
 	a->v[a->n++] = *c;
 	return 0;
 }
@@ -596,7 +556,7 @@ static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct
 	key = *win_key(&k, w);
 	for (rc = rc ? rc : mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); !rc;
 	     rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE)) {
-		if (be64_get(key.mv_data) != w)
+		if (strata_be64_get(key.mv_data) != w)
 			break;
 		rc = mdb_cursor_del(c, 0);
 		if (rc)
@@ -688,9 +648,9 @@ static int macro_put(struct strata_cstore *cs, MDB_txn *txn, const struct strata
 	__u8 b[17];
 	MDB_val k = { sizeof(b), b }, v = { sizeof(*m), (void *)m };
 
-	be64_put(b, m->window_start);
+	strata_be64_put(b, m->window_start);
 	b[8] = m->key.group;
-	be64_put(b + 9, XXH64(&m->key, sizeof(m->key), CONV_SEED));
+	strata_be64_put(b + 9, XXH64(&m->key, sizeof(m->key), CONV_SEED));
 	return mdb_put(txn, cs->macro, &k, &v, 0);
 }
 
@@ -711,7 +671,7 @@ static int macro_window(struct strata_cstore *cs, MDB_txn *txn, __u64 mw)
 	mk = *win_key(&k, mw);
 	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); !rc;
 	     rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE)) {
-		if (be64_get(mk.mv_data) != mw)
+		if (strata_be64_get(mk.mv_data) != mw)
 			break;
 		rc = mdb_cursor_del(c, 0);
 		if (rc)
@@ -760,7 +720,7 @@ int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
 			}
 			wins = n;
 		}
-		wins[nw++] = be64_get(k.mv_data);
+		wins[nw++] = strata_be64_get(k.mv_data);
 	}
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include "bytes.h"
 #include "drill.h"
 #include "keywords.h"
 
@@ -64,10 +65,11 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* "ADDR:PORT-ADDR:PORT/PROTO", the form the sensor's API reads. */
+/* "ADDR:PORT-ADDR:PORT/PROTO", the form the sensor's API reads and the central's writes. */
 static void conv_str(const struct strata_flow_key *k, char *buf, size_t len)
 {
-	char a[2][INET6_ADDRSTRLEN];
+	char a[2][INET6_ADDRSTRLEN], pb[16];
+	const char *p = strata_proto_name(k->proto, pb, sizeof(pb));
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -77,10 +79,9 @@ static void conv_str(const struct strata_flow_key *k, char *buf, size_t len)
 			inet_ntop(AF_INET6, k->addr[i], a[i], sizeof(a[i]));
 	}
 	if (k->family == 4)
-		snprintf(buf, len, "%s:%u-%s:%u/%u", a[0], k->port[0], a[1], k->port[1], k->proto);
+		snprintf(buf, len, "%s:%u-%s:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
 	else
-		snprintf(buf, len, "[%s]:%u-[%s]:%u/%u", a[0], k->port[0], a[1], k->port[1],
-			 k->proto);
+		snprintf(buf, len, "[%s]:%u-[%s]:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
 }
 
 static int fetch_start(CURLM *m, struct fetch *f, enum strata_drill_kind kind,
@@ -184,15 +185,11 @@ struct recs {
 
 static int recs_push(struct recs *r, const struct rec *x)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 1024;
-		struct rec *v = realloc(r->v, cap * sizeof(*v));
+	struct rec *v = strata_vec_room(r->v, r->n, &r->cap, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	r->v = v;
 	r->v[r->n++] = *x;
 	return 0;
 }
@@ -388,7 +385,7 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 			"error", f[i].status == 200 && !e ? NULL : f[i].error,
 			"records", (json_int_t)(r.n - before)));
 	}
-	if (!rc)
+	if (!rc && r.n)		/* qsort() of NULL is undefined, even of 0 elements */
 		qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
 	resp->status = ok ? 200 : 502;
 	if (!rc && kind == STRATA_DRILL_PCAPNG && ok) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fixbuf/public.h>
+#include "bytes.h"
 #include "err.h"
 #include "ipfix.h"
 
@@ -592,24 +593,6 @@ static void dir_in(struct strata_dir_stats *s, const struct rec_lflow *r, unsign
 	s->ttl_max = r->ttl[d][1];
 }
 
-static void be64_put(__u8 *p, __u64 v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (__u8)v;
-}
-
-static __u64 be64_get(const __u8 *p)
-{
-	__u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static __u32 v4_of(const __u8 *a)
 {
 	return (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 | a[15];
@@ -666,8 +649,8 @@ int strata_ipfix_put_lflow(struct strata_ipfix *x, const struct strata_lflow *lf
 		if (n > STRATA_FP_SAMPLE)
 			n = STRATA_FP_SAMPLE;
 		for (i = 0; i < n; i++) {
-			be64_put(fp[d] + 16 * i, lf->fp[src ^ d][i].hash);
-			be64_put(fp[d] + 16 * i + 8, lf->fp[src ^ d][i].ts_ns);
+			strata_be64_put(fp[d] + 16 * i, lf->fp[src ^ d][i].hash);
+			strata_be64_put(fp[d] + 16 * i + 8, lf->fp[src ^ d][i].ts_ns);
 		}
 		r.fp[d].buf = fp[d];
 		r.fp[d].len = 16 * n;
@@ -749,8 +732,8 @@ static int lflow_in(struct strata_lflow *lf, const struct rec_lflow *r, bool v4,
 		for (i = 0; i < n; i++) {
 			struct strata_fp_mark *m = &lf->fp[to][i];
 
-			m->hash = be64_get(v->buf + 16 * i);
-			m->ts_ns = be64_get(v->buf + 16 * i + 8);
+			m->hash = strata_be64_get(v->buf + 16 * i);
+			m->ts_ns = strata_be64_get(v->buf + 16 * i + 8);
 			if (!m->hash || (i && m->hash <= lf->fp[to][i - 1].hash))
 				return strata_seterr(err, errlen, EBADMSG,
 						     "ipfix: a fingerprint sample out of order");

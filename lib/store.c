@@ -19,6 +19,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 #include "store.h"
+#include "bytes.h"
 #include "err.h"
 
 #define REC_HDR		sizeof(struct strata_rec)
@@ -426,24 +427,6 @@ static int cursor_step(MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
 
 /* ---- keys ---- */
 
-static void be64_put(__u8 *p, __u64 v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (__u8)v;
-}
-
-static __u64 be64_get(const __u8 *p)
-{
-	__u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Up to four big-endian u64: block, time, microflow and conversation keys. */
 struct key {
 	__u8 b[32];
@@ -452,9 +435,9 @@ struct key {
 
 static MDB_val *key3(struct key *k, unsigned int n, __u64 a, __u64 b, __u64 c)
 {
-	be64_put(k->b, a);
-	be64_put(k->b + 8, b);
-	be64_put(k->b + 16, c);
+	strata_be64_put(k->b, a);
+	strata_be64_put(k->b + 8, b);
+	strata_be64_put(k->b + 16, c);
 	k->v.mv_data = k->b;
 	k->v.mv_size = 8 * n;
 	return &k->v;
@@ -475,7 +458,7 @@ static __u64 flow_window(__u64 t)
 static MDB_val *conv_key(struct key *k, __u64 h, __u64 ws, __u64 seq)
 {
 	key3(k, 3, flow_window(ws), h, ws);
-	be64_put(k->b + 24, seq);
+	strata_be64_put(k->b + 24, seq);
 	k->v.mv_size = 32;
 	return &k->v;
 }
@@ -796,8 +779,8 @@ static int bwalk_next(struct bwalk *w, struct bat *b, char *err, size_t errlen)
 		w->op = MDB_NEXT;
 		if (rc <= 0)
 			return rc;
-		ft = be64_get(k.mv_data);
-		id = be64_get((const __u8 *)k.mv_data + 8);
+		ft = strata_be64_get(k.mv_data);
+		id = strata_be64_get((const __u8 *)k.mv_data + 8);
 		if (ft > w->t2)
 			return 0;
 		if (v.mv_size)
@@ -963,7 +946,7 @@ struct pinset {
 static MDB_val *pin_key(struct key *k, __u64 id)
 {
 	memcpy(k->b, "pin", 3);
-	be64_put(k->b + 3, id);
+	strata_be64_put(k->b + 3, id);
 	k->v.mv_data = k->b;
 	k->v.mv_size = PIN_KEY_LEN;
 	return &k->v;
@@ -992,7 +975,7 @@ static int pins_load(struct strata_store *s, MDB_txn *txn, struct pinset *ps,
 			return strata_seterr(err, errlen, EBADMSG, "pins: corrupt pin entry");
 		}
 		memset(&ps->p[ps->n], 0, sizeof(ps->p[ps->n]));
-		ps->p[ps->n].id = be64_get((const __u8 *)k.mv_data + 3);
+		ps->p[ps->n].id = strata_be64_get((const __u8 *)k.mv_data + 3);
 		memcpy(&ps->p[ps->n].v, v.mv_data, sizeof(struct pin_val));
 		ps->p[ps->n].v.label[STRATA_STORE_LABEL_MAX - 1] = 0;
 		ps->n++;
@@ -1151,8 +1134,8 @@ static int trim_blocks(struct strata_store *s, MDB_txn *txn, struct state *st,
 		if (rc <= 0)
 			break;
 		rc = 0;
-		ft = be64_get(k.mv_data);
-		id = be64_get((const __u8 *)k.mv_data + 8);
+		ft = strata_be64_get(k.mv_data);
+		id = strata_be64_get((const __u8 *)k.mv_data + 8);
 		if (!size && ft >= cutoff)
 			break;
 		/* The cursor is done with before anything is deleted. */
@@ -1227,9 +1210,9 @@ static int trim_mflows(struct strata_store *s, MDB_txn *txn, struct state *st,
 		rc = mf_val_parse(&k, &v, &m, err, errlen);
 		if (rc)
 			break;
-		ws = be64_get(k.mv_data);
-		h = be64_get((const __u8 *)k.mv_data + 8);
-		seq = be64_get((const __u8 *)k.mv_data + 16);
+		ws = strata_be64_get(k.mv_data);
+		h = strata_be64_get((const __u8 *)k.mv_data + 8);
+		seq = strata_be64_get((const __u8 *)k.mv_data + 16);
 		if (!size && ws >= limit)
 			break;
 		end = ws + m.window_ns;
@@ -1285,7 +1268,7 @@ static int trim_flows(struct strata_store *s, MDB_txn *txn, struct state *st,
 		if (rc <= 0)
 			break;
 		rc = 0;
-		fw = be64_get(k.mv_data);
+		fw = strata_be64_get(k.mv_data);
 		if (fw + STRATA_STORE_FLOW_WINDOW_NS > limit)
 			break;
 		if (pin_of(ps, ps->n, fw, fw + STRATA_STORE_FLOW_WINDOW_NS - 1))
@@ -2263,8 +2246,8 @@ static int conv_group(struct strata_store *s, MDB_txn *txn, MDB_cursor *c, MDB_v
 	do {
 		const __u8 *p = k->mv_data;
 
-		rc = mdb_get(txn, s->mflow, key3(&mk, 3, be64_get(p + 16), be64_get(p + 8),
-						 be64_get(p + 24)), &mv);
+		rc = mdb_get(txn, s->mflow, key3(&mk, 3, strata_be64_get(p + 16), strata_be64_get(p + 8),
+						 strata_be64_get(p + 24)), &mv);
 		if (rc == MDB_NOTFOUND)
 			return strata_seterr(err, errlen, EBADMSG,
 					     "conversation index names a missing microflow");
@@ -2311,9 +2294,9 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 	if (rc < 0)
 		return rc;
 	while (rc > 0) {
-		__u64 h = be64_get((const __u8 *)k.mv_data + 8);
+		__u64 h = strata_be64_get((const __u8 *)k.mv_data + 8);
 
-		fw = be64_get(k.mv_data);
+		fw = strata_be64_get(k.mv_data);
 		if (!all && !flow_due(st, fw))
 			break;
 		more = conv_group(s, txn, c, &k, &f, err, errlen);
@@ -3257,15 +3240,15 @@ int strata_store_info(struct strata_store *s, struct strata_store_info *info,
 	info->flows += n;
 	rc = edge_key(txn, s->time, MDB_FIRST, &k, err, errlen);
 	if (rc > 0 && k.mv_size == 16)
-		info->first_ts = be64_get(k.mv_data);
+		info->first_ts = strata_be64_get(k.mv_data);
 	if (rc >= 0)
 		rc = edge_key(txn, s->bat, MDB_FIRST, &k, err, errlen);
 	if (rc > 0 && k.mv_size == 8)
-		info->first_block = be64_get(k.mv_data);
+		info->first_block = strata_be64_get(k.mv_data);
 	if (rc >= 0)
 		rc = edge_key(txn, s->bat, MDB_LAST, &k, err, errlen);
 	if (rc > 0 && k.mv_size == 8)
-		info->last_block = be64_get(k.mv_data);
+		info->last_block = strata_be64_get(k.mv_data);
 	if (rc > 0)
 		rc = 0;
 	mdb_env_info(s->env, &ei);
@@ -3753,7 +3736,7 @@ static int mf_emit(struct strata_store *s, MDB_txn *txn, const struct state *st,
 
 	if (rc)
 		return rc;
-	ws = be64_get(k->mv_data);
+	ws = strata_be64_get(k->mv_data);
 	if (ws + m.window_ns <= t1)
 		return 0;
 	memset(&out, 0, sizeof(out));
@@ -3819,7 +3802,7 @@ static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct st
 		return rc;
 	while (rc > 0) {
 		const __u8 *p = k.mv_data;
-		__u64 fw = be64_get(p), kh = be64_get(p + 8), ws = be64_get(p + 16);
+		__u64 fw = strata_be64_get(p), kh = strata_be64_get(p + 8), ws = strata_be64_get(p + 16);
 
 		if (fw > t2 || (kh == h && ws > t2))
 			break;
@@ -3828,7 +3811,7 @@ static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct st
 			continue;
 		}
 		if (ws >= from) {
-			rc = mdb_get(txn, s->mflow, key3(&mk, 3, ws, h, be64_get(p + 24)), &mv);
+			rc = mdb_get(txn, s->mflow, key3(&mk, 3, ws, h, strata_be64_get(p + 24)), &mv);
 			if (rc == MDB_NOTFOUND) {
 				rc = strata_seterr(err, errlen, EBADMSG,
 						   "conversation index names a missing microflow");
@@ -3896,7 +3879,7 @@ int strata_store_microflows(struct strata_store *s, const struct strata_flow_key
 		rc = cursor_step(c, &k, &v, op, 24, "microflows", err, errlen);
 		if (rc <= 0)
 			break;
-		if (be64_get(k.mv_data) > t2)
+		if (strata_be64_get(k.mv_data) > t2)
 			break;
 		rc = mf_emit(s, txn, &st, &k, &v, t1, fn, arg, err, errlen);
 		if (rc)
@@ -3944,9 +3927,9 @@ static int open_flows(struct strata_store *s, MDB_txn *txn, const struct strata_
 	if (rc < 0)
 		return rc;
 	while (rc > 0) {
-		__u64 kh = be64_get((const __u8 *)k.mv_data + 8);
+		__u64 kh = strata_be64_get((const __u8 *)k.mv_data + 8);
 
-		fw = be64_get(k.mv_data);
+		fw = strata_be64_get(k.mv_data);
 		if (fw > t2)
 			break;
 		if (canon && kh != h) {
@@ -4003,12 +3986,12 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 
 		/* One lookup per flow window of the range the table covers. */
 		e = edge_key(txn, s->flow, MDB_FIRST, &k, err, errlen);
-		if (e > 0 && k.mv_size == 16 && be64_get(k.mv_data) > fw)
-			fw = be64_get(k.mv_data);
+		if (e > 0 && k.mv_size == 16 && strata_be64_get(k.mv_data) > fw)
+			fw = strata_be64_get(k.mv_data);
 		if (e > 0)
 			e = edge_key(txn, s->flow, MDB_LAST, &k, err, errlen);
 		if (e > 0 && k.mv_size == 16)
-			last = be64_get(k.mv_data);
+			last = strata_be64_get(k.mv_data);
 		if (e < 0) {
 			rc = e;
 			goto out;
@@ -4039,7 +4022,7 @@ int strata_store_flows(struct strata_store *s, const struct strata_flow_key *con
 
 			if (e < 0)
 				rc = e;
-			if (e <= 0 || be64_get(k.mv_data) > hi)
+			if (e <= 0 || strata_be64_get(k.mv_data) > hi)
 				break;
 			rc = flow_emit(&v, NULL, fn, arg, err, errlen);
 			if (rc)
