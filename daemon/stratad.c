@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include "stratad.h"
 
-#define STRATAD_VERSION		"0.1.0"
 #define DEFAULT_CONFIG		"/etc/strata/stratad.conf"
 
 volatile sig_atomic_t stratad_stop;
@@ -30,10 +29,14 @@ static int usage(FILE *f, int rc)
 	fprintf(f,
 		"usage: stratad [-c FILE] [--KEY VALUE]... [--check-config] [--version]\n"
 		"  -c FILE          configuration file (default " DEFAULT_CONFIG ", if present)\n"
-		"  --KEY VALUE      a key of the file, overriding it: --role sensor, --store DIR,\n"
-		"                   --budget SIZE, --max-age DURATION, --flush-ms N, --compress\n"
-		"                   zstd|none, --sync yes|no, --listen ADDR:PORT|off, --log-level\n"
-		"                   error|warning|info|debug, --stats-interval DURATION\n"
+		"  --KEY VALUE      a key of the file, overriding it: --role sensor|central,\n"
+		"                   --store DIR, --budget SIZE, --max-age DURATION, --flush-ms N,\n"
+		"                   --compress zstd|none, --sync yes|no, --listen ADDR:PORT|off,\n"
+		"                   --log-level error|warning|info|debug, --stats-interval DURATION;\n"
+		"                   sensor: --central ADDR:PORT|off, --sensor-id ID, --api-url URL,\n"
+		"                   --token SECRET, --ipfix-pen N, --capture yes|no;\n"
+		"                   central: --collect ADDR:PORT, --macro-window DURATION,\n"
+		"                   --token SECRET\n"
 		"  --check-config   print the configuration in force and exit\n"
 		"Runs in the foreground, logging to stderr, until SIGTERM or SIGINT.\n");
 	return rc;

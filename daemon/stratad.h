@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <linux/types.h>
 
+#define STRATAD_VERSION		"0.2.0"
+
 /* Log levels, syslog's numbers (journald reads them from a "<N>" prefix). */
 enum stratad_level {
 	LOG_LVL_ERR = 3,

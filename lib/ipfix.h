@@ -72,7 +72,7 @@ struct strata_window_mark {
 
 /* struct strata_ack.status */
 #define STRATA_ACK_OK		0	/* @through is where the sensor goes on from */
-#define STRATA_ACK_DENIED	1	/* bad token, or an id in use by another connection */
+#define STRATA_ACK_DENIED	1	/* bad token, or a record before the hello */
 #define STRATA_ACK_BAD		2	/* a record the central host cannot take; it closes */
 #define STRATA_ACK_ERROR	3	/* the central host failed (disk); try again later */
 

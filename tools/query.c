@@ -42,8 +42,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	struct body *b = arg;
 	size_t len = size * n;
 
-	if (len > 16 && !strncasecmp(p, "Strata-Partial:", 15))
-		snprintf(b->partial, sizeof(b->partial), "%.*s", (int)(len - 15), p + 15);
+	if (len > 16 && !strncasecmp(p, "Strata-Partial:", 15)) {
+		size_t s = 15, e = len;
+
+		/* The value, without the blanks around it and the CRLF. */
+		while (s < e && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		while (e > s && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+			e--;
+		snprintf(b->partial, sizeof(b->partial), "%.*s", (int)(e - s), p + s);
+	}
 	if (len > 17 && !strncasecmp(p, "Strata-Truncated:", 17))
 		b->truncated = true;
 	return len;

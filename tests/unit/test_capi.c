@@ -258,6 +258,7 @@ static void cflow_id(int k, char *id, size_t len)
 static const char *const endpoints[] = {
 	"/api/openapi.json", "/api/v1/info", "/api/v1/sensors", "/api/v1/macroflows",
 	"/api/v1/flows", "/api/v1/flows/{id}", "/api/v1/flows/{id}/locations",
+	"/api/v1/flows/{id}/microflows", "/api/v1/flows/{id}/packets",
 };
 
 static void test_openapi(void **state)
@@ -288,8 +289,18 @@ static void test_openapi(void **state)
 				 brace + 4);
 		else
 			snprintf(url, sizeof(url), "%s", path);
-		if (req(fx.api, "GET", url, &resp) != 200)
+		/*
+		 * Drill-down asks the sensors, and this fixture's have no API:
+		 * the answer says none on the path answered (tests/offline's
+		 * central_check.py drills down through real ones).
+		 */
+		if (strstr(path, "/microflows") || strstr(path, "/packets")) {
+			if (req(fx.api, "GET", url, &resp) != 502 ||
+			    !memmem(resp.body, resp.len, "no sensor on the path answered", 30))
+				fail_msg("%s: %u %.*s", url, resp.status, (int)resp.len, resp.body);
+		} else if (req(fx.api, "GET", url, &resp) != 200) {
 			fail_msg("%s: %u %.*s", url, resp.status, (int)resp.len, resp.body);
+		}
 		strata_api_resp_free(&resp);
 	}
 	json_decref(doc);
