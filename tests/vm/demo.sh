@@ -1,115 +1,75 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
-# Runs inside the VM (make demo-vm): loads strata.ko, joins two namespaces by
-# a veth, sends ping, UDP and TCP both ways in both families, and shows what
-# strata saw: counters, configuration, closed and live microflows, packet
-# records as text and as a pcap that tshark reads.
-set -eu
+# Runs inside the VM (make demo-vm): the lab of tests/e2e/lab.sh (client,
+# router and server namespaces, a sensor in each, a central host) under real
+# traffic, with the central API forwarded to the host. It prints what to try
+# from the host, then keeps the lab running for STRATA_DEMO_MINUTES (30) or
+# until ^C on the host.
+set -u
 
-ko=${STRATA_KO:-$PWD/strata.ko}
-strata() { "$STRATA_REPO/build/strata" "$@"; }
-C=client S=server
-C4=10.0.0.1 S4=10.0.0.2 C6=fd00::1 S6=fd00::2
-n=0
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e" && pwd)
+. "$here/lab.sh"
+port=${STRATA_FORWARD:-8471}
+LAB_API=0.0.0.0:$port
+minutes=${STRATA_DEMO_MINUTES:-30}
+api=http://10.99.0.254:$port
+trap lab_down EXIT
 
-step() {
-	n=$((n + 1))
-	printf '\n=== %d. %s\n' "$n" "$*"
-}
+step() { printf '\n=== %s\n' "$*"; }
 
-# The counters of both namespaces side by side.
-counters() {
-	printf '    %-30s %s\n' "$C ($C4, $C6)" "$S ($S4, $S6)"
-	paste <(ip netns exec $C cat /proc/net/strata) <(ip netns exec $S cat /proc/net/strata) |
-		awk -F'\t' '{ printf "    %-30s %s\n", $1, $2 }'
-}
+step "the VM's network card, for the central API on the host's 127.0.0.1:$port"
+modprobe -q virtio_net 2>/dev/null
+for i in $(seq 50); do ip link show eth0 >/dev/null 2>&1 && break; sleep 0.1; done
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 || echo "    no eth0: the API is reachable inside the VM only"
 
-cleanup() {
-	ip netns del $C 2>/dev/null || true
-	ip netns del $S 2>/dev/null || true
-	[ -e /sys/module/strata ] && rmmod strata
-	return 0
-}
-trap cleanup EXIT
+step "the lab: client 10.1.0.2 > router (forwards; masquerades TCP to 8080) > server 10.2.0.2; a sensor in each namespace, the central host beside them"
+lab_up || { tail -n 20 "$LAB"/*.log; exit 1; }
+curl -s "$api/api/v1/sensors" | python3 -m json.tool | sed 's/^/    /' | head -n 40
 
-step "load strata.ko ($(uname -r))"
-insmod "$ko"
-grep -m1 strata /proc/modules
+step "traffic, a round every 20 s: HTTP-like requests to ports 80 and 8080, DNS-like UDP, a 1 MB bulk transfer"
+(
+	while :; do
+		ip netns exec client python3 "$here/traffic.py" client 10.2.0.2 --ports 80,8080 \
+			--requests 3 --queries 3 --bulk 1000000 --duration 15 --out "$LAB/conversations.json" \
+			2>>"$LAB/traffic-client.log"
+		sleep 5
+	done
+) &
+echo $! >"$LAB/traffic-client.pid"
+ip netns exec client ping -q -i 1 10.2.0.2 >/dev/null 2>&1 &
+echo $! >"$LAB/ping.pid"
 
-step "two new namespaces, $C and $S: each has its own counters, at zero"
-ip netns add $C
-ip netns add $S
-counters
-
-step "join them by a veth pair and bring it up (IPv6 announces itself: MLD reports, router solicitations)"
-ip -n $C link add veth0 type veth peer name veth0 netns $S
-ip -n $C addr add $C4/24 dev veth0
-ip -n $S addr add $S4/24 dev veth0
-ip -n $C addr add $C6/64 dev veth0 nodad
-ip -n $S addr add $S6/64 dev veth0 nodad
-for ns in $C $S; do
-	ip -n $ns link set lo up
-	ip -n $ns link set veth0 up
+step "waiting for the first flow window to close (60 s windows, then 10 s of grace) and reach the central host"
+stitched() { curl -sf "$api/api/v1/info" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+sys.exit(0 if i["connected_flows"] > 0 and i["windows_to_stitch"] == 0 else 1)'; }
+lab_wait "the first connected flows" stitched 240 || exit 1
+Q="build/strata query --central http://127.0.0.1:$port"
+id=$(curl -sf "$api/api/v1/flows?proto=tcp&port=80&group=service&addr=10.2.0.2&limit=1" |
+	python3 -c 'import json,sys; f=json.load(sys.stdin); print(f[0]["id"] if f else "")')
+step "ready. From the host, in the repository (another terminal):"
+cat <<EOF
+    $Q sensors
+    $Q macroflows                          # 15-minute macroflows per service
+    $Q macroflows --group client
+    $Q macroflows --group application
+    $Q flows port 80 proto tcp addr 10.2.0.2  # connected flows of a service
+    $Q flows ${id:-ID}            # one flow's path: delay and loss per hop
+    $Q locations ${id:-ID}
+    $Q microflows ${id:-ID}
+    $Q packets ${id:-ID}          # every packet, from the three sensors, by time
+    $Q packets ${id:-ID} -w /tmp/flow.pcapng && tshark -r /tmp/flow.pcapng
+    curl -s http://127.0.0.1:$port/api/openapi.json
+    curl -s 'http://127.0.0.1:$port/api/v1/flows?format=csv' | head
+The lab runs for $minutes minutes; ^C here stops it.
+EOF
+end=$((SECONDS + minutes * 60))
+while [ $SECONDS -lt $end ]; do
+	sleep 30
+	curl -sf "$api/api/v1/info" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+print("    central: %(sensors)d sensors, %(location_flows)d location flows, %(connected_flows)d connected flows, %(macroflows)d macroflows" % i)' || true
 done
-sleep 1
-counters
-
-step "ping, 3 echo requests each way over IPv4 and IPv6 (plus ARP / neighbour discovery)"
-ip netns exec $C busybox ping -q -c 3 -W 2 $S4 | tail -n 2
-ip netns exec $S busybox ping -q -c 3 -W 2 $C4 | tail -n 2
-ip netns exec $C busybox ping6 -q -c 3 -W 2 $S6 | tail -n 2
-ip netns exec $S busybox ping6 -q -c 3 -W 2 $C6 | tail -n 2
-counters
-
-step "UDP burst: 100 datagrams each way over IPv4 and IPv6, to closed ports (answered by rate-limited ICMP port unreachable)"
-ip netns exec $C bash -c "for i in {1..100}; do echo datagram \$i >/dev/udp/$S4/9000; echo datagram \$i >/dev/udp/$S6/9000; done"
-ip netns exec $S bash -c "for i in {1..100}; do echo datagram \$i >/dev/udp/$C4/9000; echo datagram \$i >/dev/udp/$C6/9000; done"
-counters
-
-step "the configuration of $S, through the strata tool (generic netlink): strata -n $S config show"
-strata -n $S config show | sed 's/^/    /'
-
-step "record TCP port 8000 in full detail (snaplen 1500, segment hashes on every packet), the rest at 96 bytes"
-strata -n $S config set snaplen 96 filter proto tcp port 8000 snaplen 1500 segments all | sed 's/^/    /'
-
-step "follow closed microflows in $S (strata microflows --closed) and its packet records (strata packets -w) during TCP: 1 MB from $C to $S over IPv4, 1 MB from $S to $C over IPv6"
-strata -n $S microflows --closed -c 12 proto tcp >/tmp/closed.txt 2>&1 &
-closed=$!
-strata -n $S packets -c 200 -w /tmp/demo.pcap tcp port 8000 2>/tmp/packets.err &
-packets=$!
-sleep 0.5
-ip netns exec $S busybox nc -l -p 8000 >/dev/null &
-ip netns exec $C busybox nc -l -p 8006 >/dev/null &
-sleep 0.5
-ip netns exec $C bash -c "head -c 1000000 /dev/urandom >/dev/tcp/$S4/8000"
-ip netns exec $S bash -c "head -c 1000000 /dev/urandom >/dev/tcp/$C6/8006"
-sleep 2.5	# the windows of the transfers close
-kill $closed $packets 2>/dev/null || true
-wait || true
-echo "    closed microflows of $S (TCP):"
-sed 's/^/    /' /tmp/closed.txt
-echo "    200 packet records of tcp port 8000 written to /tmp/demo.pcap; tshark reads them back:"
-tshark -n -r /tmp/demo.pcap 2>/dev/null | head -n 8 | sed 's/^/    /'
-echo "    ... $(tshark -n -r /tmp/demo.pcap 2>/dev/null | wc -l) packets in the file"
-
-step "the live microflow table of $S (strata microflows), and one conversation in JSON (strata -j)"
-strata -n $S microflows | head -n 10 | sed 's/^/    /'
-strata -j -n $S microflows proto tcp port 8000 | head -c 1200 | sed 's/^/    /'
-echo
-
-step "a few packet records as the tool prints them (strata packets -c 6) while $C pings $S"
-strata -n $S packets -c 6 icmp >/tmp/ping.txt 2>&1 &
-p=$!
-sleep 0.3
-ip netns exec $C busybox ping -q -c 3 -W 2 $S4 >/dev/null
-wait $p || true
-sed 's/^/    /' /tmp/ping.txt
-
-step "the counters through the tool: strata -n $S stats"
-strata -n $S stats | sed 's/^/    /'
-counters
-
-step "unload strata.ko: /proc/net/strata goes away"
-rmmod strata
-ls /proc/net/strata 2>&1 | sed 's/^/    /' || true

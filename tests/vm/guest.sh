@@ -33,7 +33,8 @@ tee_pid=$!
 read -r t0 _ </proc/uptime
 env -i PATH="$PATH" HOME=/tmp TERM=dumb LANG=C.UTF-8 \
 	STRATA_VM=1 STRATA_REPO="$STRATA_REPO" STRATA_KO="$STRATA_REPO/strata.ko" \
-	STRATA_RESULTS="$R" KVER="$(uname -r)" CI="${CI:-}" \
+	STRATA_RESULTS="$R" KVER="$(uname -r)" CI="${CI:-}" STRATA_FORWARD="${STRATA_FORWARD:-}" \
+	STRATA_DEMO_MINUTES="${STRATA_DEMO_MINUTES:-}" \
 	/bin/bash "$V/job" </dev/null >/run/strata-output 2>&1
 rc=$?
 read -r t1 _ </proc/uptime

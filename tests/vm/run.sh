@@ -4,11 +4,14 @@
 # Boots Debian's kernel under QEMU with the host's root shared read-only over
 # virtio-9p and runs one command in it; fails on timeout, oops, warning or taint.
 #
-# Usage: tests/vm/run.sh [--timeout SEC] [--results DIR] -- COMMAND...
+# Usage: tests/vm/run.sh [--timeout SEC] [--results DIR] [--forward PORT] -- COMMAND...
 #
 # COMMAND runs as root in the repository, with the VM's kernel and the host's
 # binaries, and env STRATA_VM=1, STRATA_REPO, STRATA_KO (<repo>/strata.ko),
 # STRATA_RESULTS (the results dir, mounted at /run/strata-results) and KVER.
+# --forward PORT gives the VM a network card (QEMU user networking, the
+# guest 10.0.2.15/24 on eth0 once COMMAND sets it up) and forwards the
+# host's 127.0.0.1:PORT to the guest's PORT; STRATA_FORWARD=PORT tells it.
 # Exit status: COMMAND's, or 1 if the VM did not report one, if the kernel
 # logged a warning, oops or BUG, or if it is tainted by anything but an
 # out-of-tree unsigned module. Files left in the results dir: output.log
@@ -20,12 +23,14 @@
 set -euo pipefail
 
 die() { echo "strata-vm: $*" >&2; exit 1; }
-usage() { echo "usage: $0 [--timeout SEC] [--results DIR] -- COMMAND..." >&2; exit 2; }
+usage() { echo "usage: $0 [--timeout SEC] [--results DIR] [--forward PORT] -- COMMAND..." >&2; exit 2; }
 
 timeout=600
 results=
+forward=
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--forward) [ $# -ge 2 ] || usage; forward=$2; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--results) [ $# -ge 2 ] || usage; results=$2; shift 2 ;;
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 case "$timeout" in ''|*[!0-9]*) usage ;; esac
+case "$forward" in *[!0-9]*) usage ;; esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
@@ -134,6 +140,8 @@ mkdir -p "$results/.vm"
 {
 	echo "STRATA_REPO=$(sq "$repo")"
 	echo "CI=$(sq "${CI:-}")"
+	echo "STRATA_FORWARD=$(sq "$forward")"
+	echo "STRATA_DEMO_MINUTES=$(sq "${STRATA_DEMO_MINUTES:-}")"
 } >"$results/.vm/vm.conf"
 {
 	echo "cd $(printf '%q' "$repo") || exit 1"
@@ -152,6 +160,10 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$(qopt "$repo"),mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$(qopt "$results"),mount_tag=results,security_model=none,multidevs=remap")
+if [ -n "$forward" ]; then
+	qemu+=(-netdev "user,id=n0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:$forward-10.0.2.15:$forward"
+		-device virtio-net-pci,netdev=n0)
+fi
 
 start=$(date +%s%N)
 # --foreground keeps qemu in our process group so that ^C reaches it.

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The strata authors.
 # The QEMU lab: `make check-vm` runs the selftests in a VM booting Debian's
-# kernel, `make demo-vm` shows the counters of two namespaces talking.
+# kernel, `make check-e2e` the lab of tests/e2e, `make demo-vm` that lab with
+# its central API on the host.
 
 include tests/selftests/selftests.mk
 
@@ -19,5 +20,10 @@ check-vm: module selftests tools daemon
 check-e2e: module tools daemon
 	$(VM_RUN) --timeout 900 --results $(B)/vm/e2e -- tests/e2e/e2e.sh
 
-demo-vm: module tools
-	$(VM_RUN) --results $(B)/vm/demo -- tests/vm/demo.sh
+# The lab, with the central API forwarded to the host's 127.0.0.1:$(DEMO_PORT),
+# for STRATA_DEMO_MINUTES (30); ^C ends it.
+DEMO_PORT ?= 8471
+demo-vm: module tools daemon
+	STRATA_DEMO_MINUTES=$${STRATA_DEMO_MINUTES:-30} $(VM_RUN) --forward $(DEMO_PORT) \
+		--timeout $$(( $${STRATA_DEMO_MINUTES:-30} * 60 + 600 )) \
+		--results $(B)/vm/demo -- tests/vm/demo.sh
