@@ -838,6 +838,22 @@ static int deliver(int kind, const union rec_any *r, const struct strata_ipfix_s
 	return 0;
 }
 
+/*
+ * Whether a record of @t takes any bytes on the wire. One of a template of
+ * no elements (RFC 7011's withdrawal, which libfixbuf 2.4 keeps as a
+ * template) or of elements of length 0 takes none, and fBufNext() hands
+ * such records over for ever without moving on.
+ */
+static bool rec_has_bytes(fbTemplate_t *t)
+{
+	uint32_t i, n = fbTemplateCountElements(t);
+
+	for (i = 0; i < n; i++)
+		if (fbTemplateGetIndexedIE(t, i)->len)
+			return true;
+	return false;
+}
+
 static const __u16 kind_tid[] = {
 	[K_HELLO] = T_HELLO, [K_LFLOW4] = T_LFLOW_MEM, [K_LFLOW6] = T_LFLOW_MEM,
 	[K_WINDOW] = T_WINDOW, [K_ACK] = T_ACK,
@@ -859,10 +875,14 @@ int strata_ipfix_decode(struct strata_ipfix *x, const __u8 *msg, size_t len,
 	fBufSetBuffer(x->fbuf, x->msg, len);
 	for (;;) {
 		size_t rlen = sizeof(r);
-		fbTemplate_t *t = fBufNextCollectionTemplate(x->fbuf, NULL, &g);
+		uint16_t tid;
+		fbTemplate_t *t = fBufNextCollectionTemplate(x->fbuf, &tid, &g);
 
 		if (!t)
 			break;
+		if (!rec_has_bytes(t))
+			return strata_seterr(err, errlen, EBADMSG,
+					     "ipfix: records of template %u take no bytes", tid);
 		if (t != x->last_tmpl) {
 			x->last_tmpl = t;
 			x->last_kind = tmpl_kind(t);

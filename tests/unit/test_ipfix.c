@@ -298,6 +298,30 @@ static void test_bad_messages(void **state)
 	free(s.buf);
 }
 
+/*
+ * A template of no elements (what RFC 7011 calls a withdrawal; libfixbuf 2.4
+ * keeps it as a template) and a data set of it: its records take no bytes,
+ * and libfixbuf hands them over for ever. Refused, not a hang.
+ */
+static void test_empty_template(void **state)
+{
+	static const __u8 stream[] = {
+		/* a message: a template set, template 256 of 0 elements */
+		0x00, 0x0a, 0x00, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x00, 0x02, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00,
+		/* a message: a data set of template 256, 4 bytes */
+		0x00, 0x0a, 0x00, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x01, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct stream s = { .buf = (__u8 *)stream, .len = sizeof(stream), .msgs = 2 };
+	struct got g = { 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(decode_stream(&s, &g, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "template 256 take no bytes"));
+}
+
 /* Values no sensor sends are refused with a reason. */
 static void test_bad_values(void **state)
 {
@@ -340,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_empty_template),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
