@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# check-fuzz: the core under libFuzzer (clang) for a fixed time, seeded with
-# the packets of a few real captures; any crash or sanitizer report fails.
+# check-fuzz: each libFuzzer target (clang) for FUZZ_SECONDS from its seeds;
+# any crash or sanitizer report fails. Every target runs even after one
+# failed, so that one run shows all that fail.
+#   core   the shared core, seeded with the packets of a few real captures
+#   ipfix  the central host's collector input (lib/ipfix.c, libfixbuf),
+#          seeded with streams gen_ipfix_seeds.c encodes
 FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := core ipfix
 FUZZ_SRC := tests/fuzz/fuzz_core.c $(CORE_SRC)
 
 $(B)/fuzz/fuzz_core: $(FUZZ_SRC) $(wildcard lib/core/*.h)
@@ -9,13 +14,58 @@ $(B)/fuzz/fuzz_core: $(FUZZ_SRC) $(wildcard lib/core/*.h)
 	clang -g -O1 $(WFLAGS) -Iinclude -Ilib -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(FUZZ_SRC) -lxxhash
 
-# Seeds: one IP packet of each (ethertype, protocol) pair from real
-# captures, prefixed with the two caplen bytes the target reads first.
-check-fuzz: $(B)/fuzz/fuzz_core
-	@rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus
-	@if $(B)/fuzz/fuzz_core -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
-		-print_final_stats=1 -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus \
-		tests/fuzz/seeds >$(B)/fuzz/log 2>&1; then \
-		grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss)' $(B)/fuzz/log; \
-		echo "check-fuzz: passed"; \
-	else tail -40 $(B)/fuzz/log; echo "check-fuzz: FAILED (crash input in $(B)/fuzz/)"; exit 1; fi
+# The central host's targets need more of libstrata, instrumented as well:
+# objects of their own under $(B)/fuzz/obj, linked with libFuzzer.
+FUZZ_LIB_SRC := lib/ipfix.c lib/cstore.c lib/capi.c lib/openapi.c lib/stitch.c \
+	lib/store.c lib/api.c lib/keywords.c lib/err.c $(CORE_SRC)
+FUZZ_PKGS := libfixbuf jansson lmdb libxxhash libzstd libpcap libmnl
+FUZZ_CFLAGS := -g -O1 $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
+	$(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LDLIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJ) $(B)/fuzz/obj/tests/fuzz/fuzz_ipfix.o
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
+
+# The seed generator is no fuzz target: the same objects, without libFuzzer.
+$(B)/fuzz/gen_ipfix_seeds: $(B)/fuzz/obj/tests/fuzz/gen_ipfix_seeds.o $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LDLIBS)
+
+$(B)/fuzz/seeds_ipfix/.done: $(B)/fuzz/gen_ipfix_seeds
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$< $(dir $@)
+	@touch $@
+
+# Per target: the largest input, and the seed folders.
+FUZZ_MAXLEN_core := 2048
+FUZZ_SEEDS_core := tests/fuzz/seeds
+FUZZ_MAXLEN_ipfix := 16384
+FUZZ_SEEDS_ipfix := $(B)/fuzz/seeds_ipfix tests/fuzz/regress_ipfix
+
+# $(call fuzz_run,TARGET): runs it in a fresh corpus; its log in $(B)/fuzz/TARGET.log,
+# a crash input as $(B)/fuzz/TARGET-crash-* (a unit over 10 s: -timeout-*).
+define fuzz_run
+rm -rf $(B)/fuzz/corpus_$(1) && mkdir -p $(B)/fuzz/corpus_$(1); \
+echo "== fuzz_$(1): $(FUZZ_SECONDS) s"; \
+if $(B)/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$(1)) \
+	-timeout=10 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/$(1)- $(B)/fuzz/corpus_$(1) \
+	$(FUZZ_SEEDS_$(1)) >$(B)/fuzz/$(1).log 2>&1; then \
+	grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss)' $(B)/fuzz/$(1).log; \
+else \
+	tail -40 $(B)/fuzz/$(1).log; fail="$$fail $(1)"; \
+fi;
+endef
+
+check-fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%) $(B)/fuzz/seeds_ipfix/.done
+	@fail=; \
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t))) \
+	if [ -n "$$fail" ]; then \
+		echo "check-fuzz: FAILED:$$fail (crash inputs in $(B)/fuzz/)" >&2; exit 1; \
+	fi; \
+	echo "check-fuzz: passed"
