@@ -5,8 +5,9 @@
 #   core   the shared core, seeded with the packets of a few real captures
 #   ipfix  the central host's collector input (lib/ipfix.c, libfixbuf),
 #          seeded with streams gen_ipfix_seeds.c encodes
+#   capi   the central REST API's requests (lib/capi.c), seeds_capi/
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := core ipfix
+FUZZ_TARGETS := core ipfix capi
 FUZZ_SRC := tests/fuzz/fuzz_core.c $(CORE_SRC)
 
 $(B)/fuzz/fuzz_core: $(FUZZ_SRC) $(wildcard lib/core/*.h)
@@ -24,7 +25,8 @@ FUZZ_CFLAGS := -g -O1 $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LDLIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
-.SECONDARY: $(FUZZ_LIB_OBJ) $(B)/fuzz/obj/tests/fuzz/fuzz_ipfix.o
+.SECONDARY: $(FUZZ_LIB_OBJ) $(B)/fuzz/obj/tests/fuzz/fuzz_ipfix.o \
+	$(B)/fuzz/obj/tests/fuzz/fuzz_capi.o
 
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -47,6 +49,8 @@ FUZZ_MAXLEN_core := 2048
 FUZZ_SEEDS_core := tests/fuzz/seeds
 FUZZ_MAXLEN_ipfix := 16384
 FUZZ_SEEDS_ipfix := $(B)/fuzz/seeds_ipfix tests/fuzz/regress_ipfix
+FUZZ_MAXLEN_capi := 1024
+FUZZ_SEEDS_capi := tests/fuzz/seeds_capi
 
 # $(call fuzz_run,TARGET): runs it in a fresh corpus; its log in $(B)/fuzz/TARGET.log,
 # a crash input as $(B)/fuzz/TARGET-crash-* (a unit over 10 s: -timeout-*).
