@@ -15,11 +15,12 @@ $(B)/fuzz/fuzz_core: $(FUZZ_SRC) $(wildcard lib/core/*.h)
 	clang -g -O1 $(WFLAGS) -Iinclude -Ilib -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(FUZZ_SRC) -lxxhash
 
-# The central host's targets need more of libstrata, instrumented as well:
-# objects of their own under $(B)/fuzz/obj, linked with libFuzzer.
-FUZZ_LIB_SRC := lib/ipfix.c lib/cstore.c lib/capi.c lib/openapi.c lib/stitch.c \
-	lib/store.c lib/api.c lib/keywords.c lib/err.c $(CORE_SRC)
-FUZZ_PKGS := libfixbuf jansson lmdb libxxhash libzstd libpcap libmnl
+# The central host's targets need most of libstrata, instrumented as well:
+# all of its sources (so that a new one a target reaches links without
+# a change here) as objects of their own under $(B)/fuzz/obj, linked with
+# libFuzzer and the libraries libstrata needs.
+FUZZ_LIB_SRC := $(LIB_SRC)
+FUZZ_PKGS := $(PKGS)
 FUZZ_CFLAGS := -g -O1 $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
 	$(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
