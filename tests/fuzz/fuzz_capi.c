@@ -108,7 +108,8 @@ static void mklf(struct strata_lflow *lf, __u64 win, const char *cli, __u16 cpor
 	}
 }
 
-static __u32 hello(const char *id, const char *url)
+/* A sensor without a drill-down URL: no request may leave this process. */
+static __u32 hello(const char *id)
 {
 	struct strata_hello h = {
 		.version = "0.2.0", .capabilities = STRATA_CAP_ALL, .flow_window_ns = 60 * W1S,
@@ -119,7 +120,6 @@ static __u32 hello(const char *id, const char *url)
 	char err[256];
 
 	snprintf(h.sensor_id, sizeof(h.sensor_id), "%s", id);
-	snprintf(h.api_url, sizeof(h.api_url), "%s", url);
 	if (strata_cstore_hello(cs, &h, WIN, &s, err, sizeof(err)))
 		die("hello", err);
 	return s.num;
@@ -161,8 +161,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			       sizeof(err)))
 		die("open", err);
 	atexit(cleanup);
-	s1 = hello("edge-1", "http://10.0.0.1:8470");
-	s2 = hello("core-2", "");
+	s1 = hello("edge-1");
+	s2 = hello("core-2");
 	/* The edge sensor, next to the clients. */
 	mklf(&a[0], WIN, "10.0.0.1", 40000, "192.0.2.10", 80, 6, 64, 0x1000);
 	mklf(&a[1], WIN, "10.0.0.2", 5353, "192.0.2.53", 53, 17, 64, 0);
