@@ -6,7 +6,7 @@
 # tcpdump (see bench/README.md).
 
 BENCH_BIN := $(B)/bench/gen-pcap $(B)/bench/pcap-head $(B)/bench/core-bench \
-	$(B)/bench/ring-drain $(B)/bench/store-query
+	$(B)/bench/ring-drain $(B)/bench/store-query $(B)/bench/central-gen
 
 $(B)/bench/gen-pcap: $(B)/bench/gen-pcap.o
 	$(CC) $(CFLAGS) -o $@ $^ -lm
@@ -19,6 +19,11 @@ $(B)/bench/core-bench: $(B)/bench/core-bench.o $(B)/libstrata.a
 
 # A conversation's packets out of a store, in one process (bench/store-run.sh).
 $(B)/bench/store-query: $(B)/bench/store-query.o $(B)/libstrata.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA)
+
+# Generated sensors feeding a central stratad, the same flows to nfcapd, and
+# the drill-down API's timings (bench/central-run.sh).
+$(B)/bench/central-gen: $(B)/bench/central-gen.o $(B)/libstrata.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STRATA)
 
 # Runs in the VM: records on/off and the ring reader of bench/vm-bench.sh.
