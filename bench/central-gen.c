@@ -56,6 +56,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <curl/curl.h>
@@ -74,10 +75,15 @@
 #define SERVERS		1024
 #define TTL0		64
 
+/* The peer this process started (nfcapd), stopped when we fail. */
+static pid_t child;
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (child > 0)
+		kill(child, SIGTERM);
 	va_start(ap, fmt);
 	fputs("central-gen: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -882,6 +888,7 @@ static int run_nfcapd(int argc, char **argv)
 	__u64 t0, t_sent, t_read, t_term, t_exit, bytes = 0, enc0, enc1, waits = 0;
 	__u64 packets = 0, octets = 0;
 	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct rusage ru;
 	struct dgrams *d;
 	int o, *fds, status;
 	pid_t pid;
@@ -911,6 +918,7 @@ static int run_nfcapd(int argc, char **argv)
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
+	child = pid;
 	if (!pid) {
 		execvp(argv[optind], argv + optind);
 		fprintf(stderr, "central-gen: %s: %s\n", argv[optind], strerror(errno));
@@ -918,8 +926,13 @@ static int run_nfcapd(int argc, char **argv)
 	}
 	/* Listening: its socket is in /proc/net/udp. */
 	for (k = 0; !udp_queue(port, &rxq, &drops0); k++) {
-		if (k == 1000 || waitpid(pid, &status, WNOHANG) == pid)
-			die("nfcapd: not listening on port %u", port);
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			child = 0;
+			die("%s exited (status %d) before listening on port %u", argv[optind],
+			    status, port);
+		}
+		if (k == 1000)
+			die("%s: not listening on port %u after 10 s", argv[optind], port);
 		usleep(10000);
 	}
 	fds = xcalloc(n, sizeof(*fds));
@@ -959,18 +972,21 @@ static int run_nfcapd(int argc, char **argv)
 	t_term = now_ns();
 	if (kill(pid, SIGTERM))
 		die("kill nfcapd: %s", strerror(errno));
-	if (waitpid(pid, &status, 0) != pid)
-		die("waitpid: %s", strerror(errno));
+	if (wait4(pid, &status, 0, &ru) != pid)
+		die("wait4: %s", strerror(errno));
 	t_exit = now_ns();
+	child = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		die("nfcapd exited with status %d", status);
 	printf("nfcapd sensors=%u windows=%u flows=%u records=%llu packets=%llu octets=%llu "
 	       "datagrams=%zu bytes=%llu mtu=%zu encode_s=%.3f sent_s=%.6f read_s=%.6f written_s=%.6f term_s=%.6f "
-	       "read_rps=%.0f pace_waits=%llu udp_drops=%lu\n", n, windows, flows,
+	       "read_rps=%.0f cpu_s=%.3f pace_waits=%llu udp_drops=%lu\n", n, windows, flows,
 	       (unsigned long long)n * windows * flows, (unsigned long long)packets,
 	       (unsigned long long)octets, total, (unsigned long long)bytes, mtu,
 	       secs(enc1 - enc0), secs(t_sent - t0), secs(t_read - t0), secs(t_exit - t0),
 	       secs(t_exit - t_term), (double)n * windows * flows / secs(t_read - t0),
+	       ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	       (unsigned long long)waits, drops1 - drops0);
 	return 0;
 }
