@@ -238,6 +238,17 @@ drill() {
 }
 drill real "$REAL"
 drill gen "$GENCAP"
+
+# What a strata process costs before it does anything (dynamic linking of
+# its libraries, mostly): most of strata query's time above.
+su=()
+for ((i = 0; i < DTSHARK; i++)); do
+	t0=${EPOCHREALTIME/[.,]/}
+	"$STRATA" version >/dev/null
+	t1=${EPOCHREALTIME/[.,]/}
+	su+=($((t1 - t0)))
+done
+startup_ms=$(printf '%s\n' "${su[@]}" | pctl 50)
 D[real.label]=$(basename "$REAL" .pcap)
 D[gen.label]=gen-$DPACKETS
 
@@ -298,6 +309,7 @@ for name in real gen; do
 		"packets per answer (3 locations): median $pkm, p95 $pkp; tshark's and strata query's outputs hold" \
 		"the flow window's packets, as many as the sensors count (checked for all ${D[$name.nsample]})"
 done
+echo "strata query's start-up: 'strata version' takes $(ms "$startup_ms") (median of $DTSHARK) before it does anything"
 echo
 r=$(awk -v a="$st_best" -v b="$nf_best" 'BEGIN{printf "%.2f", a/b}')
 echo "target: central stored records/s >= ${TARGET}x nfcapd's: ${r}x:" \
