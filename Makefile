@@ -33,7 +33,7 @@ help:
 	@echo "make check      install what the tests need, build, run every test"
 	@echo "make demo       install what it needs, boot the VM lab, show the counters"
 	@echo "make bench      benchmarks side by side with peer tools"
-	@echo "                (parts alone: bench-store, bench-vm)"
+	@echo "                (parts alone: bench-store, bench-central, bench-vm)"
 	@echo "suites: check-unit check-offline check-fuzz check-vm; demo-vm (no deps)"
 	@echo "variables: KDIR=<kernel build dir> (now: $(KDIR))"
 

@@ -114,7 +114,36 @@ busy() {
 		printf "%.0f%%", t ? 100*(t-id)/t : 0}'
 }
 
+# frames FILE: the records in a pcap or pcapng file, as capinfos counts them.
+frames() {
+	local n
+	n=$(capinfos -M -c -T -r "$1" | awk -F'\t' 'END{print $2}') || die "capinfos $1 failed"
+	[ -n "$n" ] || die "capinfos: no count for $1"
+	echo "$n"
+}
+
+# median_ms: of the microsecond times on stdin (one a line), the median, the
+# fastest and the slowest, in ms.
+median_ms() {
+	sort -n | awk '{t[NR] = $1} END{printf "%.1f %.1f %.1f\n", t[int((NR + 1) / 2)] / 1e3, t[1] / 1e3, t[NR] / 1e3}'
+}
+
+# pctl P...: of the numbers on stdin (one a line), the P-th percentiles
+# (nearest rank: the smallest value with at least P% of them at or below
+# it; pctl 50 is median_ms's median), one line, space-separated.
+pctl() {
+	sort -g | awk -v ps="$*" '{t[NR] = $1} END{n = split(ps, p, " ")
+		for (i = 1; i <= n; i++) {r = int(p[i] * NR / 100); if (r < p[i] * NR / 100) r++
+			if (r < 1) r = 1; printf "%s%s", (i > 1 ? " " : ""), t[r]}
+		print ""}'
+}
+
 # ---- the table ----
+
+# pps N SECONDS; mb BYTES; fmt NUMBER UNIT: for the rows.
+pps() { awk -v n="$1" -v s="$2" 'BEGIN{printf "%.0f", n/s}'; }
+mb() { awk -v b="$1" 'BEGIN{printf "%.0f MB", b/1e6}'; }
+fmt() { awk -v x="$1" -v u="$2" 'BEGIN{printf "%.*f %s", (x < 10 ? 2 : x < 100 ? 1 : 0), x, u}'; }
 
 mpps() { awk -v x="$1" 'BEGIN{printf "%.3f Mpps", x/1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }

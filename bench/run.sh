@@ -3,15 +3,18 @@
 # Copyright (C) 2026 The strata authors.
 # The benchmarks of `make bench`: strata's shared core and offline reader next
 # to softflowd and nfpcapd on one generated capture, then the packet store
-# next to nfpcapd, tcpdump and tshark (bench/store-run.sh), then strata.ko in
-# a VM next to no monitor and tcpdump (bench/vm-run.sh), printed as ratios.
+# next to nfpcapd, tcpdump and tshark (bench/store-run.sh), then the central
+# host next to nfcapd and tshark (bench/central-run.sh), then strata.ko in a
+# VM next to no monitor and tcpdump (bench/vm-run.sh), printed as ratios.
 #
 # Environment: B (build dir, default build), BENCH_PACKETS (capture size,
 # default 1000000), BENCH_REPS (timed repetitions, best kept, default 5),
 # BENCH_CG_PACKETS (callgrind on this prefix of the capture; default 0, the
 # whole capture), BENCH_STORE (0: leave the packet-store part out, said in the
-# output; default 1), BENCH_VM (0: leave the VM part out, said in the output;
-# default 1), and those of bench/store-run.sh and bench/vm-run.sh. Exits 0
+# output; default 1), BENCH_CENTRAL (0: leave the central-host part out, said
+# in the output; default 1), BENCH_VM (0: leave the VM part out, said in the
+# output; default 1), and those of bench/store-run.sh, bench/central-run.sh
+# and bench/vm-run.sh. Exits 0
 # when the figures were measured, whether or not the targets are met; 1 when a
 # tool failed or a sanity check did not hold.
 set -euo pipefail
@@ -27,6 +30,7 @@ CAP=$OUT/capture-$PACKETS.pcap
 WORK=$OUT/work
 TARGET=3	# the core's packets/s over softflowd's, from the issue
 STORE=${BENCH_STORE:-1}
+CENTRAL=${BENCH_CENTRAL:-1}
 VM=${BENCH_VM:-1}
 VM_TARGET=0.85	# in the VM, throughput with records drained / without strata.ko
 
@@ -145,6 +149,13 @@ if [ "$STORE" = 1 ]; then
 	B=$B bash bench/store-run.sh >"$WORK/store.table" || die "the packet-store part failed"
 fi
 
+# ---- the central host (bench/central-run.sh): likewise, before the VM ----
+
+if [ "$CENTRAL" = 1 ]; then
+	log "central host: ingest next to nfcapd, drill-down next to tshark (bench/central-run.sh)"
+	B=$B bash bench/central-run.sh >"$WORK/central.table" || die "the central-host part failed"
+fi
+
 # ---- the kernel datapath, in the VM: after the timed runs and callgrind, so
 # that neither competes with it ----
 
@@ -246,6 +257,12 @@ if [ "$STORE" = 1 ]; then
 else
 	echo
 	echo "packet store: left out (BENCH_STORE=$STORE)"
+fi
+if [ "$CENTRAL" = 1 ]; then
+	cat "$WORK/central.table"
+else
+	echo
+	echo "central host: left out (BENCH_CENTRAL=$CENTRAL)"
 fi
 echo
 log "done in $(( $(date +%s) - start_all )) s; raw outputs in $WORK"

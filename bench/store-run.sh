@@ -50,19 +50,6 @@ capture "$QCAP" -n "$QPACKETS" -c "$QCAPLEN"
 
 # ---- helpers (the others are in bench/lib.sh) ----
 
-# frames FILE: the records in a pcap file, as capinfos counts them.
-frames() {
-	local n
-	n=$(capinfos -M -c -T -r "$1" | awk -F'\t' 'END{print $2}') || die "capinfos $1 failed"
-	[ -n "$n" ] || die "capinfos: no count for $1"
-	echo "$n"
-}
-
-# pps N SECONDS; ms SECONDS; mb BYTES; fmt NUMBER UNIT: for the rows.
-pps() { awk -v n="$1" -v s="$2" 'BEGIN{printf "%.0f", n/s}'; }
-mb() { awk -v b="$1" 'BEGIN{printf "%.0f MB", b/1e6}'; }
-fmt() { awk -v x="$1" -v u="$2" 'BEGIN{printf "%.*f %s", (x < 10 ? 2 : x < 100 ? 1 : 0), x, u}'; }
-
 # Every run that writes starts from nothing (what the last one wrote is
 # removed) and with no dirty pages: sync, untimed, so that no run pays for
 # writing back the previous one's output. None of the tools syncs itself
@@ -191,11 +178,6 @@ mapfile -t picks < <(jq -r '[.conversations[] | select(.proto == "tcp")
 if [ "${#picks[@]}" != 2 ] || ! [[ ${picks[1]} =~ ^[0-9]+\  ]]; then
 	die "no TCP conversation of 10 packets or more in $QCAP"
 fi
-
-# The median of QRUNS wall-clock times in ms, and the fastest and slowest.
-median_ms() {
-	sort -n | awk '{t[NR] = $1} END{printf "%.1f %.1f %.1f\n", t[int((NR + 1) / 2)] / 1e3, t[1] / 1e3, t[NR] / 1e3}'
-}
 
 names=(largest median)
 declare -A Q
