@@ -346,12 +346,18 @@ static void conn_accept(struct central *c, int lfd)
 	c->accepted++;
 }
 
-static void stitch(struct central *c)
+/* Windows quiet for this long are stitched (a sensor's share follows another's). */
+#define STITCH_SETTLE_NS	(2ULL * 1000000000ULL)
+
+static void stitch(struct central *c, bool all)
 {
 	unsigned int n;
 	char err[256];
+	int rc = all ? strata_cstore_stitch(c->cs, &n, err, sizeof(err)) :
+		strata_cstore_stitch_settled(c->cs, STITCH_SETTLE_NS, realtime_ns(), &n, err,
+					     sizeof(err));
 
-	if (strata_cstore_stitch(c->cs, &n, err, sizeof(err))) {
+	if (rc) {
 		log_err("%s", err);
 		c->store_errors++;
 		return;
@@ -442,7 +448,7 @@ int stratad_central(const struct stratad_config *cfg)
 			conn_accept(c, lfd);
 		now = realtime_ns() / 1000000;
 		if (now >= next_stitch) {
-			stitch(c);
+			stitch(c, false);
 			next_stitch = now + 1000;
 		}
 		if (now >= next_stats) {
@@ -450,7 +456,7 @@ int stratad_central(const struct stratad_config *cfg)
 			next_stats = now + cfg->stats_s * 1000ULL;
 		}
 	}
-	stitch(c);
+	stitch(c, true);
 	log_stats(c);
 	log_info("central: stopped");
 out:

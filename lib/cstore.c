@@ -26,11 +26,14 @@
  *   cflow   window (be64), seq (be32)           -> struct strata_cflow
  *   macro   macro window (be64), group (u8), group hash (be64)
  *                                               -> struct strata_macroflow
- *   dirty   window (be64)                       -> nothing: to stitch
+ *   dirty   window (be64)                       -> __u64 ns of its last change:
+ *                                                  to stitch
+ *   mdirty  macro window (be64)                 -> __u64 ns of its last change:
+ *                                                  to sum again
  */
 struct strata_cstore {
 	MDB_env *env;
-	MDB_dbi meta, sensor, lflow, cflow, macro, dirty;
+	MDB_dbi meta, sensor, lflow, cflow, macro, dirty, mdirty;
 	__u64 budget;
 	__u64 macro_ns;
 };
@@ -121,6 +124,7 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns,
 		{ "cflow", offsetof(struct strata_cstore, cflow) },
 		{ "macro", offsetof(struct strata_cstore, macro) },
 		{ "dirty", offsetof(struct strata_cstore, dirty) },
+		{ "mdirty", offsetof(struct strata_cstore, mdirty) },
 	};
 	struct strata_cstore *cs;
 	MDB_txn *txn;
@@ -313,7 +317,7 @@ static __u64 used_bytes(struct strata_cstore *cs, MDB_txn *txn)
 {
 	const MDB_dbi dbis[] = {
 		0 /* the free list */, 1 /* the main table */,
-		cs->meta, cs->sensor, cs->lflow, cs->cflow, cs->macro, cs->dirty,
+		cs->meta, cs->sensor, cs->lflow, cs->cflow, cs->macro, cs->dirty, cs->mdirty,
 	};
 	__u64 pages = 2, psize = 4096;
 	MDB_stat st;
@@ -382,6 +386,8 @@ static int trim(struct strata_cstore *cs, MDB_txn *txn)
 		/* Macroflow windows that ended by then. */
 		if (!rc && w + STRATA_STORE_FLOW_WINDOW_NS >= cs->macro_ns)
 			rc = del_upto(txn, cs->macro, w + STRATA_STORE_FLOW_WINDOW_NS - cs->macro_ns);
+		if (!rc && w + STRATA_STORE_FLOW_WINDOW_NS >= cs->macro_ns)
+			rc = del_upto(txn, cs->mdirty, w + STRATA_STORE_FLOW_WINDOW_NS - cs->macro_ns);
 		if (!rc)
 			rc = meta_u64(txn, cs->meta, "trimmed", &trimmed);
 		if (!rc)
@@ -394,6 +400,24 @@ static int trim(struct strata_cstore *cs, MDB_txn *txn)
 
 /* ---- location flows ---- */
 
+/* A location flow's place in a put: by flow window, then conversation hash. */
+struct put_ord {
+	__u64 window;
+	__u64 hash;
+	size_t i;
+};
+
+static int put_ord_cmp(const void *a, const void *b)
+{
+	const struct put_ord *x = a, *y = b;
+
+	if (x->window != y->window)
+		return x->window < y->window ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strata_window_mark *w,
 		      const struct strata_lflow *lf, size_t n, __u64 now_ns,
 		      char *err, size_t errlen)
@@ -401,9 +425,10 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 	struct strata_sensor s;
 	struct strata_lflow rec;
 	__u64 last_dirty = ~0ULL;
+	struct put_ord *ord;
 	struct lkey k, dk;
 	MDB_txn *txn;
-	MDB_val v, empty = { 0, NULL };
+	MDB_val v, when = { sizeof(now_ns), &now_ns };
 	size_t i;
 	int rc;
 
@@ -415,16 +440,31 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 		if (lf[i].f.window_start < w->from || lf[i].f.window_start >= w->to)
 			return strata_seterr(err, errlen, EPROTO,
 					     "central store: a location flow outside its window mark");
+	/*
+	 * In key order: LMDB then fills its pages one after another instead
+	 * of splitting pages all over the table (the hashes are random).
+	 */
+	ord = malloc((n ? n : 1) * sizeof(*ord));
+	if (!ord)
+		return strata_seterr(err, errlen, ENOMEM, "central store: put: out of memory");
+	for (i = 0; i < n; i++) {
+		ord[i].window = lf[i].f.window_start;
+		ord[i].hash = conv_hash(&lf[i].f.key);
+		ord[i].i = i;
+	}
+	qsort(ord, n, sizeof(*ord), put_ord_cmp);
 	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
-	if (rc)
+	if (rc) {
+		free(ord);
 		return lmdb_err(err, errlen, rc, "put");
+	}
 	rc = trim(cs, txn);
 	if (!rc)
 		rc = sensor_get(cs, txn, sensor, &s);
 	for (i = 0; i < n && !rc; i++) {
-		rec = lf[i];
+		rec = lf[ord[i].i];
 		rec.sensor = sensor;
-		lflow_key(&k, rec.f.window_start, sensor, conv_hash(&rec.f.key));
+		lflow_key(&k, rec.f.window_start, sensor, ord[i].hash);
 		rc = mdb_get(txn, cs->lflow, &k.v, &v);
 		if (!rc)
 			s.resent++;
@@ -437,9 +477,10 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 		rc = mdb_put(txn, cs->lflow, &k.v, &v, 0);
 		if (!rc && rec.f.window_start != last_dirty) {
 			last_dirty = rec.f.window_start;
-			rc = mdb_put(txn, cs->dirty, win_key(&dk, last_dirty), &empty, 0);
+			rc = mdb_put(txn, cs->dirty, win_key(&dk, last_dirty), &when, 0);
 		}
 	}
+	free(ord);
 	if (!rc) {
 		if (w->to > s.through)
 			s.through = w->to;
@@ -690,15 +731,58 @@ static int macro_window(struct strata_cstore *cs, MDB_txn *txn, __u64 mw)
 	return rc;
 }
 
-int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
-			 char *err, size_t errlen)
+/*
+ * Takes the keys of @dbi (windows, 8 bytes) whose value, the time of their
+ * last change, is @settle_ns or more before @now_ns, out of it.
+ */
+static int take_settled(MDB_txn *txn, MDB_dbi dbi, __u64 settle_ns, __u64 now_ns,
+			__u64 **out, size_t *n)
+{
+	size_t cap = 0, i;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct lkey dk;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		__u64 t = 0, *w;
+
+		if (k.mv_size != 8)
+			continue;
+		if (v.mv_size == sizeof(t))
+			memcpy(&t, v.mv_data, sizeof(t));
+		if (now_ns < settle_ns || t > now_ns - settle_ns)
+			continue;
+		w = strata_vec_room(*out, *n, &cap, sizeof(*w));
+		if (!w) {
+			rc = -ENOMEM;
+			break;
+		}
+		*out = w;
+		(*out)[(*n)++] = strata_be64_get(k.mv_data);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (i = 0; i < *n && !rc; i++)
+		rc = mdb_del(txn, dbi, win_key(&dk, (*out)[i]), NULL);
+	return rc;
+}
+
+int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u64 now_ns,
+				 unsigned int *stitched, char *err, size_t errlen)
 {
 	struct lflows lfs = { 0 };
-	__u64 *wins = NULL, last_mw = ~0ULL;
-	size_t nw = 0, cap = 0, i;
-	MDB_cursor *c;
+	__u64 *wins = NULL, *mws = NULL, last_mw = ~0ULL, when = now_ns == ~0ULL ? 0 : now_ns;
+	MDB_val t = { sizeof(when), &when };
+	size_t nw = 0, nm = 0, i;
+	struct lkey k;
 	MDB_txn *txn;
-	MDB_val k, v;
 	int rc;
 
 	if (stitched)
@@ -706,38 +790,26 @@ int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
 	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "stitch");
-	rc = mdb_cursor_open(txn, cs->dirty, &c);
-	if (rc)
-		return txn_end(txn, rc, err, errlen, "stitch");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (nw == cap) {
-			__u64 *n = realloc(wins, (cap = cap ? 2 * cap : 16) * sizeof(*n));
-
-			if (!n) {
-				rc = -ENOMEM;
-				break;
-			}
-			wins = n;
-		}
-		wins[nw++] = strata_be64_get(k.mv_data);
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	if (!rc)
-		rc = mdb_drop(txn, cs->dirty, 0);
+	rc = take_settled(txn, cs->dirty, settle_ns, now_ns, &wins, &nw);
 	for (i = 0; i < nw && !rc; i++)
 		rc = stitch_window(cs, txn, wins[i], &lfs);
-	/* The dirty windows are in order: each macroflow window once. */
+	/*
+	 * Their macroflow windows are summed again once they have settled
+	 * too: a burst of windows costs one sum, not one per window.
+	 */
 	for (i = 0; i < nw && !rc; i++) {
 		__u64 mw = wins[i] / cs->macro_ns * cs->macro_ns;
 
 		if (mw != last_mw)
-			rc = macro_window(cs, txn, mw);
+			rc = mdb_put(txn, cs->mdirty, win_key(&k, mw), &t, 0);
 		last_mw = mw;
 	}
+	if (!rc)
+		rc = take_settled(txn, cs->mdirty, settle_ns, now_ns, &mws, &nm);
+	for (i = 0; i < nm && !rc; i++)
+		rc = macro_window(cs, txn, mws[i]);
 	free(wins);
+	free(mws);
 	free(lfs.v);
 	if (rc == -ENOMEM) {
 		mdb_txn_abort(txn);
@@ -747,6 +819,12 @@ int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
 	if (!rc && stitched)
 		*stitched = (unsigned int)nw;
 	return rc;
+}
+
+int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
+			 char *err, size_t errlen)
+{
+	return strata_cstore_stitch_settled(cs, 0, ~0ULL, stitched, err, errlen);
 }
 
 /* ---- readers ---- */
@@ -792,6 +870,9 @@ int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info
 	if (!rc)
 		rc = mdb_stat(txn, cs->dirty, &st);
 	info->dirty = st.ms_entries;
+	if (!rc)
+		rc = mdb_stat(txn, cs->mdirty, &st);
+	info->dirty += st.ms_entries;
 	if (!rc)
 		rc = meta_u64(txn, cs->meta, "trimmed", &info->windows_trimmed);
 	return rend(txn, rc, err, errlen, "info");

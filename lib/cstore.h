@@ -64,7 +64,8 @@ struct strata_sensor {
  * @lflows: location flows stored
  * @cflows: connected flows
  * @macroflows: macroflows (every grouping)
- * @dirty: flow windows waiting to be stitched
+ * @dirty: flow windows waiting to be stitched, and macroflow windows to be
+ *	summed again
  * @windows_trimmed: flow windows removed to keep within the budget
  * @macro_window_ns: the macroflow window
  */
@@ -162,6 +163,26 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
  */
 int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
 			 char *err, size_t errlen);
+
+/**
+ * strata_cstore_stitch_settled() - strata_cstore_stitch() of the flow
+ *	windows that have settled
+ * @cs: the store
+ * @settle_ns: how long a window must have had no new location flows
+ * @now_ns: now (the clock strata_cstore_put() was given)
+ * @stitched: set to the number of flow windows stitched (may be NULL)
+ * @err: filled on failure
+ * @errlen: its size
+ *
+ * While sensors deliver a window one after another, stitching it after each
+ * would redo it once per sensor: this waits until it has been quiet for
+ * @settle_ns. Macroflow windows are summed again likewise, once the flow
+ * windows stitched in them have settled.
+ *
+ * Return: 0 or -errno.
+ */
+int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u64 now_ns,
+				 unsigned int *stitched, char *err, size_t errlen);
 
 /*
  * Readers. Each walks one read transaction; @fn returns 0 to go on, or a

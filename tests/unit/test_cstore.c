@@ -448,6 +448,46 @@ static void test_put_stitch(void **state)
 	cdir_rm(&d);
 }
 
+/*
+ * The central host stitches a window once it has had no new location flows
+ * for a while (sensors deliver one after another), and sums its macroflow
+ * window once that has settled too; nothing is lost by waiting.
+ */
+static void test_settled(void **state)
+{
+	const __u64 put_at = WIN + 2 * STRATA_STORE_FLOW_WINDOW_NS;	/* put_window()'s clock */
+	const __u64 settle = 2 * 1000000000ULL;
+	struct strata_cstore_info in;
+	unsigned int n = ~0U;
+	char err[256] = "";
+	struct scen s;
+	struct cdir d;
+
+	(void)state;
+	cdir_open(&d, BUDGET);
+	scen_build(d.cs, &s);
+	/* Put 1 s ago: not settled, nothing stitched, still waiting. */
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + 1000000000ULL, &n, err,
+						      sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_counts(d.cs, &in, 3, 6, 0, 0, 1);
+	/* 2 s: the window is stitched; its macroflow window waits its turn. */
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + settle, &n, err,
+						      sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_counts(d.cs, &in, 3, 6, 2, 0, 1);
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + settle + 1000000000ULL, &n,
+						      err, sizeof(err)), 0);
+	assert_counts(d.cs, &in, 3, 6, 2, 0, 1);
+	/* 2 s after the stitch: the macroflows, the same as stitching at once gives. */
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + 2 * settle, &n,
+						      err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	check_macros(d.cs, &s);
+	assert_counts(d.cs, &in, 3, 6, 2, 4, 0);
+	cdir_rm(&d);
+}
+
 /* A sensor sends again after a broken connection: nothing counts twice. */
 static void test_resend(void **state)
 {
@@ -913,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_put_stitch),
+		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_resend),
 		cmocka_unit_test(test_put_refused),
 		cmocka_unit_test(test_nat),
