@@ -393,7 +393,7 @@ int stratad_central(const struct stratad_config *cfg)
 	}
 	c->cfg = cfg;
 	if (strata_cstore_open(cfg->store, cfg->budget, cfg->macro_window_s * 1000000000ULL,
-			       &c->cs, err, sizeof(err))) {
+			       cfg->sync, &c->cs, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;
 	}

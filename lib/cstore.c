@@ -114,7 +114,7 @@ static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v)
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
 
-int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns,
+int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bool sync,
 		       struct strata_cstore **out, char *err, size_t errlen)
 {
 	static const struct { const char *name; size_t off; } dbs[] = {
@@ -154,9 +154,13 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns,
 		rc = mdb_env_set_mapsize(cs->env, budget);
 	if (!rc)
 		rc = mdb_env_set_maxreaders(cs->env, 126);
-	/* MDB_NOTLS: the API's threads each take read transactions of their own. */
+	/*
+	 * MDB_NOTLS: the API's threads each take read transactions of their
+	 * own. Without @sync a commit is in the page cache when it returns:
+	 * safe from a crash of the process, not from one of the machine.
+	 */
 	if (!rc)
-		rc = mdb_env_open(cs->env, path, MDB_NOTLS, 0640);
+		rc = mdb_env_open(cs->env, path, MDB_NOTLS | (sync ? 0 : MDB_NOSYNC), 0640);
 	if (rc) {
 		rc = strata_seterr(err, errlen, rc > 0 && rc < 1000 ? rc : EIO,
 				   "central store %s: %s", path, mdb_strerror(rc));

@@ -92,6 +92,8 @@ struct strata_cstore;
  * @path: its directory (created when missing)
  * @budget: the most bytes it may take; the oldest flow windows go first
  * @macro_window_ns: the macroflow window (a multiple of the flow window)
+ * @sync: fsync every commit: an acknowledged window survives a power cut,
+ *	not only a crash of the process (which it always survives)
  * @out: set to the store
  * @err: filled on failure
  * @errlen: its size
@@ -101,7 +103,7 @@ struct strata_cstore;
  *
  * Return: 0 or -errno.
  */
-int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns,
+int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bool sync,
 		       struct strata_cstore **out, char *err, size_t errlen);
 
 /* strata_cstore_close() - close a store (NULL is fine). */

@@ -157,7 +157,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!mkdtemp(dir))
 		die("mkdtemp", strerror(errno));
-	if (strata_cstore_open(dir, STRATA_CSTORE_BUDGET_MIN, STRATA_MACRO_WINDOW_NS, &cs, err,
+	if (strata_cstore_open(dir, STRATA_CSTORE_BUDGET_MIN, STRATA_MACRO_WINDOW_NS, false, &cs, err,
 			       sizeof(err)))
 		die("open", err);
 	atexit(cleanup);

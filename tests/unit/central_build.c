@@ -95,7 +95,7 @@ void cdir_open(struct cdir *d, __u64 budget)
 	strcpy(d->path, "/tmp/strata-cstore-XXXXXX");
 	assert_non_null(mkdtemp(d->path));
 	d->cs = NULL;
-	if (strata_cstore_open(d->path, budget, MW_NS, &d->cs, err, sizeof(err)))
+	if (strata_cstore_open(d->path, budget, MW_NS, false, &d->cs, err, sizeof(err)))
 		fail_msg("%s", err);
 }
 
@@ -105,7 +105,7 @@ void cdir_reopen(struct cdir *d, __u64 budget)
 
 	strata_cstore_close(d->cs);
 	d->cs = NULL;
-	if (strata_cstore_open(d->path, budget, MW_NS, &d->cs, err, sizeof(err)))
+	if (strata_cstore_open(d->path, budget, MW_NS, false, &d->cs, err, sizeof(err)))
 		fail_msg("%s", err);
 }
 

@@ -287,7 +287,7 @@ static int open_rc(const char *path, __u64 budget, __u64 mw, char *err, size_t e
 	int rc;
 
 	err[0] = 0;
-	rc = strata_cstore_open(path, budget, mw, &cs, err, errlen);
+	rc = strata_cstore_open(path, budget, mw, false, &cs, err, errlen);
 	if (!rc)
 		strata_cstore_close(cs);
 	return rc;
