@@ -37,7 +37,7 @@ struct loc {
 /* A sampled hash of one direction of one location flow. */
 struct fpe {
 	__u64 hash;
-	size_t run;	/* first entry of the (hash, o) run */
+	__u32 run;	/* first entry of the (hash, o) run */
 	__u32 nrun;	/* entries in that run */
 	__u32 o;	/* 0 fwd, 1 rev */
 	__u32 pos;
@@ -166,7 +166,7 @@ static int fpe_cmp(const void *pa, const void *pb)
 	return r ? r : cmp_u64(a->pos, b->pos);
 }
 
-/* For bsearch(): any entry of the (hash, o) run. */
+/* Whether two entries are of one (hash, o) run: 0 when they are. */
 static int fpe_run_cmp(const void *pa, const void *pb)
 {
 	const struct fpe *a = pa, *b = pb;
@@ -313,42 +313,43 @@ static __u32 fp_score(const struct loc *a, const struct loc *b)
 	return need && score >= need ? score : 0;
 }
 
-/* Fingerprint candidates of location flow @p, in @cand; returns how many. */
-static size_t candidates(struct loc *locs, const struct fpe *ent, size_t nent,
-			 __u32 *mark, __u32 p, struct cand *cand)
+/*
+ * Fingerprint candidates of location flow @p, in @cand; returns how many.
+ * @runs holds, for each of @p's hashes, the first entry of its run in @ent
+ * (found once for all flows, not looked up per flow: a lookup in a table of
+ * millions of entries is a cache miss per step).
+ */
+static size_t candidates(struct loc *locs, const struct fpe *ent, const __u32 *runs,
+			 __u32 nruns, __u32 *mark, __u32 p, struct cand *cand)
 {
 	const struct loc *lp = &locs[p];
 	size_t nc = 0, k;
-	__u32 o, i;
+	__u32 i;
 
-	for (o = 0; o < 2; o++) {
-		for (i = 0; i < lp->nfp[o]; i++) {
-			struct fpe want = { .hash = lp->fp[o][i].hash, .o = o };
-			const struct fpe *e = bsearch(&want, ent, nent, sizeof(*ent),
-						      fpe_run_cmp);
+	for (i = 0; i < nruns; i++) {
+		const struct fpe *e = &ent[runs[i]];
 
-			if (!e || e->nrun > COMMON_HASH)
+		if (e->nrun > COMMON_HASH)
+			continue;
+		for (k = e->run; k < e->run + e->nrun; k++) {
+			__u32 q = ent[k].pos, score;
+			const struct loc *lq = &locs[q];
+
+			if (mark[q] == p + 1)
 				continue;
-			for (k = e->run; k < e->run + e->nrun; k++) {
-				__u32 q = ent[k].pos, score;
-				const struct loc *lq = &locs[q];
-
-				if (mark[q] == p + 1)
-					continue;
-				mark[q] = p + 1;
-				/* Same key joined already; one sensor never. */
-				if (lq->lf->sensor == lp->lf->sensor ||
-				    lq->ckey.proto != lp->ckey.proto ||
-				    !memcmp(&lq->ckey, &lp->ckey, sizeof(lq->ckey)))
-					continue;
-				score = fp_score(lp, lq);
-				if (!score)
-					continue;
-				cand[nc].sensor = lq->lf->sensor;
-				cand[nc].score = score;
-				cand[nc].pos = q;
-				nc++;
-			}
+			mark[q] = p + 1;
+			/* Same key joined already; one sensor never. */
+			if (lq->lf->sensor == lp->lf->sensor ||
+			    lq->ckey.proto != lp->ckey.proto ||
+			    !memcmp(&lq->ckey, &lp->ckey, sizeof(lq->ckey)))
+				continue;
+			score = fp_score(lp, lq);
+			if (!score)
+				continue;
+			cand[nc].sensor = lq->lf->sensor;
+			cand[nc].score = score;
+			cand[nc].pos = q;
+			nc++;
 		}
 	}
 	return nc;
@@ -359,16 +360,22 @@ static int join_fingerprints(struct loc *locs, size_t n)
 {
 	struct fpe *ent = NULL;
 	struct cand *cand = NULL;
-	__u32 *mark = NULL;
+	__u32 *mark = NULL, *runs = NULL;
+	__u8 *nruns = NULL;
 	size_t nent = 0, i, j, nc, k;
 	int ret = -ENOMEM;
 	__u32 o, f;
 
+	/* Entries are counted in 32 bits. */
+	if (n > UINT32_MAX / (2 * STRATA_FP_SAMPLE))
+		return -EINVAL;
 	ent = calloc(n, 2 * STRATA_FP_SAMPLE * sizeof(*ent));
+	runs = calloc(n, 2 * STRATA_FP_SAMPLE * sizeof(*runs));
+	nruns = calloc(n, sizeof(*nruns));
 	mark = calloc(n, sizeof(*mark));
 	/* A flow's hashes each bring at most COMMON_HASH others. */
 	cand = malloc(2 * STRATA_FP_SAMPLE * COMMON_HASH * sizeof(*cand));
-	if (!ent || !mark || !cand)
+	if (!ent || !runs || !nruns || !mark || !cand)
 		goto out;
 	for (i = 0; i < n; i++) {
 		for (o = 0; o < 2; o++) {
@@ -386,12 +393,16 @@ static int join_fingerprints(struct loc *locs, size_t n)
 			if (fpe_run_cmp(&ent[i], &ent[j]))
 				break;
 		for (k = i; k < j; k++) {
-			ent[k].run = i;
+			__u32 p = ent[k].pos;
+
+			ent[k].run = (__u32)i;
 			ent[k].nrun = (__u32)(j - i);
+			runs[p * 2 * STRATA_FP_SAMPLE + nruns[p]++] = (__u32)i;
 		}
 	}
 	for (i = 0; i < n; i++) {
-		nc = candidates(locs, ent, nent, mark, (__u32)i, cand);
+		nc = candidates(locs, ent, runs + i * 2 * STRATA_FP_SAMPLE, nruns[i], mark,
+				(__u32)i, cand);
 		qsort(cand, nc, sizeof(*cand), cand_cmp);
 		for (k = 0; k < nc; k++)
 			if (!k || cand[k].sensor != cand[k - 1].sensor)
@@ -400,6 +411,8 @@ static int join_fingerprints(struct loc *locs, size_t n)
 	ret = 0;
 out:
 	free(ent);
+	free(runs);
+	free(nruns);
 	free(mark);
 	free(cand);
 	return ret;
