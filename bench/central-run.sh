@@ -292,12 +292,12 @@ for name in real gen; do
 done
 echo
 echo "strata (best run): $NSENS TCP connections, one IPFIX stream each (hello, then per window its location flows" \
-	"and mark, the next window after the ack); acked after the central's LMDB commit (fsync'd);" \
+	"and mark, the next window after the ack); acked after the central's LMDB commit (sync = no, the default: in the page cache, not fsync'd);" \
 	"$(kv "$st_line" stored_s) s to the last ack, $(kv "$sti_line" stitched_s) s until nothing was left to stitch" \
 	"(best stitched run); the central's CPU: $st_cpu s; $(kv "$st_line" cflows) connected flows of $NSENS locations each," \
 	"$(kv "$st_line" macroflows) macroflows, $(kv "$st_line" used_bytes) B of LMDB in use"
 echo "strata (best run): the last sensor's ack of each window, seconds after the first byte: $st_acks" \
-	"(the central stitches once a second in the thread that takes the windows)"
+	"(the central stitches a window once it has had no new flows for 2 s, in the thread that takes the windows)"
 echo "nfcapd (best run): $(kv "$nf_line" datagrams) datagrams, IPFIX biflows (RFC 5103 reverse counters), one observation" \
 	"domain per sensor; $(kv "$nf_line" read_s) s until it had read the last, $(kv "$nf_line" written_s) s until it had" \
 	"exited after SIGTERM ($(kv "$nf_line" term_s) s of it), its file written ($nf_files file(s), not fsync'd);" \
