@@ -190,6 +190,25 @@ int strata_api_parse_flow(const char *s, struct strata_flow_key *key)
 	return 0;
 }
 
+const char *strata_api_format_flow(const struct strata_flow_key *k, char *buf, size_t len)
+{
+	char a[2][INET6_ADDRSTRLEN], pb[16];
+	const char *p = strata_proto_name(k->proto, pb, sizeof(pb));
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (k->family == 4)
+			inet_ntop(AF_INET, k->addr[i] + 12, a[i], sizeof(a[i]));
+		else
+			inet_ntop(AF_INET6, k->addr[i], a[i], sizeof(a[i]));
+	}
+	if (k->family == 4)
+		snprintf(buf, len, "%s:%u-%s:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
+	else
+		snprintf(buf, len, "[%s]:%u-[%s]:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
+	return buf;
+}
+
 /* ---- the response body ---- */
 
 /* The body grows by doubling up to its limit; past it: -EFBIG, for good. */

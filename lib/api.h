@@ -157,6 +157,18 @@ int strata_api_parse_time(const char *s, __u64 *ns);
 int strata_api_parse_flow(const char *s, struct strata_flow_key *key);
 
 /**
+ * strata_api_format_flow() - write a conversation as strata_api_parse_flow()
+ *	reads it
+ * @k: the conversation
+ * @buf: filled with "ADDR:PORT-ADDR:PORT/PROTO", endpoint 0 first, IPv6
+ *	addresses in brackets, PROTO by name where it has one ("tcp")
+ * @len: size of @buf (160 is enough)
+ *
+ * Return: @buf.
+ */
+const char *strata_api_format_flow(const struct strata_flow_key *k, char *buf, size_t len);
+
+/**
  * strata_api_filter() - compile a tcpdump expression for packet records
  * @expr: the expression
  * @prog: filled with the program (pcap_freecode() it), for records' bytes

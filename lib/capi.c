@@ -189,22 +189,9 @@ static json_t *jaddr(const __u8 a[16], int family)
 /* "ADDR:PORT-ADDR:PORT/PROTO", the form strata_api_parse_flow() reads. */
 static json_t *jconv(const struct strata_flow_key *k)
 {
-	char a[2][INET6_ADDRSTRLEN], pb[16], out[160];
-	const char *p = strata_proto_name(k->proto, pb, sizeof(pb));
-	int i;
+	char out[160];
 
-	for (i = 0; i < 2; i++) {
-		if (k->family == 4)
-			inet_ntop(AF_INET, k->addr[i] + 12, a[i], sizeof(a[i]));
-		else
-			inet_ntop(AF_INET6, k->addr[i], a[i], sizeof(a[i]));
-	}
-	if (k->family == 4)
-		snprintf(out, sizeof(out), "%s:%u-%s:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
-	else
-		snprintf(out, sizeof(out), "[%s]:%u-[%s]:%u/%s", a[0], k->port[0], a[1],
-			 k->port[1], p);
-	return json_string(out);
+	return json_string(strata_api_format_flow(k, out, sizeof(out)));
 }
 
 static json_t *jpair(__u64 a, __u64 b)

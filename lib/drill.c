@@ -4,7 +4,6 @@
  * Drill-down across sensors: asks every sensor on a connected flow's path at
  * once (libcurl multi), then merges their answers by time, as JSON or pcapng.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include <jansson.h>
 #include "bytes.h"
 #include "drill.h"
-#include "keywords.h"
 
 /* A sensor's answer may not be larger (a runaway or hostile sensor). */
 #define BODY_MAX	(512U << 20)
@@ -65,24 +63,6 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* "ADDR:PORT-ADDR:PORT/PROTO", the form the sensor's API reads and the central's writes. */
-static void conv_str(const struct strata_flow_key *k, char *buf, size_t len)
-{
-	char a[2][INET6_ADDRSTRLEN], pb[16];
-	const char *p = strata_proto_name(k->proto, pb, sizeof(pb));
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (k->family == 4)
-			inet_ntop(AF_INET, k->addr[i] + 12, a[i], sizeof(a[i]));
-		else
-			inet_ntop(AF_INET6, k->addr[i], a[i], sizeof(a[i]));
-	}
-	if (k->family == 4)
-		snprintf(buf, len, "%s:%u-%s:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
-	else
-		snprintf(buf, len, "[%s]:%u-[%s]:%u/%s", a[0], k->port[0], a[1], k->port[1], p);
-}
 
 static int fetch_start(CURLM *m, struct fetch *f, enum strata_drill_kind kind,
 		       unsigned int timeout_ms)
@@ -90,7 +70,7 @@ static int fetch_start(CURLM *m, struct fetch *f, enum strata_drill_kind kind,
 	const struct strata_drill_loc *l = f->loc;
 	char url[512], *conv;
 
-	conv_str(&l->key, f->conv, sizeof(f->conv));
+	strata_api_format_flow(&l->key, f->conv, sizeof(f->conv));
 	if (!l->api_url[0]) {
 		snprintf(f->error, sizeof(f->error), "the sensor has no drill-down API (api-url)");
 		return 0;
