@@ -5,6 +5,7 @@
  * boundaries, and bad messages are refused without harm to the decoder.
  */
 #include <errno.h>
+#include <fixbuf/public.h>
 #include "unit.h"
 #include "ipfix.h"
 
@@ -358,6 +359,120 @@ static void test_bad_values(void **state)
 	free(s.buf);
 }
 
+/*
+ * Another version of the sensor: its location flows in a template of its
+ * own, made here with libfixbuf directly. An older sensor sends fewer
+ * elements (the missing ones read as 0), a newer one an element this
+ * decoder does not know (skipped): both are taken, by element name.
+ */
+struct other_rec {
+	__u64 win_start;
+	__u64 win_ns;
+	__u64 packets;
+	__u64 future;		/* the newer sensor's element; absent in the older one's */
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* The other sensor's stream: its templates, then one record, as two messages. */
+static void other_stream(bool newer, struct stream *st)
+{
+	fbInfoElement_t ies[] = {
+		FB_IE_INIT_FULL("strataFlowWindowStart", STRATA_IPFIX_PEN_DEFAULT, 15, 8,
+				FB_IE_F_ENDIAN, 0, 0, FB_UINT_64, NULL),
+		FB_IE_INIT_FULL("strataFlowWindowNs", STRATA_IPFIX_PEN_DEFAULT, 6, 8,
+				FB_IE_F_ENDIAN, 0, 0, FB_UINT_64, NULL),
+		FB_IE_INIT_FULL("strataSomethingNew", STRATA_IPFIX_PEN_DEFAULT, 999, 8,
+				FB_IE_F_ENDIAN, 0, 0, FB_UINT_64, NULL),
+		FB_IE_NULL
+	};
+	fbInfoElementSpec_t spec[] = {
+		{ "strataFlowWindowStart", 8, 0 }, { "strataFlowWindowNs", 8, 0 },
+		{ "packetDeltaCount", 8, 0 }, { "strataSomethingNew", 8, 1 },
+		{ "sourceIPv4Address", 4, 0 }, { "destinationIPv4Address", 4, 0 },
+		{ "sourceTransportPort", 2, 0 }, { "destinationTransportPort", 2, 0 },
+		{ "protocolIdentifier", 1, 0 }, { "paddingOctets", 3, 2 },
+		FB_IESPEC_NULL
+	};
+	struct other_rec r = {
+		.win_start = 60000000000ULL * 100, .win_ns = 60000000000ULL, .packets = 42,
+		.future = 7, .saddr = 0x0a000001, .daddr = 0x0a000002, .sport = 40000,
+		.dport = 80, .proto = 6,
+	};
+	fbInfoModel_t *m = fbInfoModelAlloc();
+	fbSession_t *sess;
+	__u8 *buf = malloc(STRATA_IPFIX_MSG_MAX);
+	fbExporter_t *ex = fbExporterAllocBuffer(buf, STRATA_IPFIX_MSG_MAX);
+	fbTemplate_t *in, *out;
+	GError *g = NULL;
+	fBuf_t *fb;
+
+	fbInfoModelAddElementArray(m, ies);
+	sess = fbSessionAlloc(m);
+	in = fbTemplateAlloc(m);
+	out = fbTemplateAlloc(m);
+	/* In memory: every field (flag 1 and 2 entries too); on the wire: by version. */
+	assert_true(fbTemplateAppendSpecArray(in, spec, 3, &g));
+	assert_true(fbTemplateAppendSpecArray(out, spec, newer ? 1 : 0, &g));
+	assert_int_not_equal(fbSessionAddTemplate(sess, TRUE, 300, in, &g), 0);
+	assert_int_not_equal(fbSessionAddTemplate(sess, FALSE, 300, out, &g), 0);
+	fb = fBufAllocForExport(sess, ex);
+	assert_true(fbSessionExportTemplates(sess, &g));
+	/*
+	 * The buffer holds one message: the first append is refused (end of
+	 * message), the templates go out on their own, then the record.
+	 */
+	fBufSetAutomaticMode(fb, FALSE);
+	assert_true(fBufSetInternalTemplate(fb, 300, &g));
+	assert_true(fBufSetExportTemplate(fb, 300, &g));
+	if (!newer)
+		r.future = 0;
+	if (!fBufAppend(fb, (uint8_t *)&r, sizeof(r), &g)) {
+		assert_true(g_error_matches(g, FB_ERROR_DOMAIN, FB_ERROR_EOM));
+		g_clear_error(&g);
+		assert_true(fBufEmit(fb, &g));
+		to_stream(buf, fbExporterGetMsgLen(ex), st);
+		if (!fBufAppend(fb, (uint8_t *)&r, sizeof(r), &g))
+			fail_msg("append: %s", g->message);
+	}
+	assert_true(fBufEmit(fb, &g));
+	to_stream(buf, fbExporterGetMsgLen(ex), st);
+	fBufFree(fb);
+	fbInfoModelFree(m);
+	free(buf);
+}
+
+static void test_other_versions(void **state)
+{
+	int newer;
+
+	(void)state;
+	for (newer = 0; newer < 2; newer++) {
+		struct stream st = { 0 };
+		struct got g = { 0 };
+		char err[256];
+
+		other_stream(newer, &st);
+		assert_int_equal(st.msgs, 2);
+		assert_int_equal(decode_stream(&st, &g, err, sizeof(err)), 0);
+		assert_int_equal(g.nlf, 1);
+		assert_int_equal(g.lf[0].f.window_start, 60000000000ULL * 100);
+		assert_int_equal(g.lf[0].f.window_ns, 60000000000ULL);
+		assert_int_equal(g.lf[0].f.key.family, 4);
+		assert_int_equal(g.lf[0].f.key.proto, 6);
+		/* What this sender did not have reads as 0. */
+		assert_int_equal(g.lf[0].f.microflows, 0);
+		assert_int_equal(g.lf[0].nfp[0] + g.lf[0].nfp[1], 0);
+		assert_int_equal(g.lf[0].f.dir[0].packets + g.lf[0].f.dir[1].packets, 42);
+		free(g.lf);
+		free(st.buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_empty_template),
+		cmocka_unit_test(test_other_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
