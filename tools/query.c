@@ -130,7 +130,9 @@ static int parse_args(int argc, char **argv, struct qargs *q, bool takes_id, boo
 	unsigned int k;
 	int i, r;
 
-	q->central = getenv("STRATA_CENTRAL") ? getenv("STRATA_CENTRAL") : CENTRAL_DEFAULT;
+	if (!q->central)
+		q->central = getenv("STRATA_CENTRAL") ? getenv("STRATA_CENTRAL") :
+			CENTRAL_DEFAULT;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		bool done = false;
@@ -398,9 +400,15 @@ int cmd_query(int argc, char **argv)
 	unsigned int i;
 	int rc;
 
-	/* argv[0] is "query". */
+	/* argv[0] is "query"; --central URL may come before the object too. */
 	argc--;
 	argv++;
+	memset(&q, 0, sizeof(q));
+	if (argc >= 2 && !strcmp(argv[0], "--central")) {
+		q.central = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 1)
 		return usage_error("query", "what: sensors, macroflows, flows, locations, "
 				   "microflows or packets");
@@ -410,7 +418,6 @@ int cmd_query(int argc, char **argv)
 	if (!o)
 		return usage_error("query", "'%s': sensors, macroflows, flows, locations, "
 				   "microflows or packets", argv[0]);
-	memset(&q, 0, sizeof(q));
 	rc = parse_args(argc - 1, argv + 1, &q, o->id, o->table == table_packets);
 	if (rc)
 		return rc;

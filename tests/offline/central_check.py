@@ -327,6 +327,11 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         t = q("sensors")
         if t.returncode or not all(s in t.stdout for s in SENSORS):
             bad.append("query sensors: %d %r" % (t.returncode, t.stdout[:100] + t.stderr[:100]))
+        # --central before the object, as make demo prints it.
+        t = subprocess.run([strata, "query", "--central", central_url, "sensors"],
+                           capture_output=True, text=True)
+        if t.returncode or not all(s in t.stdout for s in SENSORS):
+            bad.append("query --central URL sensors: %d %r" % (t.returncode, t.stderr[:100]))
         j = q("-j", "flows", "--limit", "100000")
         if j.returncode or len(json.loads(j.stdout or "[]")) != len(cflows):
             bad.append("query -j flows: %d, %r" % (j.returncode, j.stderr[:100]))
