@@ -48,6 +48,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+# No __pycache__ in the source tree, also when run alone.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store_check import json_stream  # noqa: E402
+
 CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
 TOKEN = "central-check-token"
 SENSORS = ("client", "router", "server")
@@ -123,14 +128,7 @@ def wait_for(what, cond, timeout=60):
 def store_flows(strata, store):
     out = subprocess.run([strata, "-j", "store", "flows", "--store", store],
                          capture_output=True, text=True, check=True).stdout
-    dec, i, flows = json.JSONDecoder(), 0, []
-    while True:
-        while i < len(out) and out[i].isspace():
-            i += 1
-        if i == len(out):
-            return flows
-        o, i = dec.raw_decode(out, i)
-        flows.append(o)
+    return json_stream(out)
 
 
 def conv_of(f):
