@@ -298,9 +298,6 @@ struct strata_ipfix {
 	strata_ipfix_out_fn out;
 	void *arg;
 	bool pending;		/* records appended since the last message */
-	/* The decoder's last external template and what it is. */
-	fbTemplate_t *last_tmpl;
-	int last_kind;
 	__u8 msg[STRATA_IPFIX_MSG_MAX];
 };
 
@@ -346,6 +343,9 @@ static int tmpl_add(struct strata_ipfix *x, fbInfoElementSpec_t *spec, __u16 tid
 	}
 	return 0;
 }
+
+static void on_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl,
+			void *app_ctx, void **tmpl_ctx, fbTemplateCtxFree_fn *ctx_free);
 
 struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *arg,
 				      char *err, size_t errlen)
@@ -397,6 +397,7 @@ struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *
 		fBufSetAutomaticMode(x->fbuf, FALSE);
 		x->pending = true;
 	} else {
+		fbSessionAddNewTemplateCallback(x->session, on_template, x);
 		x->fbuf = fBufAllocForCollection(x->session, NULL);
 		fBufSetAutomaticMode(x->fbuf, FALSE);
 	}
@@ -758,6 +759,20 @@ static int tmpl_kind(fbTemplate_t *t)
 	return K_SKIP;
 }
 
+/*
+ * libfixbuf calls this as each template arrives (a redefinition too): the
+ * template's kind is worked out once, not for every record of it.
+ */
+static void on_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl,
+			void *app_ctx, void **tmpl_ctx, fbTemplateCtxFree_fn *ctx_free)
+{
+	(void)session;
+	(void)tid;
+	(void)app_ctx;
+	*tmpl_ctx = (void *)(intptr_t)tmpl_kind(tmpl);
+	*ctx_free = NULL;
+}
+
 union rec_any {
 	struct rec_lflow lflow;
 	struct rec_hello hello;
@@ -883,11 +898,8 @@ int strata_ipfix_decode(struct strata_ipfix *x, const __u8 *msg, size_t len,
 		if (!rec_has_bytes(t))
 			return strata_seterr(err, errlen, EBADMSG,
 					     "ipfix: records of template %u take no bytes", tid);
-		if (t != x->last_tmpl) {
-			x->last_tmpl = t;
-			x->last_kind = tmpl_kind(t);
-		}
-		kind = x->last_kind;
+		/* Set as the template arrived (on_template()); not one of ours: skip. */
+		kind = (int)(intptr_t)fbTemplateGetContext(t);
 		if (!fBufSetInternalTemplate(x->fbuf, kind == K_SKIP ? T_WINDOW : kind_tid[kind], &g))
 			break;
 		if (!fBufNext(x->fbuf, (uint8_t *)&r, &rlen, &g))
