@@ -14,7 +14,6 @@
 #include "ipfix.h"
 
 #define STRATA_CSTORE_VERSION		1
-#define STRATA_CSTORE_BUDGET_DEFAULT	(4ULL << 30)
 #define STRATA_CSTORE_BUDGET_MIN	(16ULL << 20)
 
 /**
