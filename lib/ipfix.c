@@ -350,6 +350,12 @@ static void on_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl,
 struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *arg,
 				      char *err, size_t errlen)
 {
+	return strata_ipfix_new_mtu(pen, STRATA_IPFIX_MSG_MAX, out, arg, err, errlen);
+}
+
+struct strata_ipfix *strata_ipfix_new_mtu(__u32 pen, size_t msg_max, strata_ipfix_out_fn out,
+					  void *arg, char *err, size_t errlen)
+{
 	fbInfoElement_t ies[sizeof(strata_ies) / sizeof(strata_ies[0])];
 	struct strata_ipfix *x = calloc(1, sizeof(*x));
 	struct spec *s = calloc(1, sizeof(*s));
@@ -361,6 +367,13 @@ struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *
 		free(x);
 		free(s);
 		strata_seterr(err, errlen, ENOMEM, "ipfix: out of memory");
+		return NULL;
+	}
+	if (msg_max < 1024 || msg_max > STRATA_IPFIX_MSG_MAX) {
+		free(x);
+		free(s);
+		strata_seterr(err, errlen, EINVAL, "ipfix: a message of %zu bytes: want 1024 to %u",
+			      msg_max, STRATA_IPFIX_MSG_MAX);
 		return NULL;
 	}
 	x->out = out;
@@ -387,7 +400,7 @@ struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *
 	if (rc)
 		goto fail;
 	if (out) {
-		x->exporter = fbExporterAllocBuffer(x->msg, sizeof(x->msg));
+		x->exporter = fbExporterAllocBuffer(x->msg, (uint16_t)msg_max);
 		x->fbuf = fBufAllocForExport(x->session, x->exporter);
 		if (!fbSessionExportTemplates(x->session, &g)) {
 			gerr(err, errlen, EIO, g, "templates");

@@ -119,6 +119,22 @@ struct strata_ipfix;
 struct strata_ipfix *strata_ipfix_new(__u32 pen, strata_ipfix_out_fn out, void *arg,
 				      char *err, size_t errlen);
 
+/**
+ * strata_ipfix_new_mtu() - strata_ipfix_new() with a smaller message size
+ * @pen: as strata_ipfix_new()
+ * @msg_max: the largest message the encoder makes, header included
+ *	(a transport over UDP wants its path MTU), from 1024 to
+ *	STRATA_IPFIX_MSG_MAX; a decoder takes any size whatever this says
+ * @out: as strata_ipfix_new()
+ * @arg: as strata_ipfix_new()
+ * @err: as strata_ipfix_new()
+ * @errlen: as strata_ipfix_new()
+ *
+ * Return: the codec, or NULL (@err says why; EINVAL for @msg_max).
+ */
+struct strata_ipfix *strata_ipfix_new_mtu(__u32 pen, size_t msg_max, strata_ipfix_out_fn out,
+					  void *arg, char *err, size_t errlen);
+
 /* strata_ipfix_free() - free a codec (NULL is fine). */
 void strata_ipfix_free(struct strata_ipfix *x);
 
