@@ -16,10 +16,13 @@
  *	first byte to the last acknowledgement ("stored"), then, with -a, until
  *	the central's API says no flow window is left to stitch ("stitched").
  *
- *   central-gen nfcapd -u PORT [-n] [-w] [-f] [-s BYTES] [-q BYTES] -- CMD...
+ *   central-gen nfcapd -u PORT [-F] [-n] [-w] [-f] [-s BYTES] [-q BYTES] -- CMD...
  *	The same flows as standard IPFIX biflows (RFC 5103) over UDP to the
  *	nfcapd that CMD starts (a child: it must listen on 127.0.0.1:PORT),
  *	one observation domain per sensor, datagrams of at most BYTES (1400).
+ *	Records of the 11 standard elements nfcapd stores, or with -F strata's
+ *	own records, those "strata" sends (nfcapd skips the elements it does
+ *	not know).
  *	Paced by nfcapd's socket: while its receive queue holds more than -q
  *	bytes (1 MiB, /proc/net/udp) the sender waits, so the kernel drops
  *	nothing and the rate is nfcapd's. Timed: from the first datagram until
@@ -844,6 +847,49 @@ static void nf_encode(unsigned int k, unsigned int n, unsigned int windows, unsi
 	free(msg);
 }
 
+/* The encoder's messages become datagrams of the struct dgrams *arg points to. */
+static int out_dgram(const __u8 *msg, size_t len, void *arg)
+{
+	dgram_add(arg, msg, len);
+	return 0;
+}
+
+/*
+ * Sensor @k's flows as strata's own records, the very ones run_strata()
+ * sends (about 100 elements and 16 fingerprints each), in messages of at
+ * most @mtu bytes, templates first: nfcapd reads the standard elements and
+ * skips the rest.
+ */
+static void nf_encode_full(unsigned int k, unsigned int n, unsigned int windows,
+			   unsigned int flows, size_t mtu, struct dgrams *d, __u64 *packets,
+			   __u64 *octets)
+{
+	struct strata_lflow lf;
+	struct strata_ipfix *x;
+	struct conv c;
+	char err[256];
+	unsigned int w, i;
+	int rc = 0;
+
+	x = strata_ipfix_new_mtu(STRATA_IPFIX_PEN_DEFAULT, mtu, out_dgram, d, err, sizeof(err));
+	if (!x)
+		die("%s", err);
+	for (w = 0; w < windows && !rc; w++) {
+		for (i = 0; i < flows && !rc; i++) {
+			conv_gen(w, i, &c);
+			lflow_of(&c, BASE_NS + w * WIN_NS, k, n, &lf);
+			*packets += c.pkts[0] + c.pkts[1];
+			*octets += c.bytes[0] + c.bytes[1];
+			rc = strata_ipfix_put_lflow(x, &lf, err, sizeof(err));
+		}
+	}
+	if (!rc)
+		rc = strata_ipfix_flush(x, err, sizeof(err));
+	if (rc)
+		die("sensor %u: encoding: %s", k, rc == -ENOMEM ? "out of memory" : err);
+	strata_ipfix_free(x);
+}
+
 /*
  * nfcapd's socket on 127.0.0.1:@port in /proc/net/udp: its receive queue
  * (bytes the kernel holds for it, as it counts them) and its drops.
@@ -885,6 +931,7 @@ static int run_nfcapd(int argc, char **argv)
 	unsigned int n = 4, windows = 10, flows = 20000, port = 0, k;
 	unsigned long qmax = 1UL << 20, rxq = 0, drops0 = 0, drops1 = 0;
 	size_t mtu = 1400, sent = 0, total = 0, *next;
+	bool full = false;
 	__u64 t0, t_sent, t_read, t_term, t_exit, bytes = 0, enc0, enc1, waits = 0;
 	__u64 packets = 0, octets = 0;
 	struct sockaddr_in to = { .sin_family = AF_INET };
@@ -893,13 +940,14 @@ static int run_nfcapd(int argc, char **argv)
 	int o, *fds, status;
 	pid_t pid;
 
-	while ((o = getopt(argc, argv, "u:n:w:f:s:q:")) != -1) {
+	while ((o = getopt(argc, argv, "Fu:n:w:f:s:q:")) != -1) {
 		switch (o) {
+		case 'F': full = true; break;
 		case 'u': port = (unsigned int)num(optarg, "-u", 1, 65535); break;
 		case 'n': n = (unsigned int)num(optarg, "-n", 1, 64); break;
 		case 'w': windows = (unsigned int)num(optarg, "-w", 1, 1000); break;
 		case 'f': flows = (unsigned int)num(optarg, "-f", 1, 1000000); break;
-		case 's': mtu = num(optarg, "-s", 256, 65000); break;
+		case 's': mtu = num(optarg, "-s", 1024, 65000); break;
 		case 'q': qmax = num(optarg, "-q", 65536, 1UL << 30); break;
 		default: return 2;
 		}
@@ -909,7 +957,10 @@ static int run_nfcapd(int argc, char **argv)
 	d = xcalloc(n, sizeof(*d));
 	enc0 = now_ns();
 	for (k = 0; k < n; k++) {
-		nf_encode(k, n, windows, flows, mtu, &d[k], &packets, &octets);
+		if (full)
+			nf_encode_full(k, n, windows, flows, mtu, &d[k], &packets, &octets);
+		else
+			nf_encode(k, n, windows, flows, mtu, &d[k], &packets, &octets);
 		total += d[k].n;
 		bytes += d[k].buf.n;
 	}
@@ -979,10 +1030,11 @@ static int run_nfcapd(int argc, char **argv)
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		die("nfcapd exited with status %d", status);
 	printf("nfcapd sensors=%u windows=%u flows=%u records=%llu packets=%llu octets=%llu "
-	       "datagrams=%zu bytes=%llu mtu=%zu encode_s=%.3f sent_s=%.6f read_s=%.6f written_s=%.6f term_s=%.6f "
+	       "records_of=%s datagrams=%zu bytes=%llu mtu=%zu encode_s=%.3f sent_s=%.6f read_s=%.6f written_s=%.6f term_s=%.6f "
 	       "read_rps=%.0f cpu_s=%.3f pace_waits=%llu udp_drops=%lu\n", n, windows, flows,
 	       (unsigned long long)n * windows * flows, (unsigned long long)packets,
-	       (unsigned long long)octets, total, (unsigned long long)bytes, mtu,
+	       (unsigned long long)octets, full ? "strata" : "nfcapd", total,
+	       (unsigned long long)bytes, mtu,
 	       secs(enc1 - enc0), secs(t_sent - t0), secs(t_read - t0), secs(t_exit - t0),
 	       secs(t_exit - t_term), (double)n * windows * flows / secs(t_read - t0),
 	       ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
