@@ -422,17 +422,72 @@ static int put_ord_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/*
+ * Puts one location flow under @k, written straight into LMDB's page.
+ * @append: every key of this put is past the table's last one, in order:
+ * LMDB then only appends (a key it already has, which only a sensor's own
+ * duplicate can be, falls back to a plain put).
+ */
+static int lflow_put(struct strata_cstore *cs, MDB_txn *txn, MDB_val *k,
+		     const struct strata_lflow *lf, __u32 sensor, bool append,
+		     struct strata_sensor *s)
+{
+	MDB_val v = { sizeof(*lf), NULL };
+	int rc = MDB_KEYEXIST;
+
+	if (append)
+		rc = mdb_put(txn, cs->lflow, k, &v, MDB_APPEND | MDB_RESERVE);
+	if (rc == MDB_KEYEXIST) {
+		v.mv_size = sizeof(*lf);
+		rc = mdb_put(txn, cs->lflow, k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	}
+	if (rc == MDB_KEYEXIST) {
+		/* Sent again (a resend after a cut): the new one replaces it. */
+		s->resent++;
+		v.mv_size = sizeof(*lf);
+		rc = mdb_put(txn, cs->lflow, k, &v, MDB_RESERVE);
+	} else if (!rc) {
+		s->lflows++;
+	}
+	if (rc)
+		return rc;
+	/* LMDB's values are only 2-byte aligned: bytes, not a struct. */
+	memcpy(v.mv_data, lf, sizeof(*lf));
+	memcpy((__u8 *)v.mv_data + offsetof(struct strata_lflow, sensor), &sensor,
+	       sizeof(sensor));
+	return 0;
+}
+
+/* Whether @k is past every key of @dbi. */
+static int past_last(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, bool *past)
+{
+	MDB_cursor *c;
+	MDB_val lk, lv;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	if (rc)
+		return rc;
+	rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		*past = true;
+		return 0;
+	}
+	*past = !rc && mdb_cmp(txn, dbi, k, &lk) > 0;
+	return rc;
+}
+
 int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strata_window_mark *w,
 		      const struct strata_lflow *lf, size_t n, __u64 now_ns,
 		      char *err, size_t errlen)
 {
 	struct strata_sensor s;
-	struct strata_lflow rec;
 	__u64 last_dirty = ~0ULL;
 	struct put_ord *ord;
 	struct lkey k, dk;
 	MDB_txn *txn;
-	MDB_val v, when = { sizeof(now_ns), &now_ns };
+	MDB_val when = { sizeof(now_ns), &now_ns };
+	bool append = false;
 	size_t i;
 	int rc;
 
@@ -465,22 +520,14 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 	rc = trim(cs, txn);
 	if (!rc)
 		rc = sensor_get(cs, txn, sensor, &s);
+	if (!rc && n)
+		rc = past_last(txn, cs->lflow, lflow_key(&k, ord[0].window, sensor, ord[0].hash),
+			       &append);
 	for (i = 0; i < n && !rc; i++) {
-		rec = lf[ord[i].i];
-		rec.sensor = sensor;
-		lflow_key(&k, rec.f.window_start, sensor, ord[i].hash);
-		rc = mdb_get(txn, cs->lflow, &k.v, &v);
-		if (!rc)
-			s.resent++;
-		else if (rc == MDB_NOTFOUND)
-			s.lflows++;
-		else
-			break;
-		v.mv_data = &rec;
-		v.mv_size = sizeof(rec);
-		rc = mdb_put(txn, cs->lflow, &k.v, &v, 0);
-		if (!rc && rec.f.window_start != last_dirty) {
-			last_dirty = rec.f.window_start;
+		rc = lflow_put(cs, txn, lflow_key(&k, ord[i].window, sensor, ord[i].hash),
+			       &lf[ord[i].i], sensor, append, &s);
+		if (!rc && ord[i].window != last_dirty) {
+			last_dirty = ord[i].window;
 			rc = mdb_put(txn, cs->dirty, win_key(&dk, last_dirty), &when, 0);
 		}
 	}
