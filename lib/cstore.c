@@ -23,7 +23,8 @@
  *   sensor  num (be32)                          -> struct strata_sensor
  *   lflow   window (be64), sensor (be32), conversation hash (be64)
  *                                               -> struct strata_lflow
- *   cflow   window (be64), seq (be32)           -> struct strata_cflow
+ *   cflow   window (be64), seq (be32)           -> struct strata_cflow up to
+ *                                                  its last hop (nhops of them)
  *   macro   macro window (be64), group (u8), group hash (be64)
  *                                               -> struct strata_macroflow
  *   dirty   window (be64)                       -> __u64 ns of its last change:
@@ -542,24 +543,34 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 	return txn_end(txn, rc, err, errlen, "put");
 }
 
+/* ---- connected flows: stored with their hops only ---- */
+
+/* The bytes a connected flow takes in the table: no unused hops. */
+static size_t cflow_size(const struct strata_cflow *c)
+{
+	unsigned int n = c->nhops < STRATA_PATH_MAX ? c->nhops : STRATA_PATH_MAX;
+
+	return offsetof(struct strata_cflow, hop) + n * sizeof(c->hop[0]);
+}
+
+/* A stored connected flow back in a struct: MDB_CORRUPTED when its size is not its own. */
+static int cflow_of(const MDB_val *v, struct strata_cflow *c)
+{
+	if (v->mv_size < offsetof(struct strata_cflow, hop) || v->mv_size > sizeof(*c))
+		return MDB_CORRUPTED;
+	memcpy(c, v->mv_data, v->mv_size);
+	if (cflow_size(c) != v->mv_size)
+		return MDB_CORRUPTED;
+	memset((__u8 *)c + v->mv_size, 0, sizeof(*c) - v->mv_size);
+	return 0;
+}
+
 /* ---- stitching ---- */
 
 struct lflows {
 	struct strata_lflow *v;
 	size_t n, cap;
 };
-
-static int lflows_push(const struct strata_lflow *lf, void *arg)
-{
-	struct lflows *a = arg;
-	struct strata_lflow *v = strata_vec_room(a->v, a->n, &a->cap, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	a->v = v;
-	a->v[a->n++] = *lf;
-	return 0;
-}
 
 /* Walks the entries of @dbi keyed by window in [@t1, @t2] (first 8 key bytes). */
 static int range(MDB_txn *txn, MDB_dbi dbi, __u64 t1, __u64 t2,
@@ -608,45 +619,63 @@ static int lflow_each(const MDB_val *k, const MDB_val *v, void *arg)
 	return w->fn(&lf, w->arg);
 }
 
-struct cflows {
-	struct strata_cflow *v;
-	size_t n, cap;
+/* Copies the location flows of one window out of the table, one copy each. */
+static int lflow_load(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct lflows *a = arg;
+	struct strata_lflow *p;
+
+	if (k->mv_size != 20 || v->mv_size != sizeof(*p))
+		return MDB_CORRUPTED;
+	p = strata_vec_room(a->v, a->n, &a->cap, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	a->v = p;
+	memcpy(&a->v[a->n++], v->mv_data, sizeof(*p));
+	return 0;
+}
+
+struct cflow_out {
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	__u64 window;
 };
 
-static int cflows_push(const struct strata_cflow *c, void *arg)
+/*
+ * Each connected flow goes straight into the table as strata_stitch() makes
+ * it. Not MDB_APPEND: a window stitched again (a sensor resending, or one
+ * late) is older than windows stored since.
+ */
+static int cflow_put(const struct strata_cflow *c, void *arg)
 {
-	struct cflows *a = arg;
-	struct strata_cflow *v = strata_vec_room(a->v, a->n, &a->cap, sizeof(*v));
+	struct cflow_out *o = arg;
+	struct lkey k;
+	MDB_val v = { cflow_size(c), NULL };
+	int rc = mdb_put(o->txn, o->dbi, cflow_key(&k, o->window, c->seq), &v, MDB_RESERVE);
 
-	if (!v)
-		return -ENOMEM;
-	a->v = v;
-	a->v[a->n++] = *c;
-	return 0;
+	if (!rc)
+		memcpy(v.mv_data, c, v.mv_size);
+	return rc;
 }
 
 /* Stitches flow window @w again: its connected flows are replaced. */
 static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct lflows *lfs)
 {
-	struct lflow_walk walk = { .sensor = ~0U, .fn = lflows_push, .arg = lfs };
-	struct cflows cfs = { 0 };
+	struct cflow_out out = { txn, cs->cflow, w };
 	struct lkey k;
 	MDB_cursor *c;
 	MDB_val key, v;
-	size_t i;
 	int rc;
 
 	lfs->n = 0;
-	rc = range(txn, cs->lflow, w, w, lflow_each, &walk);
-	if (!rc)
-		rc = strata_stitch(lfs->v, lfs->n, cflows_push, &cfs);
-	if (rc) {
-		free(cfs.v);
+	rc = range(txn, cs->lflow, w, w, lflow_load, lfs);
+	if (rc)
 		return rc;
-	}
 	rc = mdb_cursor_open(txn, cs->cflow, &c);
+	if (rc)
+		return rc;
 	key = *win_key(&k, w);
-	for (rc = rc ? rc : mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); !rc;
+	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); !rc;
 	     rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE)) {
 		if (strata_be64_get(key.mv_data) != w)
 			break;
@@ -656,19 +685,9 @@ static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct
 		key = *win_key(&k, w);
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	/*
-	 * Not MDB_APPEND: a window stitched again (a sensor resending, or one
-	 * late) is older than windows stored since.
-	 */
-	for (i = 0; i < cfs.n && !rc; i++) {
-		v.mv_data = &cfs.v[i];
-		v.mv_size = sizeof(cfs.v[i]);
-		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs.v[i].seq), &v, 0);
-	}
-	free(cfs.v);
-	return rc;
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	return strata_stitch(lfs->v, lfs->n, cflow_put, &out);
 }
 
 /* The macroflows of one window, summed in a hash table keyed by group. */
@@ -702,9 +721,8 @@ static int macro_each(const MDB_val *k, const MDB_val *v, void *arg)
 	unsigned int g;
 
 	(void)k;
-	if (v->mv_size != sizeof(c))
+	if (cflow_of(v, &c))
 		return MDB_CORRUPTED;
-	memcpy(&c, v->mv_data, sizeof(c));
 	/* Handshake RTTs are in the first location's flow. */
 	if (c.nhops && !mdb_get(ms->txn, ms->cs->lflow,
 				lflow_key(&lk, c.window_start, c.hop[0].sensor,
@@ -1012,9 +1030,8 @@ static int cflow_each(const MDB_val *k, const MDB_val *v, void *arg)
 	struct strata_cflow c;
 
 	(void)k;
-	if (v->mv_size != sizeof(c))
+	if (cflow_of(v, &c))
 		return MDB_CORRUPTED;
-	memcpy(&c, v->mv_data, sizeof(c));
 	return w->fn(&c, w->arg);
 }
 
@@ -1043,10 +1060,8 @@ int strata_cstore_cflow_get(struct strata_cstore *cs, __u64 window, __u32 seq,
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, cs->cflow, cflow_key(&k, window, seq), &v);
-	if (!rc && v.mv_size != sizeof(*out))
-		rc = MDB_CORRUPTED;
 	if (!rc)
-		memcpy(out, v.mv_data, sizeof(*out));
+		rc = cflow_of(&v, out);
 	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return strata_seterr(err, errlen, ENOENT, "no such connected flow");
