@@ -298,6 +298,7 @@ struct strata_ipfix {
 	strata_ipfix_out_fn out;
 	void *arg;
 	bool pending;		/* records appended since the last message */
+	__u16 itid;		/* decoding: the internal template set, 0 for none */
 	__u8 msg[STRATA_IPFIX_MSG_MAX];
 };
 
@@ -757,7 +758,8 @@ static int lflow_in(struct strata_lflow *lf, const struct rec_lflow *r, bool v4,
 	return 0;
 }
 
-enum { K_SKIP, K_HELLO, K_LFLOW4, K_LFLOW6, K_WINDOW, K_ACK };
+/* A template's kind; K_EMPTY: its records take no bytes (see rec_has_bytes()). */
+enum { K_SKIP, K_HELLO, K_LFLOW4, K_LFLOW6, K_WINDOW, K_ACK, K_EMPTY };
 
 static int tmpl_kind(fbTemplate_t *t)
 {
@@ -773,6 +775,22 @@ static int tmpl_kind(fbTemplate_t *t)
 }
 
 /*
+ * Whether a record of @t takes any bytes on the wire. One of a template of
+ * no elements (RFC 7011's withdrawal, which libfixbuf 2.4 keeps as a
+ * template) or of elements of length 0 takes none, and fBufNext() hands
+ * such records over for ever without moving on.
+ */
+static bool rec_has_bytes(fbTemplate_t *t)
+{
+	uint32_t i, n = fbTemplateCountElements(t);
+
+	for (i = 0; i < n; i++)
+		if (fbTemplateGetIndexedIE(t, i)->len)
+			return true;
+	return false;
+}
+
+/*
  * libfixbuf calls this as each template arrives (a redefinition too): the
  * template's kind is worked out once, not for every record of it.
  */
@@ -782,7 +800,7 @@ static void on_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl,
 	(void)session;
 	(void)tid;
 	(void)app_ctx;
-	*tmpl_ctx = (void *)(intptr_t)tmpl_kind(tmpl);
+	*tmpl_ctx = (void *)(intptr_t)(rec_has_bytes(tmpl) ? tmpl_kind(tmpl) : K_EMPTY);
 	*ctx_free = NULL;
 }
 
@@ -866,22 +884,6 @@ static int deliver(int kind, const union rec_any *r, const struct strata_ipfix_s
 	return 0;
 }
 
-/*
- * Whether a record of @t takes any bytes on the wire. One of a template of
- * no elements (RFC 7011's withdrawal, which libfixbuf 2.4 keeps as a
- * template) or of elements of length 0 takes none, and fBufNext() hands
- * such records over for ever without moving on.
- */
-static bool rec_has_bytes(fbTemplate_t *t)
-{
-	uint32_t i, n = fbTemplateCountElements(t);
-
-	for (i = 0; i < n; i++)
-		if (fbTemplateGetIndexedIE(t, i)->len)
-			return true;
-	return false;
-}
-
 static const __u16 kind_tid[] = {
 	[K_HELLO] = T_HELLO, [K_LFLOW4] = T_LFLOW_MEM, [K_LFLOW6] = T_LFLOW_MEM,
 	[K_WINDOW] = T_WINDOW, [K_ACK] = T_ACK,
@@ -903,18 +905,23 @@ int strata_ipfix_decode(struct strata_ipfix *x, const __u8 *msg, size_t len,
 	fBufSetBuffer(x->fbuf, x->msg, len);
 	for (;;) {
 		size_t rlen = sizeof(r);
-		uint16_t tid;
+		uint16_t tid, itid;
 		fbTemplate_t *t = fBufNextCollectionTemplate(x->fbuf, &tid, &g);
 
 		if (!t)
 			break;
-		if (!rec_has_bytes(t))
-			return strata_seterr(err, errlen, EBADMSG,
-					     "ipfix: records of template %u take no bytes", tid);
 		/* Set as the template arrived (on_template()); not one of ours: skip. */
 		kind = (int)(intptr_t)fbTemplateGetContext(t);
-		if (!fBufSetInternalTemplate(x->fbuf, kind == K_SKIP ? T_WINDOW : kind_tid[kind], &g))
-			break;
+		if (kind == K_EMPTY)
+			return strata_seterr(err, errlen, EBADMSG,
+					     "ipfix: records of template %u take no bytes", tid);
+		/* The internal template only when it changes (a lookup each time). */
+		itid = kind == K_SKIP ? T_WINDOW : kind_tid[kind];
+		if (itid != x->itid) {
+			if (!fBufSetInternalTemplate(x->fbuf, itid, &g))
+				break;
+			x->itid = itid;
+		}
 		if (!fBufNext(x->fbuf, (uint8_t *)&r, &rlen, &g))
 			break;
 		rc = deliver(kind, &r, sink, arg, err, errlen);
