@@ -27,11 +27,21 @@
  *                                                  its last hop (nhops of them)
  *   macro   macro window (be64), group (u8), group hash (be64)
  *                                               -> struct strata_macroflow
- *   dirty   window (be64)                       -> __u64 ns of its last change:
+ *   dirty   window (be64)                       -> struct mark of its last change:
  *                                                  to stitch
- *   mdirty  macro window (be64)                 -> __u64 ns of its last change:
+ *   mdirty  macro window (be64)                 -> struct mark of its last change:
  *                                                  to sum again
  */
+/*
+ * When a window last changed: @ns for settling, and the write transaction
+ * that changed it, which tells a stitch computed outside the writer's lock
+ * whether the window changed meanwhile (times can repeat; ids do not).
+ */
+struct mark {
+	__u64 ns;
+	__u64 txn;
+};
+
 struct strata_cstore {
 	MDB_env *env;
 	MDB_dbi meta, sensor, lflow, cflow, macro, dirty, mdirty;
@@ -487,7 +497,8 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 	struct put_ord *ord;
 	struct lkey k, dk;
 	MDB_txn *txn;
-	MDB_val when = { sizeof(now_ns), &now_ns };
+	struct mark m = { now_ns, 0 };
+	MDB_val when = { sizeof(m), &m };
 	bool append = false;
 	size_t i;
 	int rc;
@@ -518,6 +529,7 @@ int strata_cstore_put(struct strata_cstore *cs, __u32 sensor, const struct strat
 		free(ord);
 		return lmdb_err(err, errlen, rc, "put");
 	}
+	m.txn = mdb_txn_id(txn);
 	rc = trim(cs, txn);
 	if (!rc)
 		rc = sensor_get(cs, txn, sensor, &s);
@@ -635,43 +647,31 @@ static int lflow_load(const MDB_val *k, const MDB_val *v, void *arg)
 	return 0;
 }
 
-struct cflow_out {
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	__u64 window;
+struct cflows {
+	struct strata_cflow *v;
+	size_t n, cap;
 };
 
-/*
- * Each connected flow goes straight into the table as strata_stitch() makes
- * it. Not MDB_APPEND: a window stitched again (a sensor resending, or one
- * late) is older than windows stored since.
- */
-static int cflow_put(const struct strata_cflow *c, void *arg)
+static int cflows_push(const struct strata_cflow *c, void *arg)
 {
-	struct cflow_out *o = arg;
-	struct lkey k;
-	MDB_val v = { cflow_size(c), NULL };
-	int rc = mdb_put(o->txn, o->dbi, cflow_key(&k, o->window, c->seq), &v, MDB_RESERVE);
+	struct cflows *a = arg;
+	struct strata_cflow *v = strata_vec_room(a->v, a->n, &a->cap, sizeof(*v));
 
-	if (!rc)
-		memcpy(v.mv_data, c, v.mv_size);
-	return rc;
+	if (!v)
+		return -ENOMEM;
+	a->v = v;
+	memcpy(&a->v[a->n++], c, cflow_size(c));
+	return 0;
 }
 
-/* Stitches flow window @w again: its connected flows are replaced. */
-static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct lflows *lfs)
+/* Deletes the entries of @dbi whose key starts with window @w. */
+static int del_window(MDB_txn *txn, MDB_dbi dbi, __u64 w)
 {
-	struct cflow_out out = { txn, cs->cflow, w };
 	struct lkey k;
 	MDB_cursor *c;
 	MDB_val key, v;
-	int rc;
+	int rc = mdb_cursor_open(txn, dbi, &c);
 
-	lfs->n = 0;
-	rc = range(txn, cs->lflow, w, w, lflow_load, lfs);
-	if (rc)
-		return rc;
-	rc = mdb_cursor_open(txn, cs->cflow, &c);
 	if (rc)
 		return rc;
 	key = *win_key(&k, w);
@@ -685,9 +685,86 @@ static int stitch_window(struct strata_cstore *cs, MDB_txn *txn, __u64 w, struct
 		key = *win_key(&k, w);
 	}
 	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Whether @dbi still has @m for window @w: nothing changed it since. */
+static int mark_same(MDB_txn *txn, MDB_dbi dbi, __u64 w, const struct mark *m, bool *same)
+{
+	struct lkey k;
+	MDB_val v;
+	int rc = mdb_get(txn, dbi, win_key(&k, w), &v);
+
+	*same = !rc && v.mv_size == sizeof(*m) && !memcmp(v.mv_data, m, sizeof(*m));
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Stitches flow window @w (last changed at @m) again, its connected flows
+ * replaced: stitched from a read transaction's snapshot, outside the
+ * writer's lock (so sensors' puts go on meanwhile), then written in a short
+ * write transaction, unless the window changed meanwhile (it stays marked,
+ * and is stitched again once settled). Sets *@done when written.
+ */
+static int stitch_window(struct strata_cstore *cs, __u64 w, const struct mark *m,
+			 struct lflows *lfs, struct cflows *cfs, __u64 mw_ns, bool *done)
+{
+	struct mark now = { mw_ns, 0 };
+	MDB_val mv = { sizeof(now), &now };
+	struct lkey k;
+	MDB_txn *txn;
+	bool same;
+	size_t i;
+	int rc;
+
+	*done = false;
+	lfs->n = 0;
+	cfs->n = 0;
+	rc = mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
 		return rc;
-	return strata_stitch(lfs->v, lfs->n, cflow_put, &out);
+	rc = range(txn, cs->lflow, w, w, lflow_load, lfs);
+	mdb_txn_abort(txn);
+	if (!rc)
+		rc = strata_stitch(lfs->v, lfs->n, cflows_push, cfs);
+	if (rc)
+		return rc;
+	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	now.txn = mdb_txn_id(txn);
+	rc = mark_same(txn, cs->dirty, w, m, &same);
+	if (rc || !same) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = del_window(txn, cs->cflow, w);
+	/*
+	 * Not MDB_APPEND: a window stitched again (a sensor resending, or one
+	 * late) is older than windows stored since.
+	 */
+	for (i = 0; i < cfs->n && !rc; i++) {
+		MDB_val v = { cflow_size(&cfs->v[i]), NULL };
+
+		rc = mdb_put(txn, cs->cflow, cflow_key(&k, w, cfs->v[i].seq), &v, MDB_RESERVE);
+		if (!rc)
+			memcpy(v.mv_data, &cfs->v[i], v.mv_size);
+	}
+	if (!rc)
+		rc = mdb_del(txn, cs->dirty, win_key(&k, w), NULL);
+	/*
+	 * Its macroflow window is summed again once it has settled too: a
+	 * burst of windows costs one sum, not one per window.
+	 */
+	if (!rc)
+		rc = mdb_put(txn, cs->mdirty, win_key(&k, w / cs->macro_ns * cs->macro_ns), &mv, 0);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	*done = !rc;
+	return rc;
 }
 
 /* The macroflows of one window, summed in a hash table keyed by group. */
@@ -764,130 +841,134 @@ static int macro_put(struct strata_cstore *cs, MDB_txn *txn, const struct strata
 	return mdb_put(txn, cs->macro, &k, &v, 0);
 }
 
-/* Sums macroflow window @mw again from its connected flows. */
-static int macro_window(struct strata_cstore *cs, MDB_txn *txn, __u64 mw)
+/*
+ * Sums macroflow window @mw (last changed at @m) again from its connected
+ * flows, as stitch_window() does: summed from a snapshot, written unless
+ * it changed meanwhile.
+ */
+static int macro_window(struct strata_cstore *cs, __u64 mw, const struct mark *m)
 {
-	struct macro_sum ms = { .cs = cs, .txn = txn, .mw = mw };
+	struct macro_sum ms = { .cs = cs, .mw = mw };
 	GHashTableIter it;
 	gpointer key, val;
 	struct lkey k;
-	MDB_cursor *c;
-	MDB_val mk, mv;
+	MDB_txn *txn;
+	bool same;
 	int rc;
 
-	rc = mdb_cursor_open(txn, cs->macro, &c);
+	rc = mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &ms.txn);
 	if (rc)
 		return rc;
-	mk = *win_key(&k, mw);
-	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); !rc;
-	     rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE)) {
-		if (strata_be64_get(mk.mv_data) != mw)
-			break;
-		rc = mdb_cursor_del(c, 0);
-		if (rc)
-			break;
-		mk = *win_key(&k, mw);
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
-		return rc;
 	ms.t = g_hash_table_new_full(mkey_hash, mkey_equal, NULL, free);
-	rc = range(txn, cs->cflow, mw, mw + cs->macro_ns - 1, macro_each, &ms);
+	rc = range(ms.txn, cs->cflow, mw, mw + cs->macro_ns - 1, macro_each, &ms);
+	mdb_txn_abort(ms.txn);
+	if (!rc)
+		rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
+	if (rc) {
+		g_hash_table_destroy(ms.t);
+		return rc;
+	}
+	rc = mark_same(txn, cs->mdirty, mw, m, &same);
+	if (!rc && same)
+		rc = del_window(txn, cs->macro, mw);
 	g_hash_table_iter_init(&it, ms.t);
-	while (!rc && g_hash_table_iter_next(&it, &key, &val))
+	while (!rc && same && g_hash_table_iter_next(&it, &key, &val))
 		rc = macro_put(cs, txn, val);
+	if (!rc && same)
+		rc = mdb_del(txn, cs->mdirty, win_key(&k, mw), NULL);
 	g_hash_table_destroy(ms.t);
-	return rc;
+	if (rc || !same) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
 }
 
+struct settled {
+	__u64 w;
+	struct mark m;
+};
+
 /*
- * Takes the keys of @dbi (windows, 8 bytes) whose value, the time of their
- * last change, is @settle_ns or more before @now_ns, out of it.
+ * The windows of @dbi (keys of 8 bytes) whose last change is @settle_ns or
+ * more before @now_ns, with their marks, from a read transaction.
  */
-static int take_settled(MDB_txn *txn, MDB_dbi dbi, __u64 settle_ns, __u64 now_ns,
-			__u64 **out, size_t *n)
+static int list_settled(struct strata_cstore *cs, MDB_dbi dbi, __u64 settle_ns, __u64 now_ns,
+			struct settled **out, size_t *n)
 {
-	size_t cap = 0, i;
+	size_t cap = 0;
+	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val k, v;
-	struct lkey dk;
-	int rc = mdb_cursor_open(txn, dbi, &c);
+	int rc = mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn);
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
+	rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		__u64 t = 0, *w;
+		struct settled *p;
+		struct mark m;
 
-		if (k.mv_size != 8)
+		if (k.mv_size != 8 || v.mv_size != sizeof(m)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&m, v.mv_data, sizeof(m));
+		if (now_ns < settle_ns || m.ns > now_ns - settle_ns)
 			continue;
-		if (v.mv_size == sizeof(t))
-			memcpy(&t, v.mv_data, sizeof(t));
-		if (now_ns < settle_ns || t > now_ns - settle_ns)
-			continue;
-		w = strata_vec_room(*out, *n, &cap, sizeof(*w));
-		if (!w) {
+		p = strata_vec_room(*out, *n, &cap, sizeof(*p));
+		if (!p) {
 			rc = -ENOMEM;
 			break;
 		}
-		*out = w;
-		(*out)[(*n)++] = strata_be64_get(k.mv_data);
+		*out = p;
+		(*out)[*n].w = strata_be64_get(k.mv_data);
+		(*out)[(*n)++].m = m;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	for (i = 0; i < *n && !rc; i++)
-		rc = mdb_del(txn, dbi, win_key(&dk, (*out)[i]), NULL);
-	return rc;
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u64 now_ns,
 				 unsigned int *stitched, char *err, size_t errlen)
 {
 	struct lflows lfs = { 0 };
-	__u64 *wins = NULL, *mws = NULL, last_mw = ~0ULL, when = now_ns == ~0ULL ? 0 : now_ns;
-	MDB_val t = { sizeof(when), &when };
+	struct cflows cfs = { 0 };
+	struct settled *wins = NULL, *mws = NULL;
+	__u64 when = now_ns == ~0ULL ? 0 : now_ns;
 	size_t nw = 0, nm = 0, i;
-	struct lkey k;
-	MDB_txn *txn;
+	unsigned int n = 0;
+	bool done;
 	int rc;
 
 	if (stitched)
 		*stitched = 0;
-	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
-	if (rc)
-		return lmdb_err(err, errlen, rc, "stitch");
-	rc = take_settled(txn, cs->dirty, settle_ns, now_ns, &wins, &nw);
-	for (i = 0; i < nw && !rc; i++)
-		rc = stitch_window(cs, txn, wins[i], &lfs);
-	/*
-	 * Their macroflow windows are summed again once they have settled
-	 * too: a burst of windows costs one sum, not one per window.
-	 */
+	rc = list_settled(cs, cs->dirty, settle_ns, now_ns, &wins, &nw);
 	for (i = 0; i < nw && !rc; i++) {
-		__u64 mw = wins[i] / cs->macro_ns * cs->macro_ns;
-
-		if (mw != last_mw)
-			rc = mdb_put(txn, cs->mdirty, win_key(&k, mw), &t, 0);
-		last_mw = mw;
+		rc = stitch_window(cs, wins[i].w, &wins[i].m, &lfs, &cfs, when, &done);
+		n += done;
 	}
+	free(lfs.v);
+	free(cfs.v);
 	if (!rc)
-		rc = take_settled(txn, cs->mdirty, settle_ns, now_ns, &mws, &nm);
+		rc = list_settled(cs, cs->mdirty, settle_ns, now_ns, &mws, &nm);
 	for (i = 0; i < nm && !rc; i++)
-		rc = macro_window(cs, txn, mws[i]);
+		rc = macro_window(cs, mws[i].w, &mws[i].m);
 	free(wins);
 	free(mws);
-	free(lfs.v);
-	if (rc == -ENOMEM) {
-		mdb_txn_abort(txn);
-		return strata_seterr(err, errlen, ENOMEM, "central store: stitch: out of memory");
-	}
-	rc = txn_end(txn, rc, err, errlen, "stitch");
-	if (!rc && stitched)
-		*stitched = (unsigned int)nw;
-	return rc;
+	if (stitched)
+		*stitched = n;
+	if (is_lmdb(rc))
+		return lmdb_err(err, errlen, rc, "stitch");
+	return rc ? strata_seterr(err, errlen, -rc, "central store: stitch: %s", strerror(-rc)) : 0;
 }
 
 int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,

@@ -97,8 +97,11 @@ struct strata_cstore;
  * @err: filled on failure
  * @errlen: its size
  *
- * Writers (strata_cstore_hello(), strata_cstore_put(), strata_cstore_stitch())
- * must be called from one thread; readers from any.
+ * Writers: strata_cstore_hello() and strata_cstore_put() must be called
+ * from one thread; strata_cstore_stitch() and strata_cstore_stitch_settled()
+ * from one thread, which may be another (they stitch from a snapshot and
+ * take the writer's lock only to write the result, so puts go on
+ * meanwhile). Readers: any thread.
  *
  * Return: 0 or -errno.
  */

@@ -946,6 +946,113 @@ static void test_reader_threads(void **state)
 	cdir_rm(&d);
 }
 
+/*
+ * Stitching in a thread of its own while sensors' windows go on arriving
+ * (some of them sent again, so windows change while they are being
+ * stitched) ends with what stitching once at the end gives.
+ */
+#define ST_WINDOWS	12
+#define ST_CONV		30
+
+struct st {
+	struct strata_cstore *cs;
+	int *done;
+	unsigned int rounds, stitched;
+	int rc;
+	char err[256];
+};
+
+static void *stitcher_main(void *arg)
+{
+	struct st *t = arg;
+
+	while (!__atomic_load_n(t->done, __ATOMIC_ACQUIRE) && !t->rc) {
+		unsigned int n = 0;
+
+		__atomic_store_n(&t->rc, strata_cstore_stitch(t->cs, &n, t->err, sizeof(t->err)),
+				 __ATOMIC_RELEASE);
+		t->stitched += n;
+		__atomic_add_fetch(&t->rounds, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * The puts of the scenario: two sensors, and every third window resent.
+ * With @t, each window waits for a round of its stitcher, so that the two
+ * interleave whatever the scheduler does.
+ */
+static void st_puts(struct strata_cstore *cs, const __u32 num[2],
+		    struct strata_lflow lf[ST_WINDOWS][2][ST_CONV], struct st *t)
+{
+	unsigned int k, r;
+
+	for (k = 0; k < ST_WINDOWS; k++) {
+		r = t ? __atomic_load_n(&t->rounds, __ATOMIC_ACQUIRE) : 0;
+		put_window(cs, num[0], WIN + k * FW, lf[k][0], ST_CONV);
+		put_window(cs, num[1], WIN + k * FW, lf[k][1], ST_CONV);
+		if (k >= 2 && k % 3 == 2)
+			put_window(cs, num[0], WIN + (k - 2) * FW, lf[k - 2][0], ST_CONV);
+		while (t && __atomic_load_n(&t->rounds, __ATOMIC_ACQUIRE) < r + 2 &&
+		       !__atomic_load_n(&t->rc, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+}
+
+static void test_stitch_thread(void **state)
+{
+	static struct strata_lflow lf[ST_WINDOWS][2][ST_CONV];
+	struct snap a, b;
+	struct cdir d1, d2;
+	struct conv cv;
+	struct rng r;
+	struct st t;
+	pthread_t th;
+	int done = 0;
+	__u32 n1[2], n2[2];
+	unsigned int k, i;
+
+	(void)state;
+	rng_seed(&r, 9);
+	for (k = 0; k < ST_WINDOWS; k++)
+		for (i = 0; i < ST_CONV; i++) {
+			conv_init(&cv, &r, 6);
+			cv.cli.port = (__u16)(10000 + i);
+			conv_at(&cv, WIN + k * FW);
+			mklf(&lf[k][0][i], &cv, 0, 0, 2);
+			mklf(&lf[k][1][i], &cv, 1, 1, 2);
+		}
+	cdir_open(&d1, BUDGET);
+	cdir_open(&d2, BUDGET);
+	n1[0] = hello(d1.cs, "a", WIN);
+	n1[1] = hello(d1.cs, "b", WIN);
+	n2[0] = hello(d2.cs, "a", WIN);
+	n2[1] = hello(d2.cs, "b", WIN);
+
+	t = (struct st){ .cs = d1.cs, .done = &done };
+	assert_int_equal(pthread_create(&th, NULL, stitcher_main, &t), 0);
+	st_puts(d1.cs, n1, lf, &t);
+	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	if (t.rc)
+		fail_msg("the stitcher thread: %s", t.err);
+	assert_true(t.rounds >= 2 * ST_WINDOWS);
+	assert_true(t.stitched >= ST_WINDOWS);
+	stitch_all(d1.cs);
+
+	st_puts(d2.cs, n2, lf, NULL);
+	assert_int_equal(stitch_all(d2.cs), ST_WINDOWS);
+
+	snap_take(d1.cs, &a);
+	snap_take(d2.cs, &b);
+	assert_int_equal(a.c.n, ST_WINDOWS * ST_CONV);
+	snap_same(&a, &b);
+	snap_free(&a);
+	snap_free(&b);
+	cdir_rm(&d1);
+	cdir_rm(&d2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_readers),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_reader_threads),
+		cmocka_unit_test(test_stitch_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
