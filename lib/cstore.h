@@ -13,7 +13,7 @@
 #include "central.h"
 #include "ipfix.h"
 
-#define STRATA_CSTORE_VERSION		1
+#define STRATA_CSTORE_VERSION		2	/* 2: struct strata_hop gained key2 */
 #define STRATA_CSTORE_BUDGET_MIN	(16ULL << 20)
 
 /**
