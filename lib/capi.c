@@ -259,21 +259,29 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 	unsigned int i;
 
 	snprintf(id, sizeof(id), "%llu-%u", (unsigned long long)c->window_start, c->seq);
-	for (i = 0; i < c->nhops; i++) {
+	for (i = 0; i < c->nhops && i < STRATA_PATH_MAX; i++) {
 		const struct strata_hop *h = &c->hop[i];
+		json_t *convs = json_array(), *o;
 
-		json_array_append_new(hops, json_pack(
-			"{s:s,s:I,s:s,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		/* Every key kept, the first again as "conversation". */
+		json_array_append_new(convs, jconv(&h->key));
+		if (h->nkeys > 1)
+			json_array_append_new(convs, jconv(&h->key2));
+		o = json_pack(
+			"{s:s,s:I,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 			"sensor", sensor_name(r, h->sensor), "sensor_num", (json_int_t)h->sensor,
 			"matched", matched[h->matched <= 2 ? h->matched : 0],
-			"conversation", jconv(&h->key),
+			"conversation", jconv(&h->key), "conversations", convs,
 			"first_ns", (json_int_t)h->first_ns, "last_ns", (json_int_t)h->last_ns,
 			"packets", jpair(h->packets[0], h->packets[1]),
 			"bytes", jpair(h->bytes[0], h->bytes[1]),
 			"ttl", jpair(h->ttl[0], h->ttl[1]),
 			"delay_ns", json_pack("[oo]", jdelay(h->delay_ns[0]), jdelay(h->delay_ns[1])),
 			"delay_samples", jpair(h->delay_n[0], h->delay_n[1]),
-			"lost", json_pack("[II]", (json_int_t)h->lost[0], (json_int_t)h->lost[1])));
+			"lost", json_pack("[II]", (json_int_t)h->lost[0], (json_int_t)h->lost[1]));
+		if (o && h->nkeys > 2)
+			json_object_set_new(o, "more_conversations", json_integer(h->nkeys - 2));
+		json_array_append_new(hops, o);
 	}
 	o = json_pack("{s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:s,s:I,s:o}",
 		      "id", id, "window_start_ns", (json_int_t)c->window_start,
@@ -677,28 +685,32 @@ static int parse_cflow_id(const char *s, size_t n, __u64 *window, __u32 *seq)
  */
 static unsigned int drill(struct req *r, const struct strata_cflow *c, bool microflows)
 {
-	struct strata_drill_loc locs[STRATA_PATH_MAX];
+	struct strata_drill_loc locs[STRATA_DRILL_LOCS_MAX];
 	enum strata_drill_kind kind = microflows ? STRATA_DRILL_MICROFLOWS : STRATA_DRILL_PACKETS;
-	unsigned int i, j;
+	unsigned int i, j, k, n = 0;
 
 	if (r->csv || (microflows && r->pcapng))
 		return bad(r, 400, "format: json%s here", microflows ? "" : " or pcapng");
 	if (r->pcapng)
 		kind = STRATA_DRILL_PCAPNG;
-	for (i = 0; i < c->nhops; i++) {
-		locs[i].sensor = "?";
-		locs[i].api_url = "";
-		for (j = 0; j < r->nsensors; j++) {
-			if (r->sensors[j].num == c->hop[i].sensor) {
-				locs[i].sensor = r->sensors[j].id;
-				locs[i].api_url = r->sensors[j].api_url;
+	for (i = 0; i < c->nhops && i < STRATA_PATH_MAX; i++) {
+		/* A location seen under two keys: its packets of both. */
+		for (k = 0; k < (c->hop[i].nkeys > 1 ? 2U : 1U); k++, n++) {
+			locs[n].sensor = "?";
+			locs[n].api_url = "";
+			for (j = 0; j < r->nsensors; j++) {
+				if (r->sensors[j].num == c->hop[i].sensor) {
+					locs[n].sensor = r->sensors[j].id;
+					locs[n].api_url = r->sensors[j].api_url;
+				}
 			}
+			locs[n].key = k ? c->hop[i].key2 : c->hop[i].key;
+			locs[n].hop = i;
+			locs[n].t1 = c->window_start;
+			locs[n].t2 = c->window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
 		}
-		locs[i].key = c->hop[i].key;
-		locs[i].t1 = c->window_start;
-		locs[i].t2 = c->window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
 	}
-	if (strata_drill(locs, c->nhops, kind, STRATA_DRILL_TIMEOUT_MS, r->resp))
+	if (strata_drill(locs, n, kind, STRATA_DRILL_TIMEOUT_MS, r->resp))
 		return bad(r, 500, "out of memory");
 	if (r->resp->status != 200)
 		return bad(r, r->resp->status, "no sensor on the path answered: %s",
@@ -808,15 +820,22 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 		} else {
 			unsigned int i;
 
-			for (i = 0; i < c.nhops && !st; i++) {
-				struct strata_lflow lf;
+			unsigned int k;
 
-				rc = strata_cstore_lflow_get(r->a->cs, c.window_start, c.hop[i].sensor,
-							     &c.hop[i].key, &lf, err, sizeof(err));
-				if (rc)
-					st = bad(r, rc == -ENOENT ? 404 : 503, "%s", err);
-				else
-					json_array_append_new(l.rows, lflow_json(r, &lf));
+			/* Each hop's location flows: two where it had two keys. */
+			for (i = 0; i < c.nhops && i < STRATA_PATH_MAX && !st; i++) {
+				for (k = 0; k < (c.hop[i].nkeys > 1 ? 2U : 1U) && !st; k++) {
+					struct strata_lflow lf;
+
+					rc = strata_cstore_lflow_get(r->a->cs, c.window_start,
+								     c.hop[i].sensor,
+								     k ? &c.hop[i].key2 : &c.hop[i].key,
+								     &lf, err, sizeof(err));
+					if (rc)
+						st = bad(r, rc == -ENOENT ? 404 : 503, "%s", err);
+					else
+						json_array_append_new(l.rows, lflow_json(r, &lf));
+				}
 			}
 		}
 	} else {

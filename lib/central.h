@@ -66,11 +66,20 @@ struct strata_lflow {
  * @sensor: the sensor's number
  * @matched: STRATA_MATCH_*
  * @client: which endpoint of @key is the client (the initiator)
+ * @client2: which endpoint of @key2 is the client
+ * @nkeys: the keys under which the sensor saw the conversation in this flow
+ *	window: 1, or 2 or more where its host rewrote the addresses (a NAT
+ *	or a proxy there: the conversation before the rewrite and after it).
+ *	Only @key and @key2 are kept; the counts below cover all of them.
  * @key: the conversation as seen there (canonical, as the sensor's store
- *	has it: the way back down to its microflows and packets)
+ *	has it: the way back down to its microflows and packets); of several,
+ *	the one on the client's side (the first forward packet)
+ * @key2: the second key, after the rewrite (its microflows and packets
+ *	are the location's too); all zero when @nkeys is 1
  * @first_ns: the first packet seen there, either direction
  * @last_ns: the last one
- * @packets: [0] client to server, [1] server to client, seen there
+ * @packets: [0] client to server, [1] server to client, seen there, each
+ *	packet once (Documentation/central.rst, "Stitching rules": Locations)
  * @bytes: the same in IP bytes
  * @ttl: the highest TTL of [0] client-to-server packets, [1] the others
  * @delay_ns: [0] from the previous location to this one (client to server
@@ -81,13 +90,19 @@ struct strata_lflow {
  * @lost: [0] client-to-server packets seen at the previous location and not
  *	here; [1] replies seen here and not at the previous location (counts
  *	can go negative where a location saw more, e.g. duplicates)
+ *
+ * A location is one sensor: the location flows it has of the conversation
+ * make one hop, whatever their keys, so delays and losses are always
+ * between two locations, never between two views of one.
  */
 struct strata_hop {
 	__u32 sensor;
 	__u8 matched;
 	__u8 client;
-	__u8 pad[2];
+	__u8 client2;
+	__u8 nkeys;
 	struct strata_flow_key key;
+	struct strata_flow_key key2;
 	__u64 first_ns;
 	__u64 last_ns;
 	__u64 packets[2];
@@ -201,9 +216,10 @@ typedef int (*strata_cflow_fn)(const struct strata_cflow *c, void *arg);
  * Every location flow ends up in exactly one connected flow. Location flows
  * of different sensors with the same key join; so do those whose keys
  * differ but whose payload fingerprints match (rules in
- * Documentation/central.rst). Locations are ordered from the client's side
- * to the server's: by the TTL of client-to-server packets (highest first),
- * then by first-seen time.
+ * Documentation/central.rst). The location flows of one sensor in a
+ * connected flow make one hop (struct strata_hop: @key and @key2). Locations
+ * are ordered from the client's side to the server's: by the TTL of
+ * client-to-server packets (highest first), then by first-seen time.
  *
  * Return: 0, what @fn returned when not 0, -EINVAL for @n of UINT32_MAX
  * or more, or -ENOMEM.

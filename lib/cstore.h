@@ -13,6 +13,7 @@
 #include "central.h"
 #include "ipfix.h"
 
+/* 2: struct strata_hop gained key2; connected flows stored up to their last hop */
 #define STRATA_CSTORE_VERSION		2
 #define STRATA_CSTORE_BUDGET_MIN	(16ULL << 20)
 

@@ -140,7 +140,8 @@ static void fetch_all(CURLM *m)
 
 struct rec {
 	__u64 ts;
-	unsigned int hop;
+	unsigned int hop;	/* its index on the path */
+	unsigned int loc;	/* its location and key: the pcapng interface */
 	size_t i;		/* order within its location */
 	json_t *o;		/* JSON: the record */
 	const __u8 *data;	/* pcapng: the packet */
@@ -155,6 +156,8 @@ static int rec_cmp(const void *a, const void *b)
 		return x->ts < y->ts ? -1 : 1;
 	if (x->hop != y->hop)
 		return x->hop < y->hop ? -1 : 1;
+	if (x->loc != y->loc)
+		return x->loc < y->loc ? -1 : 1;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
@@ -183,7 +186,7 @@ static __u32 rd32(const __u8 *p, bool swap)
 }
 
 /* The records of one sensor's pcap answer. Return: 0, -EBADMSG, -ENOMEM. */
-static int pcap_recs(struct fetch *f, unsigned int hop, struct recs *out)
+static int pcap_recs(struct fetch *f, unsigned int loc, struct recs *out)
 {
 	const __u8 *p = (const __u8 *)f->body, *end = p + f->len;
 	__u32 magic;
@@ -200,7 +203,7 @@ static int pcap_recs(struct fetch *f, unsigned int hop, struct recs *out)
 	if (rd32(p + 20, swap) != 101)	/* LINKTYPE_RAW, as the sensor writes */
 		return -EBADMSG;
 	for (p += 24; p < end; i++) {
-		struct rec r = { .hop = hop, .i = i };
+		struct rec r = { .hop = f->loc->hop, .loc = loc, .i = i };
 
 		if (end - p < 16)
 			return -EBADMSG;
@@ -219,7 +222,7 @@ static int pcap_recs(struct fetch *f, unsigned int hop, struct recs *out)
 }
 
 /* The objects of one sensor's JSON answer, tagged with their location. */
-static int json_recs(struct fetch *f, unsigned int hop, const char *time_field,
+static int json_recs(struct fetch *f, unsigned int loc, const char *time_field,
 		     struct recs *out, json_t **arr)
 {
 	json_t *o;
@@ -229,13 +232,13 @@ static int json_recs(struct fetch *f, unsigned int hop, const char *time_field,
 	if (!json_is_array(*arr))
 		return -EBADMSG;
 	json_array_foreach(*arr, i, o) {
-		struct rec r = { .hop = hop, .i = i, .o = o };
+		struct rec r = { .hop = f->loc->hop, .loc = loc, .i = i, .o = o };
 
 		if (!json_is_object(o))
 			return -EBADMSG;
 		r.ts = (__u64)json_integer_value(json_object_get(o, time_field));
 		json_object_set_new(o, "location", json_string(f->loc->sensor));
-		json_object_set_new(o, "hop", json_integer(hop));
+		json_object_set_new(o, "hop", json_integer(f->loc->hop));
 		if (recs_push(out, &r))
 			return -ENOMEM;
 	}
@@ -287,7 +290,10 @@ static void pcapng(FILE *o, struct fetch *f, unsigned int n, const struct recs *
 	put_opt(o, 4, app, (__u16)strlen(app));	/* shb_userappl */
 	put32(o, 0);				/* opt_endofopt */
 	put32(o, (__u32)len);
-	/* One interface per location: raw IP, ns timestamps, named after its sensor. */
+	/*
+	 * One interface per location and key: raw IP, ns timestamps, named
+	 * after its sensor (a location seen under two keys has two, of one name).
+	 */
 	for (i = 0; i < n; i++) {
 		size_t nl = strlen(f[i].loc->sensor);
 
@@ -307,7 +313,7 @@ static void pcapng(FILE *o, struct fetch *f, unsigned int n, const struct recs *
 		len = 32 + (x->caplen + 3) / 4 * 4;
 		put32(o, 6);
 		put32(o, (__u32)len);
-		put32(o, x->hop);
+		put32(o, x->loc);
 		put32(o, (__u32)(x->ts >> 32));
 		put32(o, (__u32)x->ts);
 		put32(o, x->caplen);
@@ -322,10 +328,11 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 		  struct strata_api_resp *resp)
 {
 	const char *what = kind == STRATA_DRILL_MICROFLOWS ? "microflows" : "packets";
-	json_t *locs = json_array(), *arrays[STRATA_PATH_MAX] = { 0 }, *all, *top;
+	json_t *locs = json_array(), *arrays[STRATA_DRILL_LOCS_MAX] = { 0 }, *all, *top;
 	struct recs r = { 0 };
 	unsigned int i, ok = 0;
 	size_t k, plen = 0;
+	bool missing = false;	/* the location before: named in the partial list */
 	int rc = 0;
 	FILE *o;
 
@@ -350,17 +357,20 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 		}
 		if (f[i].status == 200 && !e) {
 			ok++;
-		} else {
+		} else if (!i || !missing || f[i].loc->hop != f[i - 1].loc->hop) {
+			/* A location named once, whichever of its keys failed. */
 			plen += (size_t)snprintf(resp->partial + plen, plen < sizeof(resp->partial) ?
 						 sizeof(resp->partial) - plen : 0, "%s%s",
 						 plen ? ", " : "", f[i].loc->sensor);
 			if (plen >= sizeof(resp->partial))
 				plen = sizeof(resp->partial) - 1;
 		}
+		missing = !(f[i].status == 200 && !e);
 		if (f[i].truncated)
 			resp->truncated = true;
-		json_array_append_new(locs, json_pack("{s:s,s:s,s:s,s:s?,s:I}",
-			"sensor", f[i].loc->sensor, "conversation", f[i].conv,
+		json_array_append_new(locs, json_pack("{s:s,s:I,s:s,s:s,s:s?,s:I}",
+			"sensor", f[i].loc->sensor, "hop", (json_int_t)f[i].loc->hop,
+			"conversation", f[i].conv,
 			"status", f[i].status == 200 && !e ? "ok" : "missing",
 			"error", f[i].status == 200 && !e ? NULL : f[i].error,
 			"records", (json_int_t)(r.n - before)));
@@ -403,13 +413,13 @@ int strata_drill(const struct strata_drill_loc *locs, unsigned int n,
 		 enum strata_drill_kind kind, unsigned int timeout_ms,
 		 struct strata_api_resp *resp)
 {
-	struct fetch f[STRATA_PATH_MAX];
+	struct fetch f[STRATA_DRILL_LOCS_MAX];
 	CURLM *m = curl_multi_init();
 	unsigned int i;
 	int rc = 0;
 
-	if (n > STRATA_PATH_MAX)
-		n = STRATA_PATH_MAX;
+	if (n > STRATA_DRILL_LOCS_MAX)
+		n = STRATA_DRILL_LOCS_MAX;
 	memset(f, 0, sizeof(f));
 	if (!m)
 		return -ENOMEM;

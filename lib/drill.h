@@ -16,12 +16,17 @@
 /* The longest a sensor may take to answer, and the most packets per location. */
 #define STRATA_DRILL_TIMEOUT_MS		10000
 #define STRATA_DRILL_PACKETS_MAX	100000
+/* What to fetch from: each hop's key, and its second key (struct strata_hop). */
+#define STRATA_DRILL_LOCS_MAX		(2 * STRATA_PATH_MAX)
 
 /**
- * struct strata_drill_loc - one location to fetch from
+ * struct strata_drill_loc - one location and key to fetch from
  * @sensor: its id (the name the answer tags records with)
  * @api_url: its drill-down API ("http://ADDR:PORT"); "" when it has none
- * @key: the conversation as that sensor has it
+ * @key: the conversation as that sensor has it (a location seen under two
+ *	keys, struct strata_hop's @key and @key2, is two of these with the
+ *	same @hop)
+ * @hop: its index on the path
  * @t1: from
  * @t2: to
  */
@@ -29,6 +34,7 @@ struct strata_drill_loc {
 	const char *sensor;
 	const char *api_url;
 	struct strata_flow_key key;
+	unsigned int hop;
 	__u64 t1;
 	__u64 t2;
 };
@@ -42,8 +48,8 @@ enum strata_drill_kind {
 
 /**
  * strata_drill() - fetch and merge
- * @locs: the locations, in path order
- * @n: how many (at most STRATA_PATH_MAX)
+ * @locs: the locations, in path order (a hop's keys one after the other)
+ * @n: how many (at most STRATA_DRILL_LOCS_MAX)
  * @kind: STRATA_DRILL_*
  * @timeout_ms: the longest wait for the slowest sensor
  * @resp: filled with the answer: a 200 whenever at least one location
@@ -52,12 +58,13 @@ enum strata_drill_kind {
  *	answer was cut at STRATA_DRILL_PACKETS_MAX
  *
  * The sensors are asked all at once (libcurl's multi interface). JSON
- * answers are {"locations": [{"sensor", "conversation", "status", "error",
- * "records"}], "microflows"|"packets": [...]}, each record the sensor's own
- * object with "location" (the sensor id) and "hop" (its index on the path)
- * added, by time (then path order). The pcapng has one interface per
- * location, named after its sensor, raw IP, nanosecond timestamps, and the
- * packets of all of them in time order.
+ * answers are {"locations": [{"sensor", "hop", "conversation", "status",
+ * "error", "records"}], "microflows"|"packets": [...]}, one location entry
+ * per element of @locs, each record the sensor's own object with "location"
+ * (the sensor id) and "hop" (its index on the path) added, by time (then
+ * path order). The pcapng has one interface per element of @locs, named
+ * after its sensor, raw IP, nanosecond timestamps, and the packets of all
+ * of them in time order.
  *
  * Return: 0, or -ENOMEM.
  */

@@ -50,10 +50,37 @@ struct cand {
 	__u32 pos;
 };
 
+/*
+ * One location of a connected flow: the location flows one sensor has of it
+ * (more than one where its host rewrote the addresses), client's side first.
+ */
+struct site {
+	struct loc **l;
+	size_t n;
+	__u64 first_fwd;	/* its first forward packet, 0 unknown */
+	__u8 ttl_fwd;		/* the highest forward TTL there */
+};
+
 /* Connected flow: its locations, in path order. */
 struct comp {
-	struct loc **hop;
+	struct site *site;
 	size_t n;
+};
+
+/* A sampled hash at a location: when it arrived there and when it left. */
+struct smark {
+	__u64 hash;
+	__u64 t_in;
+	__u64 t_out;
+};
+
+/* What a location saw of a conversation, over all its location flows. */
+struct sview {
+	const struct site *s;
+	__u64 packets[2];	/* [0] forward, [1] reverse */
+	__u64 bytes[2];
+	struct smark fp[2][STRATA_FP_SAMPLE];
+	__u32 nfp[2];
 };
 
 /* The earlier of two times, 0 meaning unknown. */
@@ -186,28 +213,46 @@ static int cand_cmp(const void *pa, const void *pb)
 	return r ? r : cmp_u64(a->pos, b->pos);
 }
 
-/* Grouped by component, each in path order (client's side first). */
-static int path_cmp(const void *pa, const void *pb)
+/*
+ * Grouped by component, then by sensor (the sites), each site's location
+ * flows client's side first: by their first forward packet (a rewritten
+ * key that holds only replies comes after the one that holds requests),
+ * unknown last; then by their first packet.
+ */
+static int half_cmp(const void *pa, const void *pb)
 {
 	const struct loc *a = *(struct loc *const *)pa, *b = *(struct loc *const *)pb;
-	__u64 ta = fwd(a)->first_ns, tb = fwd(b)->first_ns;
 	int r = cmp_u64(a->parent, b->parent);
 
-	if (!r)	/* each router on the way decrements the TTL */
-		r = cmp_u64(fwd(b)->ttl_max, fwd(a)->ttl_max);
-	if (!r)	/* an unknown time sorts last */
-		r = cmp_u64(ta - 1, tb - 1);
 	if (!r)
 		r = cmp_u64(a->lf->sensor, b->lf->sensor);
+	if (!r)	/* an unknown time sorts last */
+		r = cmp_u64(fwd(a)->first_ns - 1, fwd(b)->first_ns - 1);
+	if (!r)
+		r = cmp_u64(rev(a)->first_ns - 1, rev(b)->first_ns - 1);
 	if (!r)
 		r = memcmp(&a->ckey, &b->ckey, sizeof(a->ckey));
 	return r ? r : cmp_u64(a->pos, b->pos);
 }
 
+/* Grouped by component, each in path order (client's side first). */
+static int site_cmp(const void *pa, const void *pb)
+{
+	const struct site *a = pa, *b = pb;
+	int r = cmp_u64(a->l[0]->parent, b->l[0]->parent);
+
+	if (!r)	/* each router on the way decrements the TTL */
+		r = cmp_u64(b->ttl_fwd, a->ttl_fwd);
+	if (!r)	/* an unknown time sorts last */
+		r = cmp_u64(a->first_fwd - 1, b->first_fwd - 1);
+	/* One site per sensor in a component: this decides. */
+	return r ? r : cmp_u64(a->l[0]->lf->sensor, b->l[0]->lf->sensor);
+}
+
 static int comp_cmp(const void *pa, const void *pb)
 {
-	const struct loc *a = ((const struct comp *)pa)->hop[0];
-	const struct loc *b = ((const struct comp *)pb)->hop[0];
+	const struct loc *a = ((const struct comp *)pa)->site[0].l[0];
+	const struct loc *b = ((const struct comp *)pb)->site[0].l[0];
 	int r = memcmp(&a->okey, &b->okey, sizeof(a->okey));
 
 	if (!r)
@@ -425,48 +470,295 @@ static __s64 median(__s64 *v, __u32 n)
 	return v[(n - 1) / 2];
 }
 
-static void hop_fill(struct strata_hop *h, const struct loc *l,
-		     const struct loc *prev, const struct strata_hop *ph,
-		     const struct loc *first)
+/*
+ * Hashes two locations' samples share; each one's arrival in @b minus its
+ * departure from @a in @dt.
+ */
+static __u32 shared_dt(const struct smark *a, __u32 na, const struct smark *b,
+		       __u32 nb, __s64 *dt)
+{
+	__u32 i = 0, j = 0, k = 0;
+
+	while (i < na && j < nb) {
+		if (a[i].hash < b[j].hash) {
+			i++;
+		} else if (a[i].hash > b[j].hash) {
+			j++;
+		} else {
+			dt[k++] = (__s64)(b[j].t_in - a[i].t_out);
+			i++;
+			j++;
+		}
+	}
+	return k;
+}
+
+/*
+ * Adds a location flow's sample to a location's: the STRATA_FP_SAMPLE
+ * smallest hashes of both, a hash both hold arriving at the earlier of
+ * its times and leaving at the later. The smallest hashes of a union are
+ * the smallest of the smallest of each part: the result is the sample a
+ * single location flow of all the location's packets would have had.
+ */
+static void sample_add(struct smark *m, __u32 *nm, const struct strata_fp_mark *f, __u32 nf)
+{
+	struct smark out[STRATA_FP_SAMPLE];
+	__u32 i = 0, j = 0, k = 0;
+
+	while (k < STRATA_FP_SAMPLE && (i < *nm || j < nf)) {
+		if (j == nf || (i < *nm && m[i].hash < f[j].hash)) {
+			out[k++] = m[i++];
+		} else if (i == *nm || f[j].hash < m[i].hash) {
+			out[k].hash = f[j].hash;
+			out[k].t_in = out[k].t_out = f[j].ts_ns;
+			k++;
+			j++;
+		} else {
+			out[k] = m[i++];
+			if (f[j].ts_ns < out[k].t_in)
+				out[k].t_in = f[j].ts_ns;
+			if (f[j].ts_ns > out[k].t_out)
+				out[k].t_out = f[j].ts_ns;
+			k++;
+			j++;
+		}
+	}
+	memcpy(m, out, k * sizeof(*out));
+	*nm = k;
+}
+
+/* Union-find over a site's location flows (local indexes). */
+static __u32 lf_find(__u32 *p, __u32 i)
+{
+	while (p[i] != i) {
+		p[i] = p[p[i]];
+		i = p[i];
+	}
+	return i;
+}
+
+static void lf_union(__u32 *p, __u32 a, __u32 b)
+{
+	a = lf_find(p, a);
+	b = lf_find(p, b);
+	if (a < b)
+		p[b] = a;
+	else if (b < a)
+		p[a] = b;
+}
+
+struct hent {
+	__u64 key;	/* a hash, or a first time */
+	__u64 last;	/* with a first time, the last */
+	__u32 i;	/* the location flow (local index) */
+};
+
+static int hent_cmp(const void *pa, const void *pb)
+{
+	const struct hent *a = pa, *b = pb;
+	int r = cmp_u64(a->key, b->key);
+
+	return r ? r : cmp_u64(a->i, b->i);
+}
+
+/*
+ * Direction @o (0 forward) of a location seen under several keys: how many
+ * packets and bytes it saw, each packet once. The sensor's hook sees a
+ * packet once, where it enters the host (or leaves it, when the host sent
+ * it): behind a NAT its location flows hold different packets, requests
+ * under one key, replies under the other, and add up. Two that hold the
+ * same payloads in @o, or whose packets of @o overlap in time, saw those
+ * packets twice, once received and once sent on (a proxy there): of each
+ * such set only the one with the most packets counts. @p, @best: n each;
+ * @e: n * (STRATA_FP_SAMPLE + 1).
+ */
+static void site_count(const struct site *s, int o, __u32 *p, __u32 *best,
+		       struct hent *e, __u64 *packets, __u64 *bytes)
+{
+	const struct strata_dir_stats *d, *db;
+	size_t ne = 0, k, j;
+	__u32 i, f, n = (__u32)s->n;
+
+	for (i = 0; i < n; i++)
+		p[i] = i;
+	/* The same payload at two of them. */
+	for (i = 0; i < n; i++)
+		for (f = 0; f < s->l[i]->nfp[o]; f++) {
+			e[ne].key = s->l[i]->fp[o][f].hash;
+			e[ne++].i = i;
+		}
+	qsort(e, ne, sizeof(*e), hent_cmp);
+	for (k = 1; k < ne; k++)
+		if (e[k].key == e[k - 1].key)
+			lf_union(p, e[k - 1].i, e[k].i);
+	/* Packets of two of them at the same time: a sweep by first time. */
+	ne = 0;
+	for (i = 0; i < n; i++) {
+		d = o ? rev(s->l[i]) : fwd(s->l[i]);
+		if (!d->packets || !d->first_ns)
+			continue;
+		e[ne].key = d->first_ns;
+		e[ne].last = max_u64(d->first_ns, d->last_ns);
+		e[ne++].i = i;
+	}
+	qsort(e, ne, sizeof(*e), hent_cmp);
+	for (k = 1, j = 0; k < ne; k++) {
+		if (e[k].key <= e[j].last) {
+			lf_union(p, e[j].i, e[k].i);
+			if (e[k].last > e[j].last)
+				e[j].last = e[k].last;
+		} else {
+			j = k;
+		}
+	}
+	/* Of each set, the one with the most packets; on a tie the first. */
+	for (i = 0; i < n; i++)
+		best[i] = UINT32_MAX;
+	for (i = 0; i < n; i++) {
+		f = lf_find(p, i);
+		d = o ? rev(s->l[i]) : fwd(s->l[i]);
+		if (best[f] != UINT32_MAX) {
+			db = o ? rev(s->l[best[f]]) : fwd(s->l[best[f]]);
+			if (d->packets <= db->packets)
+				continue;
+		}
+		best[f] = i;
+	}
+	*packets = *bytes = 0;
+	for (i = 0; i < n; i++) {
+		if (best[i] == UINT32_MAX)
+			continue;
+		d = o ? rev(s->l[best[i]]) : fwd(s->l[best[i]]);
+		*packets += d->packets;
+		*bytes += d->bytes;
+	}
+}
+
+static int key_ptr_cmp(const void *pa, const void *pb)
+{
+	const struct loc *a = *(struct loc *const *)pa, *b = *(struct loc *const *)pb;
+
+	return memcmp(&a->ckey, &b->ckey, sizeof(a->ckey));
+}
+
+/* The distinct keys of a site, at most 255; @tmp: n. */
+static __u8 site_nkeys(const struct site *s, struct loc **tmp)
+{
+	size_t i, k = 1;
+
+	memcpy(tmp, s->l, s->n * sizeof(*tmp));
+	qsort(tmp, s->n, sizeof(*tmp), key_ptr_cmp);
+	for (i = 1; i < s->n; i++)
+		k += !!key_ptr_cmp(&tmp[i - 1], &tmp[i]);
+	return k > UINT8_MAX ? UINT8_MAX : (__u8)k;
+}
+
+/* What site @s saw, and its keys, into @v and @h. */
+static int site_view(struct sview *v, struct strata_hop *h, const struct site *s)
+{
+	const struct loc *l0 = s->l[0];
+	size_t i, o;
+	__u32 *p;
+	void *mem;
+
+	memset(v, 0, sizeof(*v));
+	v->s = s;
+	h->sensor = l0->lf->sensor;
+	h->client = l0->c;
+	h->key = l0->ckey;
+	h->nkeys = 1;
+	h->first_ns = h->last_ns = 0;
+	for (i = 0; i < s->n; i++) {
+		const struct loc *l = s->l[i];
+
+		h->first_ns = min_known(h->first_ns, min_known(fwd(l)->first_ns,
+							       rev(l)->first_ns));
+		h->last_ns = max_u64(h->last_ns, max_u64(fwd(l)->last_ns, rev(l)->last_ns));
+		if (fwd(l)->ttl_max > h->ttl[0])
+			h->ttl[0] = fwd(l)->ttl_max;
+		if (rev(l)->ttl_max > h->ttl[1])
+			h->ttl[1] = rev(l)->ttl_max;
+		for (o = 0; o < 2; o++)
+			sample_add(v->fp[o], &v->nfp[o], l->fp[o], l->nfp[o]);
+		if (!h->key2.family && memcmp(&l->ckey, &l0->ckey, sizeof(l->ckey))) {
+			h->client2 = l->c;
+			h->key2 = l->ckey;
+		}
+	}
+	if (s->n == 1) {
+		v->packets[0] = fwd(l0)->packets;
+		v->packets[1] = rev(l0)->packets;
+		v->bytes[0] = fwd(l0)->bytes;
+		v->bytes[1] = rev(l0)->bytes;
+		return 0;
+	}
+	/* Rare (a rewrite at that host), and sized by the site, not the window. */
+	mem = malloc(s->n * (2 * sizeof(__u32) + sizeof(struct loc *) +
+			     (STRATA_FP_SAMPLE + 1) * sizeof(struct hent)));
+	if (!mem)
+		return -ENOMEM;
+	p = mem;
+	for (o = 0; o < 2; o++)
+		site_count(s, (int)o, p, p + s->n,
+			   (struct hent *)(void *)(p + 2 * s->n), &v->packets[o], &v->bytes[o]);
+	h->nkeys = site_nkeys(s, (struct loc **)(void *)(p + 2 * s->n));
+	free(mem);
+	return 0;
+}
+
+/* Whether a location flow of @s has one of the first location's keys. */
+static bool keys_first(const struct site *s, const struct strata_hop *first)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!memcmp(&s->l[i]->ckey, &first->key, sizeof(first->key)) ||
+		    (first->key2.family &&
+		     !memcmp(&s->l[i]->ckey, &first->key2, sizeof(first->key2))))
+			return true;
+	return false;
+}
+
+/* Hop @h of view @v: its delays and losses from the location before. */
+static void hop_fill(struct strata_hop *h, const struct sview *v,
+		     const struct sview *prev, const struct strata_hop *ph,
+		     const struct strata_hop *first)
 {
 	__s64 dt[STRATA_FP_SAMPLE];
 
-	h->sensor = l->lf->sensor;
-	if (!prev)
-		h->matched = STRATA_MATCH_FIRST;
-	else if (!memcmp(&l->ckey, &first->ckey, sizeof(l->ckey)))
-		h->matched = STRATA_MATCH_KEY;
-	else
-		h->matched = STRATA_MATCH_FP;
-	h->client = l->c;
-	h->key = l->ckey;
-	h->first_ns = min_known(fwd(l)->first_ns, rev(l)->first_ns);
-	h->last_ns = max_u64(fwd(l)->last_ns, rev(l)->last_ns);
-	h->packets[0] = fwd(l)->packets;
-	h->packets[1] = rev(l)->packets;
-	h->bytes[0] = fwd(l)->bytes;
-	h->bytes[1] = rev(l)->bytes;
-	h->ttl[0] = fwd(l)->ttl_max;
-	h->ttl[1] = rev(l)->ttl_max;
+	h->packets[0] = v->packets[0];
+	h->packets[1] = v->packets[1];
+	h->bytes[0] = v->bytes[0];
+	h->bytes[1] = v->bytes[1];
 	h->delay_ns[0] = h->delay_ns[1] = STRATA_DELAY_NONE;
-	if (!prev)
+	if (!prev) {
+		h->matched = STRATA_MATCH_FIRST;
 		return;
-	/* Requests travel from the previous location here, replies back. */
-	h->delay_n[0] = shared(prev->fp[0], prev->nfp[0], l->fp[0], l->nfp[0], dt);
+	}
+	h->matched = keys_first(v->s, first) ? STRATA_MATCH_KEY : STRATA_MATCH_FP;
+	/*
+	 * Requests travel from the previous location here, replies back: from
+	 * when a payload left one location to when it reached the next (the
+	 * same time, but at a proxy).
+	 */
+	h->delay_n[0] = shared_dt(prev->fp[0], prev->nfp[0], v->fp[0], v->nfp[0], dt);
 	if (h->delay_n[0])
 		h->delay_ns[0] = median(dt, h->delay_n[0]);
-	h->delay_n[1] = shared(l->fp[1], l->nfp[1], prev->fp[1], prev->nfp[1], dt);
+	h->delay_n[1] = shared_dt(v->fp[1], v->nfp[1], prev->fp[1], prev->nfp[1], dt);
 	if (h->delay_n[1])
 		h->delay_ns[1] = median(dt, h->delay_n[1]);
 	h->lost[0] = (__s64)(ph->packets[0] - h->packets[0]);
 	h->lost[1] = (__s64)(h->packets[1] - ph->packets[1]);
 }
 
-static void cflow_fill(struct strata_cflow *cf, const struct comp *g,
-		       __u64 window_start, __u32 seq)
+static int cflow_fill(struct strata_cflow *cf, const struct comp *g,
+		      __u64 window_start, __u32 seq)
 {
 	size_t kept = g->n < STRATA_PATH_MAX ? g->n : STRATA_PATH_MAX, i;
-	const struct loc *last = g->hop[kept - 1];
+	const struct site *ls = &g->site[kept - 1];
+	const struct loc *last = ls->l[ls->n - 1];
+	struct sview v[STRATA_PATH_MAX];
+	int ret;
 
 	/* Padding too: connected flows are stored and compared whole. */
 	memset(cf, 0, sizeof(*cf));
@@ -474,24 +766,32 @@ static void cflow_fill(struct strata_cflow *cf, const struct comp *g,
 	cf->seq = seq;
 	cf->nhops = (__u16)kept;
 	cf->more_hops = g->n - kept > UINT16_MAX ? UINT16_MAX : (__u16)(g->n - kept);
-	cf->key = g->hop[0]->okey;
+	cf->key = g->site[0].l[0]->okey;
+	/* The server as the last location saw it, after any rewrite there. */
 	memcpy(cf->server, last->okey.addr[1], sizeof(cf->server));
 	cf->server_port = last->okey.port[1];
-	for (i = 0; i < kept; i++)
-		hop_fill(&cf->hop[i], g->hop[i], i ? g->hop[i - 1] : NULL,
-			 i ? &cf->hop[i - 1] : NULL, g->hop[0]);
+	for (i = 0; i < kept; i++) {
+		ret = site_view(&v[i], &cf->hop[i], &g->site[i]);
+		if (ret)
+			return ret;
+		hop_fill(&cf->hop[i], &v[i], i ? &v[i - 1] : NULL,
+			 i ? &cf->hop[i - 1] : NULL, &cf->hop[0]);
+	}
+	return 0;
 }
 
-/* Components in seq order, each in path order; *ncomp of them. */
+/* Components in seq order, each its sites in path order; *ncomp of them. */
 static int components(struct loc *locs, size_t n, struct loc ***order,
-		      struct comp **comps, size_t *ncomp)
+		      struct site **sites, struct comp **comps, size_t *ncomp)
 {
 	struct loc **ord = malloc(n * sizeof(*ord));
+	struct site *st = malloc(n * sizeof(*st));
 	struct comp *g = malloc(n * sizeof(*g));
-	size_t i, ng = 0;
+	size_t i, ns = 0, ng = 0;
 
-	if (!ord || !g) {
+	if (!ord || !st || !g) {
 		free(ord);
+		free(st);
 		free(g);
 		return -ENOMEM;
 	}
@@ -499,10 +799,27 @@ static int components(struct loc *locs, size_t n, struct loc ***order,
 		locs[i].parent = uf_find(locs, (__u32)i);
 		ord[i] = &locs[i];
 	}
-	qsort(ord, n, sizeof(*ord), path_cmp);
+	qsort(ord, n, sizeof(*ord), half_cmp);
 	for (i = 0; i < n; i++) {
-		if (!i || ord[i]->parent != ord[i - 1]->parent) {
-			g[ng].hop = &ord[i];
+		const struct loc *l = ord[i];
+
+		if (!i || l->parent != ord[i - 1]->parent ||
+		    l->lf->sensor != ord[i - 1]->lf->sensor) {
+			st[ns].l = &ord[i];
+			st[ns].n = 0;
+			st[ns].first_fwd = 0;
+			st[ns].ttl_fwd = 0;
+			ns++;
+		}
+		st[ns - 1].n++;
+		st[ns - 1].first_fwd = min_known(st[ns - 1].first_fwd, fwd(l)->first_ns);
+		if (fwd(l)->ttl_max > st[ns - 1].ttl_fwd)
+			st[ns - 1].ttl_fwd = fwd(l)->ttl_max;
+	}
+	qsort(st, ns, sizeof(*st), site_cmp);
+	for (i = 0; i < ns; i++) {
+		if (!i || st[i].l[0]->parent != st[i - 1].l[0]->parent) {
+			g[ng].site = &st[i];
 			g[ng].n = 0;
 			ng++;
 		}
@@ -510,6 +827,7 @@ static int components(struct loc *locs, size_t n, struct loc ***order,
 	}
 	qsort(g, ng, sizeof(*g), comp_cmp);
 	*order = ord;
+	*sites = st;
 	*comps = g;
 	*ncomp = ng;
 	return 0;
@@ -519,6 +837,7 @@ int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, v
 {
 	struct strata_cflow cf;
 	struct loc *locs, **ord = NULL;
+	struct site *st = NULL;
 	struct comp *g = NULL;
 	__u64 window_start;
 	size_t i, ng = 0;
@@ -546,12 +865,14 @@ int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, v
 	if (!ret)
 		ret = join_fingerprints(locs, n);
 	if (!ret)
-		ret = components(locs, n, &ord, &g, &ng);
+		ret = components(locs, n, &ord, &st, &g, &ng);
 	for (i = 0; !ret && i < ng; i++) {
-		cflow_fill(&cf, &g[i], window_start, (__u32)i);
-		ret = fn(&cf, arg);
+		ret = cflow_fill(&cf, &g[i], window_start, (__u32)i);
+		if (!ret)
+			ret = fn(&cf, arg);
 	}
 	free(g);
+	free(st);
 	free(ord);
 	free(locs);
 	return ret;

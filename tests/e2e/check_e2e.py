@@ -13,12 +13,20 @@ from traffic.py) and cap-{c0,r0,r1,s0}.pcap (dumpcap on every link).
     that are never negative, and at least one measured;
   - nat: every conversation to port 8080 (masqueraded by the router) is one
     connected flow per window holding both the client's view and the
-    server's, joined by payload fingerprints;
+    server's, joined by payload fingerprints, with the router once on the
+    path (client > router > server) under its two keys (the client's and
+    the masqueraded one: its hook sees the replies before the NAT is
+    undone), the same packets at each location and nothing lost;
   - drilldown: a flow's packets fetched from the three sensors are, per
     location, as many as the captures of that namespace hold (a sender's
-    GSO packet, one record, counting as the wire packets it stands for);
+    GSO packet, one record, counting as the wire packets it stands for),
+    masqueraded flows included (the router's under both keys); a
+    masqueraded flow's location flows are the router's two and one each of
+    the client and the server;
   - macroflows: the service 10.2.0.2:80/tcp has as many connected flows and
-    packets as the conversations to it;
+    packets as the conversations to it; the masqueraded service
+    10.2.0.2:8080/tcp has its connected flows, three locations each, and no
+    packet lost (the lab loses none);
   - faults: the router's sensor cut off for 30 s and the central host
     killed under traffic lost no location flow and counted none twice (the
     checks above cover every phase's conversations).
@@ -87,6 +95,16 @@ def segs(p):
     return max(n, 1)
 
 
+def masq_port(c):
+    """The router's masqueraded port of a connected flow: its server hop's conversation."""
+    for h in c["path"]:
+        if h["sensor"] == "server":
+            for addr, port in parse_conv(h["conversation"])[0]:
+                if addr == ROUTER_OUT:
+                    return port
+    return None
+
+
 def count(frames, a, b, proto, src=None):
     """Frames between endpoints a and b ((addr, port)), from src if given."""
     n = 0
@@ -131,10 +149,31 @@ def main():
             n_nat += 1
             for c in found:
                 sensors = [h["sensor"] for h in c["path"]]
+                pk = [tuple(h["packets"]) for h in c["path"]]
                 srv = [h for h in c["path"] if h["sensor"] == "server"]
                 if not srv or srv[0]["matched"] != "fingerprint" or \
                         ROUTER_OUT not in srv[0]["conversation"]:
                     bad_nat.append("%s: path %s, server hop %s" % (name, sensors, srv[:1]))
+                    continue
+                # The router once, between the two, with both of its keys.
+                if sensors != ["client", "router", "server"]:
+                    bad_nat.append("%s: path %s" % (name, sensors))
+                    continue
+                rtr = c["path"][1]
+                keys = [parse_conv(k)[0] for k in rtr.get("conversations", [])]
+                mport = masq_port(c)
+                if len(keys) != 2 or keys[0] != key[0] or \
+                        keys[1] != frozenset(((ROUTER_OUT, mport), (SERVER, 8080))):
+                    bad_nat.append("%s: router's keys %s (want the client's, then %s:%s)" % (
+                        name, rtr.get("conversations"), ROUTER_OUT, mport))
+                if len(set(pk)) != 1:
+                    bad_nat.append("%s: packets along the path %s" % (name, pk))
+                for h in c["path"][1:]:
+                    if h["lost"] != [0, 0]:
+                        bad_nat.append("%s: lost %s at %s" % (name, h["lost"], h["sensor"]))
+                    for d in h["delay_ns"]:
+                        if d is not None and d < 0:
+                            bad_nat.append("%s: delay %d ns at %s" % (name, d, h["sensor"]))
             continue
         n_path += 1
         for c in found:
@@ -156,19 +195,21 @@ def main():
                 "%d conversations: client > router > server, same packets at each, %d delays "
                 "measured, none negative" % (n_path, delays)))
     res.append((not bad_nat and n_nat > 0, "e2e.nat", "; ".join(bad_nat[:4]) if bad_nat else
-                "%d masqueraded conversations: client and server views in one connected flow "
-                "(fingerprints)" % n_nat))
+                "%d masqueraded conversations: client > router > server in one connected flow "
+                "(fingerprints), the router once under both its keys, same packets at each, "
+                "none lost" % n_nat))
 
-    # Drill-down against the captures.
-    bad, n = [], 0
+    # Drill-down against the captures. Behind the router a masqueraded
+    # conversation is the router's address and port to the server: the
+    # router's capture on r1 and the server's hold it so.
+    bad, n, n_masq = [], 0, 0
     for cv in convs:
-        if cv["dport"] == 8080:
-            continue
         key = (frozenset(((CLIENT, cv["sport"]), (SERVER, cv["dport"]))), cv["proto"])
         found = by_client.get(key, [])
         if not found:
             continue
         got = {"client": 0, "router": 0, "server": 0}
+        ports = set()
         for c in found:
             d = get(a.api, "/api/v1/flows/%s/packets" % c["id"])
             for loc in d["locations"]:
@@ -177,17 +218,31 @@ def main():
             # A sender's GSO packet is one record standing for gso_segs wire packets.
             for pk in d["packets"]:
                 got[pk["location"]] = got.get(pk["location"], 0) + segs(pk)
+            if cv["dport"] == 8080:
+                ports.add(masq_port(c))
+                locs = [l["sensor"] for l in get(a.api, "/api/v1/flows/%s/locations" % c["id"])]
+                if locs != ["client", "router", "router", "server"]:
+                    bad.append("%s: location flows %s" % (c["id"], locs))
         ca, sa, p = (CLIENT, cv["sport"]), (SERVER, cv["dport"]), PROTO[cv["proto"]]
+        ra = ca
+        if cv["dport"] == 8080:
+            if len(ports) != 1 or None in ports:
+                bad.append("%s %d->%d: masqueraded ports %s" % (cv["proto"], cv["sport"],
+                                                                cv["dport"], ports))
+                continue
+            ra = (ROUTER_OUT, ports.pop())
+            n_masq += 1
         want = {"client": count(caps["c0"], ca, sa, p),
                 "router": count(caps["r0"], ca, sa, p, src=CLIENT) +
-                count(caps["r1"], ca, sa, p, src=SERVER),
-                "server": count(caps["s0"], ca, sa, p)}
+                count(caps["r1"], ra, sa, p, src=SERVER),
+                "server": count(caps["s0"], ra, sa, p)}
         n += 1
         if got != want:
             bad.append("%s %d->%d: drill-down %s, captures %s" % (cv["proto"], cv["sport"],
                                                                   cv["dport"], got, want))
-    res.append((not bad and n > 0, "e2e.drilldown", "; ".join(bad[:4]) if bad else
-                "%d conversations: every packet of every location, as the captures hold" % n))
+    res.append((not bad and n > 0 and n_masq > 0, "e2e.drilldown", "; ".join(bad[:4]) if bad else
+                "%d conversations (%d masqueraded): every packet of every location, as the "
+                "captures hold" % (n, n_masq)))
 
     # The service macroflow.
     ms = get(a.api, "/api/v1/macroflows", group="service", addr=SERVER, port=80, proto="tcp")
@@ -200,6 +255,20 @@ def main():
     res.append((got_flows == want_flows and got_pk == want_pk and want_flows > 0, "e2e.macroflow",
                 "service %s:80/tcp: %d connected flows, %d client packets (want %d, %d)" % (
                     SERVER, got_flows, got_pk, want_flows, want_pk)))
+
+    # The masqueraded service, as the server sees it: no loss between the
+    # router's two views of a conversation, only between locations.
+    ms = get(a.api, "/api/v1/macroflows", group="service", addr=SERVER, port=8080, proto="tcp")
+    want_flows = sum(len(by_client.get((frozenset(((CLIENT, cv["sport"]), (SERVER, 8080))), "tcp"), []))
+                     for cv in convs if cv["dport"] == 8080)
+    got_flows = sum(m["connected_flows"] for m in ms)
+    lost = [sum(m["lost"][d] for m in ms) for d in (0, 1)]
+    locs = sum(m["locations"] for m in ms)
+    res.append((got_flows == want_flows and want_flows > 0 and lost == [0, 0] and
+                locs == 3 * want_flows, "e2e.nat_macroflow",
+                "service %s:8080/tcp (masqueraded): %d connected flows over %d locations, "
+                "lost %s (want %d, %d, [0, 0])" % (SERVER, got_flows, locs, lost, want_flows,
+                                                    3 * want_flows)))
 
     sensors = get(a.api, "/api/v1/sensors")
     res.append((all(s["through_ns"] > 0 for s in sensors) and len(sensors) == 3, "e2e.faults",

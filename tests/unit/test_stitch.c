@@ -26,6 +26,38 @@ static void skew(struct strata_lflow *lf, __u64 ns)
 	}
 }
 
+/*
+ * Direction @o (0 requests, 1 replies) of a location flow moved @ns later:
+ * its times and its sample's.
+ */
+static void shift_dir(struct strata_lflow *lf, int o, __u64 ns)
+{
+	int e = o ? !lf->f.initiator : lf->f.initiator;
+	__u32 i;
+
+	if (lf->f.dir[e].packets) {
+		lf->f.dir[e].first_ns += ns;
+		lf->f.dir[e].last_ns += ns;
+	}
+	for (i = 0; i < lf->nfp[e]; i++)
+		lf->fp[e][i].ts_ns += ns;
+}
+
+/*
+ * A location flow that holds only direction @keep (0 requests, 1 replies),
+ * as a sensor whose hook comes before the NAT sees a conversation its host
+ * masquerades: requests under the client's key, replies under the
+ * masqueraded one.
+ */
+static void keep_dir(struct strata_lflow *lf, int keep)
+{
+	int drop = keep ? lf->f.initiator : !lf->f.initiator;
+
+	memset(&lf->f.dir[drop], 0, sizeof(lf->f.dir[drop]));
+	memset(lf->fp[drop], 0, sizeof(lf->fp[drop]));
+	lf->nfp[drop] = 0;
+}
+
 /* ---- collecting the output ---- */
 
 struct out {
@@ -267,6 +299,325 @@ static void test_nat(void **state)
 	free(o.c);
 }
 
+/* ---- a location that rewrites the conversation ---- */
+
+/* The VM lab's sensors (tests/e2e/lab.sh), numbered out of path order. */
+#define S_CLIENT	9
+#define S_ROUTER	4
+#define S_SERVER	6
+
+/*
+ * The VM lab's masqueraded conversation: 10.1.0.2:40000 to 10.2.0.2:8080
+ * at the client (lf[0]); the router's hook comes before conntrack, so it
+ * sees the requests under the client's key (lf[1]) and the replies under
+ * the masqueraded one, 10.2.0.1:40000 (lf[2]); the server sees the latter
+ * (lf[3]). @pk: per location (client, router, server), packets each way.
+ */
+static void lab_nat(struct strata_lflow lf[4], struct conv *cv, struct conv *nat,
+		    const __u64 pk[3][2])
+{
+	struct rng r;
+
+	rng_seed(&r, 13);
+	conv_init(cv, &r, 6);
+	ep4(&cv->cli, 10, 1, 0, 2, 40000);
+	ep4(&cv->srv, 10, 2, 0, 2, 8080);
+	*nat = *cv;
+	ep4(&nat->cli, 10, 2, 0, 1, 40000);
+	cv->packets[0] = pk[0][0];
+	cv->packets[1] = pk[0][1];
+	mklf(&lf[0], cv, S_CLIENT, 0, 3);
+	cv->packets[0] = pk[1][0];
+	cv->packets[1] = pk[1][1];
+	mklf(&lf[1], cv, S_ROUTER, 1, 3);
+	keep_dir(&lf[1], 0);
+	nat->packets[0] = pk[1][0];
+	nat->packets[1] = pk[1][1];
+	mklf(&lf[2], nat, S_ROUTER, 1, 3);
+	keep_dir(&lf[2], 1);
+	nat->packets[0] = pk[2][0];
+	nat->packets[1] = pk[2][1];
+	mklf(&lf[3], nat, S_SERVER, 2, 3);
+	cv->packets[0] = nat->packets[0] = 100;
+	cv->packets[1] = nat->packets[1] = 80;
+}
+
+/* Every order of the four location flows stitches as @ref. */
+static void assert_every_order(const struct strata_lflow lf[4], const struct out *ref)
+{
+	static const int perm[24][4] = {
+		{0,1,2,3},{0,1,3,2},{0,2,1,3},{0,2,3,1},{0,3,1,2},{0,3,2,1},
+		{1,0,2,3},{1,0,3,2},{1,2,0,3},{1,2,3,0},{1,3,0,2},{1,3,2,0},
+		{2,0,1,3},{2,0,3,1},{2,1,0,3},{2,1,3,0},{2,3,0,1},{2,3,1,0},
+		{3,0,1,2},{3,0,2,1},{3,1,0,2},{3,1,2,0},{3,2,0,1},{3,2,1,0},
+	};
+	struct strata_lflow p[4];
+	struct out o;
+	int i, j;
+
+	for (i = 0; i < 24; i++) {
+		for (j = 0; j < 4; j++)
+			p[j] = lf[perm[i][j]];
+		stitch(p, 4, &o);
+		assert_int_equal(o.n, ref->n);
+		assert_memory_equal(o.c, ref->c, o.n * sizeof(*o.c));
+		free(o.c);
+	}
+}
+
+/*
+ * The router is one location: one hop between the client and the server,
+ * with every packet it saw, both its keys, and delays and losses measured
+ * from the client to it and from it to the server, never between its two
+ * views. Nothing was lost.
+ */
+static void test_nat_router(void **state)
+{
+	static const __u64 pk[3][2] = { { 100, 80 }, { 100, 80 }, { 100, 80 } };
+	static const __u32 sensor[3] = { S_CLIENT, S_ROUTER, S_SERVER };
+	struct strata_macroflow m;
+	struct strata_lflow lf[4];
+	const struct strata_hop *h;
+	struct conv cv, nat;
+	struct out o;
+	int i, d;
+
+	(void)state;
+	lab_nat(lf, &cv, &nat, pk);
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].more_hops, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(o.c[0].hop[i].sensor, sensor[i]);
+	assert_key_oriented(&o.c[0].key, &cv.cli, &cv.srv);
+	assert_memory_equal(o.c[0].server, nat.srv.addr, 16);
+	assert_int_equal(o.c[0].server_port, 8080);
+
+	/* The router: its requests' key first, the masqueraded one second. */
+	h = &o.c[0].hop[1];
+	assert_int_equal(h->matched, STRATA_MATCH_KEY);
+	assert_int_equal(h->nkeys, 2);
+	assert_memory_equal(&h->key, &lf[1].f.key, sizeof(h->key));
+	assert_memory_equal(h->key.addr[h->client], cv.cli.addr, 16);
+	assert_memory_equal(&h->key2, &lf[2].f.key, sizeof(h->key2));
+	assert_memory_equal(h->key2.addr[h->client2], nat.cli.addr, 16);
+	assert_int_equal(h->key2.port[h->client2], 40000);
+	/* What it saw: the requests of one view, the replies of the other. */
+	assert_int_equal(h->packets[0], 100);
+	assert_int_equal(h->packets[1], 80);
+	assert_int_equal(h->bytes[0], 100 * 100);
+	assert_int_equal(h->bytes[1], 80 * 100);
+	assert_int_equal(h->ttl[0], 63);
+	assert_int_equal(h->ttl[1], 63);
+	assert_true(h->first_ns == T0 + DELAY);
+	assert_true(h->last_ns == T0 + THINK + DELAY + W1S);
+
+	/* The server: joined by fingerprints, its own key only. */
+	h = &o.c[0].hop[2];
+	assert_int_equal(h->matched, STRATA_MATCH_FP);
+	assert_int_equal(h->nkeys, 1);
+	assert_int_equal(h->key2.family, 0);
+	assert_memory_equal(&h->key, &lf[3].f.key, sizeof(h->key));
+	assert_int_equal(o.c[0].hop[0].nkeys, 1);
+
+	for (i = 1; i < 3; i++) {
+		h = &o.c[0].hop[i];
+		for (d = 0; d < 2; d++) {
+			assert_int_equal(h->delay_ns[d], DELAY);
+			assert_int_equal(h->delay_n[d], STRATA_FP_SAMPLE);
+			assert_int_equal(h->lost[d], 0);
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	strata_macro_add(&m, &o.c[0]);
+	assert_int_equal(m.hops, 3);
+	assert_int_equal(m.lost[0], 0);
+	assert_int_equal(m.lost[1], 0);
+	assert_int_equal(m.delay.n, 1);
+	assert_int_equal(m.delay.sum, 2 * DELAY);
+	assert_every_order(lf, &o);
+	free(o.c);
+
+	/* Only the router's two views: one location, not a path of two. */
+	stitch(&lf[1], 2, &o);
+	assert_int_equal(o.n, 2);
+	free(o.c);
+	stitch(&lf[1], 3, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 2);
+	assert_int_equal(o.c[0].hop[0].sensor, S_ROUTER);
+	assert_int_equal(o.c[0].hop[0].nkeys, 2);
+	assert_int_equal(o.c[0].hop[1].lost[0], 0);
+	assert_int_equal(o.c[0].hop[1].lost[1], 0);
+	free(o.c);
+}
+
+/*
+ * Real losses around the masquerading router stay where they happened: a
+ * request that reached the router but not the server (lost behind the
+ * router), two replies that the router forwarded and the client never got
+ * (lost between them).
+ */
+static void test_nat_router_loss(void **state)
+{
+	static const __u64 pk[3][2] = { { 100, 78 }, { 100, 80 }, { 99, 80 } };
+	struct strata_macroflow m;
+	struct strata_lflow lf[4];
+	struct conv cv, nat;
+	struct out o;
+
+	(void)state;
+	lab_nat(lf, &cv, &nat, pk);
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].hop[1].sensor, S_ROUTER);
+	assert_int_equal(o.c[0].hop[1].packets[0], 100);
+	assert_int_equal(o.c[0].hop[1].packets[1], 80);
+	assert_int_equal(o.c[0].hop[1].lost[0], 0);
+	assert_int_equal(o.c[0].hop[1].lost[1], 2);
+	assert_int_equal(o.c[0].hop[2].lost[0], 1);
+	assert_int_equal(o.c[0].hop[2].lost[1], 0);
+	memset(&m, 0, sizeof(m));
+	strata_macro_add(&m, &o.c[0]);
+	assert_int_equal(m.lost[0], 1);
+	assert_int_equal(m.lost[1], 2);
+	assert_every_order(lf, &o);
+	free(o.c);
+}
+
+/*
+ * A proxy at the middle location: it received every payload under one key
+ * and sent it on under the other (both views hold both directions). It
+ * counts the packets of each direction once, not twice, and its delays run
+ * from when a payload reached it to when it left it.
+ */
+#define PROXY	500000ULL
+
+static void test_proxy(void **state)
+{
+	static const __u64 pk[3][2] = { { 100, 80 }, { 100, 80 }, { 100, 80 } };
+	struct strata_lflow lf[4];
+	const struct strata_hop *h;
+	struct conv cv, nat;
+	struct out o;
+	__u32 i;
+	int d, c;
+
+	(void)state;
+	lab_nat(lf, &cv, &nat, pk);
+	mklf(&lf[1], &cv, S_ROUTER, 1, 3);
+	mklf(&lf[2], &nat, S_ROUTER, 1, 3);
+	/* It answers the client and calls the server PROXY after it heard. */
+	shift_dir(&lf[0], 1, PROXY);
+	shift_dir(&lf[1], 1, PROXY);
+	shift_dir(&lf[2], 0, PROXY);
+	shift_dir(&lf[3], 0, PROXY);
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	h = &o.c[0].hop[1];
+	assert_int_equal(h->sensor, S_ROUTER);
+	assert_int_equal(h->nkeys, 2);
+	assert_int_equal(h->packets[0], 100);
+	assert_int_equal(h->packets[1], 80);
+	assert_int_equal(h->bytes[0], 100 * 100);
+	for (i = 1; i < 3; i++)
+		for (d = 0; d < 2; d++) {
+			assert_int_equal(o.c[0].hop[i].delay_ns[d], DELAY);
+			assert_int_equal(o.c[0].hop[i].lost[d], 0);
+		}
+	assert_every_order(lf, &o);
+	free(o.c);
+
+	/*
+	 * It reframed what it sent on (no payload in common with what it
+	 * received), at the same time: still the same packets, counted once.
+	 * The upstream leg joins by its key at the server, the server by the
+	 * payloads the client sent.
+	 */
+	c = lf[2].f.initiator;
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < lf[2].nfp[d]; i++)
+			lf[2].fp[d][i].hash = (~0ULL - 2 * STRATA_FP_SAMPLE) + (__u64)(d * STRATA_FP_SAMPLE + i);
+	lf[2].f.dir[c].packets = 90;
+	stitch(lf, 4, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	h = &o.c[0].hop[1];
+	assert_int_equal(h->nkeys, 2);
+	assert_int_equal(h->packets[0], 100);
+	assert_int_equal(h->packets[1], 80);
+	free(o.c);
+}
+
+/*
+ * The masquerading router's mapping changed in the middle of the window
+ * (the conversation was quiet past conntrack's timeout): the replies come
+ * under two masqueraded keys, one after the other, at the router and the
+ * server. Different packets: they add up.
+ */
+static void test_nat_remap(void **state)
+{
+	struct strata_lflow lf[6];
+	struct conv cv, a, b;
+	const struct strata_hop *h;
+	struct out o;
+	struct rng r;
+	int i;
+
+	(void)state;
+	rng_seed(&r, 14);
+	conv_init(&cv, &r, 17);
+	ep4(&cv.cli, 10, 1, 0, 2, 40000);
+	ep4(&cv.srv, 10, 2, 0, 2, 53);
+	mklf(&lf[0], &cv, S_CLIENT, 0, 3);
+	mklf(&lf[1], &cv, S_ROUTER, 1, 3);
+	keep_dir(&lf[1], 0);
+	/* The first half of the payloads before the change, the rest after. */
+	a = b = cv;
+	ep4(&a.cli, 10, 2, 0, 1, 40000);
+	ep4(&b.cli, 10, 2, 0, 1, 40001);
+	a.nh[0] = a.nh[1] = b.nh[0] = b.nh[1] = STRATA_FP_SAMPLE / 2;
+	for (i = 0; i < STRATA_FP_SAMPLE / 2; i++) {
+		b.hash[0][i] = cv.hash[0][STRATA_FP_SAMPLE / 2 + i];
+		b.hash[1][i] = cv.hash[1][STRATA_FP_SAMPLE / 2 + i];
+	}
+	a.packets[0] = 60;
+	a.packets[1] = 50;
+	b.packets[0] = 40;
+	b.packets[1] = 30;
+	conv_at(&b, WIN);
+	b.t0 += 20 * W1S;
+	mklf(&lf[2], &a, S_ROUTER, 1, 3);
+	keep_dir(&lf[2], 1);
+	mklf(&lf[3], &b, S_ROUTER, 1, 3);
+	keep_dir(&lf[3], 1);
+	mklf(&lf[4], &a, S_SERVER, 2, 3);
+	mklf(&lf[5], &b, S_SERVER, 2, 3);
+	stitch(lf, 6, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 3);
+	h = &o.c[0].hop[1];
+	assert_int_equal(h->sensor, S_ROUTER);
+	assert_int_equal(h->nkeys, 3);
+	assert_memory_equal(&h->key, &lf[1].f.key, sizeof(h->key));
+	assert_memory_equal(&h->key2, &lf[2].f.key, sizeof(h->key2));
+	assert_int_equal(h->packets[0], 100);
+	assert_int_equal(h->packets[1], 80);
+	h = &o.c[0].hop[2];
+	assert_int_equal(h->sensor, S_SERVER);
+	assert_int_equal(h->nkeys, 2);
+	assert_int_equal(h->packets[0], 100);
+	assert_int_equal(h->packets[1], 80);
+	for (i = 1; i < 3; i++) {
+		assert_int_equal(o.c[0].hop[i].lost[0], 0);
+		assert_int_equal(o.c[0].hop[i].lost[1], 0);
+	}
+	free(o.c);
+}
+
 /* ---- what must stay apart ---- */
 
 static void test_one_shared_payload(void **state)
@@ -355,14 +706,22 @@ static void test_no_fingerprints(void **state)
 	stitch(lf, 2, &o);
 	assert_int_equal(o.n, 2);
 	free(o.c);
-	/* ...but both join a third location that has the key too. */
+	/*
+	 * ...but both join a third location that has the key too, and are
+	 * then one location: one hop, its packets seen once, not twice.
+	 */
 	mklf(&lf[2], &a, 2, 1, 2);
 	stitch(lf, 3, &o);
 	assert_int_equal(o.n, 1);
-	assert_int_equal(o.c[0].nhops, 3);
+	assert_int_equal(o.c[0].nhops, 2);
 	assert_int_equal(o.c[0].hop[0].sensor, 1);
-	assert_int_equal(o.c[0].hop[1].sensor, 1);
-	assert_int_equal(o.c[0].hop[2].sensor, 2);
+	assert_int_equal(o.c[0].hop[0].nkeys, 1);
+	assert_int_equal(o.c[0].hop[0].key2.family, 0);
+	assert_int_equal(o.c[0].hop[0].packets[0], a.packets[0]);
+	assert_int_equal(o.c[0].hop[0].packets[1], a.packets[1]);
+	assert_int_equal(o.c[0].hop[1].sensor, 2);
+	assert_int_equal(o.c[0].hop[1].lost[0], 0);
+	assert_int_equal(o.c[0].hop[1].lost[1], 0);
 	free(o.c);
 }
 
@@ -440,16 +799,18 @@ static void test_orientation(void **state)
 
 /*
  * Conversations over 1 to 4 of 6 sensors, some masqueraded at their last
- * location, some without fingerprints, some sharing a request with the one
- * before, some reported twice by their first sensor with other counts (a
- * tie in path order). *ncflows: the connected flows they make (a
- * masqueraded location without fingerprints is one of its own).
+ * location, some of those seen before and after the masquerade by the
+ * location before it (requests under one key, replies under the other:
+ * one hop), some without fingerprints, some sharing a request with the one
+ * before, some reported twice by their first sensor with other counts (one
+ * hop too). *ncflows: the connected flows they make (a masqueraded
+ * location without fingerprints is one of its own).
  */
 static size_t mix(struct strata_lflow *lf, struct rng *r, size_t *ncflows)
 {
 	struct conv cv, prev;
 	size_t n = 0;
-	int k, h, nh, first;
+	int k, h, nh, first, masq;
 
 	memset(&prev, 0, sizeof(prev));
 	*ncflows = 0;
@@ -468,13 +829,24 @@ static size_t mix(struct strata_lflow *lf, struct rng *r, size_t *ncflows)
 			cv.hash[0][0] = prev.hash[0][1];
 		nh = (int)rng_range(r, 1, 4);
 		first = (int)rng_range(r, 0, MIX_SENSORS - nh);
+		masq = nh >= 2 && !rng_range(r, 0, 2);
 		for (h = 0; h < nh; h++) {
 			struct conv at = cv;
 
-			if (h == nh - 1 && h && !rng_range(r, 0, 2)) {
+			if (h == nh - 1 && masq) {
 				ep4(&at.cli, 198, 51, 100, 1, (__u16)(20000 + k));
 				ep4(&at.srv, 172, 16, 0, (__u8)k, 8080);
 				*ncflows += !cv.nh[0];
+			}
+			/* The masquerading host's sensor, before its NAT. */
+			if (h == nh - 2 && masq && h && cv.nh[0] && !rng_range(r, 0, 1)) {
+				mklf(&lf[n], &at, (__u32)(first + h), h, nh);
+				keep_dir(&lf[n++], 0);
+				ep4(&at.cli, 198, 51, 100, 1, (__u16)(20000 + k));
+				ep4(&at.srv, 172, 16, 0, (__u8)k, 8080);
+				mklf(&lf[n], &at, (__u32)(first + h), h, nh);
+				keep_dir(&lf[n++], 1);
+				continue;
 			}
 			mklf(&lf[n++], &at, (__u32)(first + h), h, nh);
 			if (!h && nh >= 3 && !rng_range(r, 0, 4)) {
@@ -494,8 +866,8 @@ static size_t mix_stitched(struct rng *r, __u64 seed, struct strata_lflow **lf,
 {
 	size_t n, ncf;
 
-	/* A conversation is 5 location flows at the most. */
-	*lf = calloc(MIX_CONV * 5, sizeof(**lf));
+	/* A conversation is 6 location flows at the most. */
+	*lf = calloc(MIX_CONV * 6, sizeof(**lf));
 	assert_non_null(*lf);
 	rng_seed(r, seed);
 	n = mix(*lf, r, &ncf);
@@ -536,7 +908,7 @@ static void assert_zero(const void *p, size_t n)
 
 static void test_every_flow_once(void **state)
 {
-	size_t n, i, j, k, hops = 0, singles = 0, fp = 0;
+	size_t n, i, j, k, hops = 0, singles = 0, fp = 0, two = 0, distinct = 0;
 	struct strata_lflow *lf;
 	struct out o;
 	struct rng r;
@@ -548,17 +920,29 @@ static void test_every_flow_once(void **state)
 		const struct strata_cflow *c = &o.c[i];
 
 		assert_int_equal(c->more_hops, 0);
-		assert_true(c->nhops >= 1 && c->nhops <= 5);
+		assert_true(c->nhops >= 1 && c->nhops <= 4);
 		singles += c->nhops == 1;
-		hops += c->nhops;
 		assert_zero(c->pad, sizeof(c->pad));
 		assert_int_equal(c->key.pad, 0);
 		for (h = 0; h < STRATA_PATH_MAX; h++) {
-			fp += h < c->nhops && c->hop[h].matched == STRATA_MATCH_FP;
-			assert_zero(c->hop[h].pad, sizeof(c->hop[h].pad));
-			assert_zero(c->hop[h].pad2, sizeof(c->hop[h].pad2));
-			if (h >= c->nhops)	/* unused hops are all zero */
-				assert_zero(&c->hop[h], sizeof(c->hop[h]));
+			const struct strata_hop *hp = &c->hop[h];
+
+			fp += h < c->nhops && hp->matched == STRATA_MATCH_FP;
+			assert_zero(hp->pad2, sizeof(hp->pad2));
+			if (h >= c->nhops) {	/* unused hops are all zero */
+				assert_zero(hp, sizeof(*hp));
+				continue;
+			}
+			/* One hop per sensor. */
+			for (j = 0; j < (size_t)h; j++)
+				assert_int_not_equal(c->hop[j].sensor, hp->sensor);
+			assert_true(hp->nkeys == 1 || hp->nkeys == 2);
+			if (hp->nkeys == 1)
+				assert_zero(&hp->key2, sizeof(hp->key2));
+			else
+				assert_memory_not_equal(&hp->key, &hp->key2, sizeof(hp->key));
+			two += hp->nkeys == 2;
+			hops += hp->nkeys;
 		}
 	}
 	/* Numbered by the client's view of the conversation, then sensor. */
@@ -567,24 +951,35 @@ static void test_every_flow_once(void **state)
 
 		assert_true(cmp < 0 || (!cmp && o.c[i - 1].hop[0].sensor < o.c[i].hop[0].sensor));
 	}
-	assert_int_equal(hops, n);
-	/* The mix has connected flows of one location and NAT joins. */
+	/* The mix has connected flows of one location, NAT joins, NAT hops. */
 	assert_true(singles > 0);
 	assert_true(fp > 0);
-	/* Each location flow in one hop: its sensor and key. */
+	assert_true(two > 0);
+	/*
+	 * Each location flow in one hop, as its key or its second key: the
+	 * keys of the hops are the distinct (sensor, key) of the input.
+	 */
 	for (j = 0; j < n; j++) {
-		size_t found = 0, want = 0;
+		size_t found = 0;
 
-		for (k = 0; k < n; k++)
-			want += lf[k].sensor == lf[j].sensor &&
-				!memcmp(&lf[k].f.key, &lf[j].f.key, sizeof(lf[j].f.key));
+		for (k = 0; k < j; k++)
+			if (lf[k].sensor == lf[j].sensor &&
+			    !memcmp(&lf[k].f.key, &lf[j].f.key, sizeof(lf[j].f.key)))
+				break;
+		distinct += k == j;
 		for (i = 0; i < o.n; i++)
-			for (h = 0; h < o.c[i].nhops; h++)
-				found += o.c[i].hop[h].sensor == lf[j].sensor &&
-					 !memcmp(&o.c[i].hop[h].key, &lf[j].f.key,
-						 sizeof(lf[j].f.key));
-		assert_int_equal(found, want);
+			for (h = 0; h < o.c[i].nhops; h++) {
+				const struct strata_hop *hp = &o.c[i].hop[h];
+
+				if (hp->sensor != lf[j].sensor)
+					continue;
+				found += !memcmp(&hp->key, &lf[j].f.key, sizeof(hp->key));
+				found += hp->nkeys > 1 &&
+					 !memcmp(&hp->key2, &lf[j].f.key, sizeof(hp->key2));
+			}
+		assert_int_equal(found, 1);
 	}
+	assert_int_equal(hops, distinct);
 	free(o.c);
 	free(lf);
 }
@@ -890,6 +1285,10 @@ int main(void)
 		cmocka_unit_test(test_path_same_key),
 		cmocka_unit_test(test_delay_median),
 		cmocka_unit_test(test_nat),
+		cmocka_unit_test(test_nat_router),
+		cmocka_unit_test(test_nat_router_loss),
+		cmocka_unit_test(test_proxy),
+		cmocka_unit_test(test_nat_remap),
 		cmocka_unit_test(test_one_shared_payload),
 		cmocka_unit_test(test_no_fingerprints),
 		cmocka_unit_test(test_orientation),
