@@ -786,28 +786,46 @@ static gboolean mkey_equal(gconstpointer a, gconstpointer b)
 	return !memcmp(a, b, sizeof(struct strata_macro_key));
 }
 
+/*
+ * Adds the handshake RTTs of location flow (@c's window, @sensor, @key),
+ * both directions, to @rtt; nothing when the store does not have it.
+ */
+static void rtt_add(struct macro_sum *ms, const struct strata_cflow *c, __u32 sensor,
+		    const struct strata_flow_key *key, struct strata_stat *rtt)
+{
+	struct strata_lflow lf;
+	struct lkey lk;
+	MDB_val lv;
+
+	if (mdb_get(ms->txn, ms->cs->lflow, lflow_key(&lk, c->window_start, sensor,
+						      conv_hash(key)), &lv) ||
+	    lv.mv_size != sizeof(lf))
+		return;
+	memcpy(&lf, lv.mv_data, sizeof(lf));
+	strata_stat_merge(rtt, &lf.f.dir[0].rtt_hs);
+	strata_stat_merge(rtt, &lf.f.dir[1].rtt_hs);
+}
+
 static int macro_each(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct strata_macro_key keys[__STRATA_GROUP_MAX];
 	struct macro_sum *ms = arg;
-	struct strata_lflow first;
+	struct strata_stat rtt;
 	struct strata_cflow c;
-	struct lkey lk;
-	MDB_val lv;
-	bool have_first = false;
 	unsigned int g;
 
 	(void)k;
 	if (cflow_of(v, &c))
 		return MDB_CORRUPTED;
-	/* Handshake RTTs are in the first location's flow. */
-	if (c.nhops && !mdb_get(ms->txn, ms->cs->lflow,
-				lflow_key(&lk, c.window_start, c.hop[0].sensor,
-					  conv_hash(&c.hop[0].key)), &lv) &&
-	    lv.mv_size == sizeof(first)) {
-		memcpy(&first, lv.mv_data, sizeof(first));
-		have_first = true;
-	}
+	/*
+	 * Handshake RTTs are in the first location's flows: under its second
+	 * key too where its host rewrote the conversation.
+	 */
+	memset(&rtt, 0, sizeof(rtt));
+	if (c.nhops)
+		rtt_add(ms, &c, c.hop[0].sensor, &c.hop[0].key, &rtt);
+	if (c.nhops && c.hop[0].nkeys > 1)
+		rtt_add(ms, &c, c.hop[0].sensor, &c.hop[0].key2, &rtt);
 	strata_macro_keys(&c, keys);
 	for (g = 0; g < __STRATA_GROUP_MAX; g++) {
 		struct strata_macroflow *m = g_hash_table_lookup(ms->t, &keys[g]);
@@ -822,10 +840,7 @@ static int macro_each(const MDB_val *k, const MDB_val *v, void *arg)
 			g_hash_table_insert(ms->t, &m->key, m);
 		}
 		strata_macro_add(m, &c);
-		if (have_first) {
-			strata_stat_merge(&m->rtt_hs, &first.f.dir[0].rtt_hs);
-			strata_stat_merge(&m->rtt_hs, &first.f.dir[1].rtt_hs);
-		}
+		strata_stat_merge(&m->rtt_hs, &rtt);
 	}
 	return 0;
 }

@@ -668,6 +668,81 @@ static void test_nat(void **state)
 	cdir_rm(&d);
 }
 
+/* One half of what mklf() made: only client-to-server packets (@d 0) or replies. */
+static void half(struct strata_lflow *lf, const struct conv *cv, int d)
+{
+	struct strata_flow_key k;
+	struct strata_pkt p;
+	int c;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.saddr, cv->cli.addr, 16);
+	memcpy(p.daddr, cv->srv.addr, 16);
+	p.sport = cv->cli.port;
+	p.dport = cv->srv.port;
+	p.proto = cv->proto;
+	p.family = cv->family;
+	c = strata_flow_key(&p, &k);
+	/* The other direction's dir[] entry is emptied. */
+	memset(&lf->f.dir[d ? c : !c], 0, sizeof(lf->f.dir[0]));
+	lf->nfp[d ? c : !c] = 0;
+	memset(lf->fp[d ? c : !c], 0, sizeof(lf->fp[0]));
+}
+
+/*
+ * The first location rewrites the conversation (a masquerading router
+ * with its own sensor): its requests are under the client's key, its
+ * replies under the rewritten one, and the macroflows' handshake RTTs come
+ * from both.
+ */
+static void test_nat_first_rtt(void **state)
+{
+	const struct strata_macroflow *m;
+	struct strata_macro_key k;
+	struct strata_lflow lf[3];
+	const struct strata_cflow *c;
+	struct conv cv, nat;
+	struct got g;
+	struct cdir d;
+	struct rng r;
+	__u32 n0, n1;
+
+	(void)state;
+	rng_seed(&r, 5);
+	cdir_open(&d, BUDGET);
+	n0 = hello(d.cs, "router", WIN);
+	n1 = hello(d.cs, "server", WIN);
+	conv_init(&cv, &r, 6);
+	nat = cv;
+	ep4(&nat.cli, 198, 51, 100, 1, 61000);
+	mklf(&lf[0], &cv, n0, 0, 2);
+	half(&lf[0], &cv, 0);
+	strata_stat_add(&lf[0].f.dir[lf[0].f.initiator].rtt_hs, 1000);
+	mklf(&lf[1], &nat, n0, 0, 2);
+	half(&lf[1], &nat, 1);
+	strata_stat_add(&lf[1].f.dir[!lf[1].f.initiator].rtt_hs, 3000);
+	mklf(&lf[2], &nat, n1, 1, 2);
+	put_window(d.cs, n0, WIN, lf, 2);
+	put_window(d.cs, n1, WIN, &lf[2], 1);
+	assert_int_equal(stitch_all(d.cs), 1);
+	all_cflows(d.cs, 0, ~0ULL, &g);
+	assert_int_equal(g.n, 1);
+	c = g.v;
+	assert_int_equal(c->nhops, 2);
+	assert_int_equal(c->hop[0].sensor, n0);
+	assert_int_equal(c->hop[0].nkeys, 2);
+	free(g.v);
+	all_macros(d.cs, 0, ~0ULL, STRATA_GROUP_SERVICE, &g);
+	assert_int_equal(g.n, 1);
+	mkey(&k, STRATA_GROUP_SERVICE, &nat.srv);
+	m = find_macro(&g, &k);
+	assert_non_null(m);
+	assert_int_equal(m->rtt_hs.n, 2);
+	assert_int_equal(m->rtt_hs.sum, 4000);
+	free(g.v);
+	cdir_rm(&d);
+}
+
 /* ---- readers ---- */
 
 static int stop_first(const struct strata_lflow *lf, void *arg)
@@ -1064,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_resend),
 		cmocka_unit_test(test_put_refused),
 		cmocka_unit_test(test_nat),
+		cmocka_unit_test(test_nat_first_rtt),
 		cmocka_unit_test(test_readers),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_reader_threads),
