@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct loc {
 	__u32 nfp[2];
 	__u32 pos;	/* index in the (sensor, key) order */
 	__u32 parent;	/* union-find; the component's root once resolved */
+	__u32 kid;	/* the same for the same ckey (join_keys()) */
 	__u8 c;		/* the client endpoint of ckey */
 };
 
@@ -41,6 +43,8 @@ struct fpe {
 	__u32 nrun;	/* entries in that run */
 	__u32 o;	/* 0 fwd, 1 rev */
 	__u32 pos;
+	__u32 kid;	/* its location flow's loc.kid */
+	__u32 pad;
 };
 
 /* A fingerprint candidate of one location flow. */
@@ -327,6 +331,8 @@ static int join_keys(struct loc *locs, size_t n)
 		for (j = i + 1; j < n; j++)
 			if (memcmp(&byk[i]->ckey, &byk[j]->ckey, sizeof(byk[i]->ckey)))
 				break;
+		for (k = i; k < j; k++)
+			byk[k]->kid = (__u32)i;
 		/*
 		 * Sorted by position, so by sensor: two sensors at least when
 		 * the ends differ, and then every flow of the run has a
@@ -400,6 +406,63 @@ static size_t candidates(struct loc *locs, const struct fpe *ent, const __u32 *r
 	return nc;
 }
 
+/*
+ * The sampled hashes of @n location flows, sorted as qsort() with
+ * fpe_cmp() would, into *@out (*@nout of them): counted into buckets by the
+ * top bits of the hash, written straight into their buckets, then each
+ * bucket sorted on its own. Payload hashes are uniform, so a bucket holds a
+ * few entries: two passes instead of a merge sort's log2(n), and no second
+ * array (a window's entries are millions).
+ */
+static int fpe_sorted(const struct loc *locs, size_t n, struct fpe **out, size_t *nout)
+{
+	unsigned int bits = 4, shift;
+	struct fpe *ent;
+	size_t *end, nent = 0, i, b, nb;
+	__u32 o, f;
+
+	for (i = 0; i < n; i++)
+		nent += locs[i].nfp[0] + locs[i].nfp[1];
+	while (bits < 16 && (1UL << (bits + 2)) < nent)
+		bits++;
+	shift = 64 - bits;
+	nb = 1UL << bits;
+	end = calloc(nb + 1, sizeof(*end));
+	ent = malloc((nent ? nent : 1) * sizeof(*ent));
+	if (!end || !ent) {
+		free(end);
+		free(ent);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		for (o = 0; o < 2; o++)
+			for (f = 0; f < locs[i].nfp[o]; f++)
+				end[(locs[i].fp[o][f].hash >> shift) + 1]++;
+	for (b = 0; b < nb; b++)
+		end[b + 1] += end[b];
+	/* end[b] is where bucket b starts; it becomes where it ends. */
+	for (i = 0; i < n; i++) {
+		for (o = 0; o < 2; o++) {
+			for (f = 0; f < locs[i].nfp[o]; f++) {
+				struct fpe *e = &ent[end[locs[i].fp[o][f].hash >> shift]++];
+
+				e->hash = locs[i].fp[o][f].hash;
+				e->run = e->nrun = e->pad = 0;
+				e->o = o;
+				e->pos = (__u32)i;
+				e->kid = locs[i].kid;
+			}
+		}
+	}
+	for (b = 0, i = 0; b < nb; i = end[b++])
+		if (end[b] - i > 1)
+			qsort(ent + i, end[b] - i, sizeof(*ent), fpe_cmp);
+	free(end);
+	*out = ent;
+	*nout = nent;
+	return 0;
+}
+
 /* Different keys, the same payloads: NAT, proxies. */
 static int join_fingerprints(struct loc *locs, size_t n)
 {
@@ -409,34 +472,33 @@ static int join_fingerprints(struct loc *locs, size_t n)
 	__u8 *nruns = NULL;
 	size_t nent = 0, i, j, nc, k;
 	int ret = -ENOMEM;
-	__u32 o, f;
 
 	/* Entries are counted in 32 bits. */
 	if (n > UINT32_MAX / (2 * STRATA_FP_SAMPLE))
 		return -EINVAL;
-	ent = calloc(n, 2 * STRATA_FP_SAMPLE * sizeof(*ent));
-	runs = calloc(n, 2 * STRATA_FP_SAMPLE * sizeof(*runs));
+	runs = malloc(n * 2 * STRATA_FP_SAMPLE * sizeof(*runs));
 	nruns = calloc(n, sizeof(*nruns));
 	mark = calloc(n, sizeof(*mark));
 	/* A flow's hashes each bring at most COMMON_HASH others. */
 	cand = malloc(2 * STRATA_FP_SAMPLE * COMMON_HASH * sizeof(*cand));
-	if (!ent || !runs || !nruns || !mark || !cand)
+	if (!runs || !nruns || !mark || !cand || fpe_sorted(locs, n, &ent, &nent))
 		goto out;
-	for (i = 0; i < n; i++) {
-		for (o = 0; o < 2; o++) {
-			for (f = 0; f < locs[i].nfp[o]; f++) {
-				ent[nent].hash = locs[i].fp[o][f].hash;
-				ent[nent].o = o;
-				ent[nent].pos = (__u32)i;
-				nent++;
-			}
-		}
-	}
-	qsort(ent, nent, sizeof(*ent), fpe_cmp);
 	for (i = 0; i < nent; i = j) {
+		bool keys = false;
+
 		for (j = i + 1; j < nent; j++)
 			if (fpe_run_cmp(&ent[i], &ent[j]))
 				break;
+		/*
+		 * A run brings candidates only if it has two keys (flows of one
+		 * key are joined already, or are one sensor's) and is not too
+		 * common: most runs, those of conversations no address
+		 * rewriting touched, are left out here, not looked at per flow.
+		 */
+		for (k = i + 1; k < j && !keys; k++)
+			keys = ent[k].kid != ent[i].kid;
+		if (!keys || j - i > COMMON_HASH)
+			continue;
 		for (k = i; k < j; k++) {
 			__u32 p = ent[k].pos;
 
