@@ -42,11 +42,29 @@ struct mark {
 	__u64 txn;
 };
 
+struct lflows {
+	struct strata_lflow *v;
+	size_t n, cap;
+};
+
+struct cflows {
+	struct strata_cflow *v;
+	size_t n, cap;
+};
+
+/*
+ * @lfs, @cfs: a window's location flows and connected flows while it is
+ * stitched, kept from one window to the next (tens of MB each: allocating
+ * them afresh costs a page fault per page every time); the stitching
+ * thread's only.
+ */
 struct strata_cstore {
 	MDB_env *env;
 	MDB_dbi meta, sensor, lflow, cflow, macro, dirty, mdirty;
 	__u64 budget;
 	__u64 macro_ns;
+	struct lflows lfs;
+	struct cflows cfs;
 };
 
 #define CONV_SEED	0x73747261u	/* "stra" */
@@ -217,6 +235,8 @@ void strata_cstore_close(struct strata_cstore *cs)
 		return;
 	if (cs->env)
 		mdb_env_close(cs->env);
+	free(cs->lfs.v);
+	free(cs->cfs.v);
 	free(cs);
 }
 
@@ -579,11 +599,6 @@ static int cflow_of(const MDB_val *v, struct strata_cflow *c)
 
 /* ---- stitching ---- */
 
-struct lflows {
-	struct strata_lflow *v;
-	size_t n, cap;
-};
-
 /* Walks the entries of @dbi keyed by window in [@t1, @t2] (first 8 key bytes). */
 static int range(MDB_txn *txn, MDB_dbi dbi, __u64 t1, __u64 t2,
 		 int (*each)(const MDB_val *k, const MDB_val *v, void *arg), void *arg)
@@ -646,11 +661,6 @@ static int lflow_load(const MDB_val *k, const MDB_val *v, void *arg)
 	memcpy(&a->v[a->n++], v->mv_data, sizeof(*p));
 	return 0;
 }
-
-struct cflows {
-	struct strata_cflow *v;
-	size_t n, cap;
-};
 
 static int cflows_push(const struct strata_cflow *c, void *arg)
 {
@@ -955,8 +965,6 @@ static int list_settled(struct strata_cstore *cs, MDB_dbi dbi, __u64 settle_ns, 
 int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u64 now_ns,
 				 unsigned int *stitched, char *err, size_t errlen)
 {
-	struct lflows lfs = { 0 };
-	struct cflows cfs = { 0 };
 	struct settled *wins = NULL, *mws = NULL;
 	__u64 when = now_ns == ~0ULL ? 0 : now_ns;
 	size_t nw = 0, nm = 0, i;
@@ -968,11 +976,9 @@ int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u6
 		*stitched = 0;
 	rc = list_settled(cs, cs->dirty, settle_ns, now_ns, &wins, &nw);
 	for (i = 0; i < nw && !rc; i++) {
-		rc = stitch_window(cs, wins[i].w, &wins[i].m, &lfs, &cfs, when, &done);
+		rc = stitch_window(cs, wins[i].w, &wins[i].m, &cs->lfs, &cs->cfs, when, &done);
 		n += done;
 	}
-	free(lfs.v);
-	free(cfs.v);
 	if (!rc)
 		rc = list_settled(cs, cs->mdirty, settle_ns, now_ns, &mws, &nm);
 	for (i = 0; i < nm && !rc; i++)
