@@ -36,15 +36,22 @@ struct loc {
 	__u8 c;		/* the client endpoint of ckey */
 };
 
-/* A sampled hash of one direction of one location flow. */
+/*
+ * A sampled hash of one direction of one location flow: 16 bytes, for a
+ * window has millions.
+ */
 struct fpe {
 	__u64 hash;
-	__u32 run;	/* first entry of the (hash, o) run */
-	__u32 nrun;	/* entries in that run */
-	__u32 o;	/* 0 fwd, 1 rev */
-	__u32 pos;
+	__u32 opos;	/* the direction (0 fwd, 1 rev) << 31 | the flow's position */
 	__u32 kid;	/* its location flow's loc.kid */
-	__u32 pad;
+};
+
+#define FPE_POS(e)	((e)->opos & 0x7fffffffU)
+
+/* A run of entries of one (hash, direction) in the sorted array. */
+struct run {
+	__u32 start;
+	__u32 n;
 };
 
 /* A fingerprint candidate of one location flow. */
@@ -192,18 +199,15 @@ static int fpe_cmp(const void *pa, const void *pb)
 	const struct fpe *a = pa, *b = pb;
 	int r = cmp_u64(a->hash, b->hash);
 
-	if (!r)
-		r = cmp_u64(a->o, b->o);
-	return r ? r : cmp_u64(a->pos, b->pos);
+	return r ? r : cmp_u64(a->opos, b->opos);
 }
 
-/* Whether two entries are of one (hash, o) run: 0 when they are. */
-static int fpe_run_cmp(const void *pa, const void *pb)
+/* Whether two entries are of one (hash, direction) run: 0 when they are. */
+static int fpe_run_cmp(const struct fpe *a, const struct fpe *b)
 {
-	const struct fpe *a = pa, *b = pb;
 	int r = cmp_u64(a->hash, b->hash);
 
-	return r ? r : cmp_u64(a->o, b->o);
+	return r ? r : cmp_u64(a->opos >> 31, b->opos >> 31);
 }
 
 /* Per other sensor, the best score first, then the lower position. */
@@ -366,11 +370,11 @@ static __u32 fp_score(const struct loc *a, const struct loc *b)
 
 /*
  * Fingerprint candidates of location flow @p, in @cand; returns how many.
- * @runs holds, for each of @p's hashes, the first entry of its run in @ent
- * (found once for all flows, not looked up per flow: a lookup in a table of
- * millions of entries is a cache miss per step).
+ * @runs holds the runs in @ent of @p's hashes that can bring any (found once
+ * for all flows, not looked up per flow: a lookup in a table of millions of
+ * entries is a cache miss per step).
  */
-static size_t candidates(struct loc *locs, const struct fpe *ent, const __u32 *runs,
+static size_t candidates(struct loc *locs, const struct fpe *ent, const struct run *runs,
 			 __u32 nruns, __u32 *mark, __u32 p, struct cand *cand)
 {
 	const struct loc *lp = &locs[p];
@@ -378,12 +382,8 @@ static size_t candidates(struct loc *locs, const struct fpe *ent, const __u32 *r
 	__u32 i;
 
 	for (i = 0; i < nruns; i++) {
-		const struct fpe *e = &ent[runs[i]];
-
-		if (e->nrun > COMMON_HASH)
-			continue;
-		for (k = e->run; k < e->run + e->nrun; k++) {
-			__u32 q = ent[k].pos, score;
+		for (k = runs[i].start; k < runs[i].start + runs[i].n; k++) {
+			__u32 q = FPE_POS(&ent[k]), score;
 			const struct loc *lq = &locs[q];
 
 			if (mark[q] == p + 1)
@@ -447,9 +447,7 @@ static int fpe_sorted(const struct loc *locs, size_t n, struct fpe **out, size_t
 				struct fpe *e = &ent[end[locs[i].fp[o][f].hash >> shift]++];
 
 				e->hash = locs[i].fp[o][f].hash;
-				e->run = e->nrun = e->pad = 0;
-				e->o = o;
-				e->pos = (__u32)i;
+				e->opos = o << 31 | (__u32)i;
 				e->kid = locs[i].kid;
 			}
 		}
@@ -468,12 +466,13 @@ static int join_fingerprints(struct loc *locs, size_t n)
 {
 	struct fpe *ent = NULL;
 	struct cand *cand = NULL;
-	__u32 *mark = NULL, *runs = NULL;
+	__u32 *mark = NULL;
+	struct run *runs = NULL;
 	__u8 *nruns = NULL;
 	size_t nent = 0, i, j, nc, k;
 	int ret = -ENOMEM;
 
-	/* Entries are counted in 32 bits. */
+	/* Entries are counted in 32 bits (and positions kept in 31). */
 	if (n > UINT32_MAX / (2 * STRATA_FP_SAMPLE))
 		return -EINVAL;
 	runs = malloc(n * 2 * STRATA_FP_SAMPLE * sizeof(*runs));
@@ -500,11 +499,11 @@ static int join_fingerprints(struct loc *locs, size_t n)
 		if (!keys || j - i > COMMON_HASH)
 			continue;
 		for (k = i; k < j; k++) {
-			__u32 p = ent[k].pos;
+			struct run *r = &runs[FPE_POS(&ent[k]) * 2 * STRATA_FP_SAMPLE +
+					      nruns[FPE_POS(&ent[k])]++];
 
-			ent[k].run = (__u32)i;
-			ent[k].nrun = (__u32)(j - i);
-			runs[p * 2 * STRATA_FP_SAMPLE + nruns[p]++] = (__u32)i;
+			r->start = (__u32)i;
+			r->n = (__u32)(j - i);
 		}
 	}
 	for (i = 0; i < n; i++) {
