@@ -8,6 +8,12 @@
  * threads only read. A connection must say hello (with the token) before
  * anything else; a bad message gets a refusal and the connection is
  * closed, and the rest go on being served.
+ *
+ * With tls = yes every connection is a TLS one: its handshake goes on a
+ * step at a time as poll() says the socket is ready (the thread never
+ * waits on one peer), within HANDSHAKE_TIMEOUT_MS; one that fails is
+ * logged, counted and closed. Reads then drain what OpenSSL holds, which
+ * poll() cannot see.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,6 +30,7 @@
 #include "ipfix.h"
 #include "net.h"
 #include "stratad.h"
+#include "tls.h"
 
 #define CONNS_MAX	256
 /* Location flows one window mark may cover: a bound on a connection's memory. */
@@ -34,9 +41,15 @@
  * every 15 s, so only a dead peer or one that stalled mid-message is.
  */
 #define IDLE_TIMEOUT_MS	60000
+/* A TLS handshake takes a round trip or two: a peer that stalls in it is dropped. */
+#define HANDSHAKE_TIMEOUT_MS	10000
 
 struct conn {
-	int fd;
+	struct stratad_conn sock;
+	bool handshaking;	/* TLS: the handshake is under way */
+	bool tls_started;	/* TLS: its first bytes were looked at */
+	short events;		/* what to poll() for */
+	__u64 since_ms;		/* when it was accepted */
 	bool hello;
 	__u32 sensor;
 	char id[STRATA_SENSOR_ID_MAX];
@@ -55,10 +68,12 @@ struct conn {
 struct central {
 	const struct stratad_config *cfg;
 	struct strata_cstore *cs;
+	struct stratad_tls *tls;	/* NULL: plain TCP */
 	struct conn *conn[CONNS_MAX];
 	unsigned int nconn;
 	/* Since the start. */
 	__u64 accepted, refused, bad_messages, windows, lflows, stitched, store_errors;
+	__u64 tls_failed;	/* handshakes that failed or timed out */
 };
 
 static __u64 realtime_ns(void)
@@ -73,8 +88,7 @@ static void conn_free(struct conn *k)
 {
 	if (!k)
 		return;
-	if (k->fd >= 0)
-		close(k->fd);
+	stratad_conn_close(&k->sock);
 	strata_ipfix_free(k->dec);
 	strata_ipfix_free(k->enc);
 	free(k->buf);
@@ -86,7 +100,7 @@ static int send_msg(const __u8 *msg, size_t len, void *arg)
 {
 	struct conn *k = arg;
 
-	return stratad_send_all(k->fd, msg, len, ACK_TIMEOUT_MS);
+	return stratad_conn_send_all(&k->sock, msg, len, ACK_TIMEOUT_MS);
 }
 
 static int ack(struct conn *k, __u8 status, __u64 through, const char *msg)
@@ -248,14 +262,15 @@ static const struct strata_ipfix_sink sink = {
 };
 
 /* Reads what the socket has and handles each whole message. Return: 0, or <0 to close. */
-static int conn_read(struct central *c, struct conn *k)
+static int conn_recv(struct central *c, struct conn *k)
 {
 	struct decode_ctx x = { c, k };
 	char err[256];
 	ssize_t n;
 	int len, rc;
 
-	n = recv(k->fd, k->buf + k->have, STRATA_IPFIX_MSG_MAX - k->have, MSG_DONTWAIT);
+	n = stratad_conn_recv(&k->sock, k->buf + k->have, STRATA_IPFIX_MSG_MAX - k->have,
+			      MSG_DONTWAIT);
 	if (n == 0)
 		return -ECONNRESET;
 	if (n < 0)
@@ -285,17 +300,77 @@ static int conn_read(struct central *c, struct conn *k)
 	return 0;
 }
 
+/*
+ * Under TLS, reads again while OpenSSL holds decrypted bytes: poll() does not
+ * see them. There is always room: what is left after the whole messages is
+ * less than one message.
+ */
+static int conn_read(struct central *c, struct conn *k)
+{
+	int r;
+
+	do
+		r = conn_recv(c, k);
+	while (!r && stratad_conn_pending(&k->sock));
+	return r;
+}
+
+/*
+ * A step of a TLS handshake; once done, what came after it is read. A sensor
+ * without TLS starts with an IPFIX header (version 10) where a TLS one starts
+ * with a record (22, 3): it is told why in IPFIX, as a bad token is.
+ */
+static int conn_handshake(struct central *c, struct conn *k)
+{
+	__u8 b[2];
+	char how[320];
+	int r;
+
+	if (!k->tls_started) {
+		k->tls_started = true;
+		if (recv(k->sock.fd, b, 2, MSG_PEEK | MSG_DONTWAIT) == 2 && b[0] == 0 &&
+		    b[1] == 10) {
+			/* Read what came, so that the close is not a reset that loses the answer. */
+			for (r = 0; r < 16 && recv(k->sock.fd, k->buf, STRATA_IPFIX_MSG_MAX,
+						   MSG_DONTWAIT) > 0; r++)
+				;
+			stratad_tls_drop(&k->sock);
+			k->handshaking = false;
+			refuse(k, STRATA_ACK_DENIED, "this collector takes TLS only: set tls = yes "
+			       "on the sensor");
+			return -EPROTO;
+		}
+	}
+	r = stratad_tls_handshake(&k->sock, &k->events);
+	if (r <= 0)
+		return r;
+	k->handshaking = false;
+	k->last_rx_ms = realtime_ns() / 1000000;
+	log_debug("central: %s: %s", k->peer, stratad_conn_describe(&k->sock, how, sizeof(how)));
+	return conn_read(c, k);
+}
+
 static void conn_close(struct central *c, unsigned int i, int why)
 {
 	struct conn *k = c->conn[i];
 
-	if (k->failed > 0) {
+	if (k->handshaking && why) {
+		c->tls_failed++;
+		log_warn("central: %s: TLS handshake failed: %s%s", k->peer,
+			 why == -ETIMEDOUT ? "not finished in 10 s" :
+			 k->sock.err[0] ? k->sock.err : strerror(-why),
+			 strstr(k->sock.err, "wrong version number") || strstr(k->sock.err, "http") ?
+			 " (not TLS: a sensor without tls = yes?)" : "");
+	} else if (k->handshaking) {
+		log_info("central: %s: closed during its TLS handshake", k->peer);
+	} else if (k->failed > 0) {
 		c->refused++;
 		log_warn("central: %s%s%s: refused: %s", k->peer, k->hello ? " " : "",
 			 k->hello ? k->id : "", k->why);
 		ack(k, (__u8)k->failed, 0, k->why);
 	} else if (why && why != -ECONNRESET) {
-		log_info("central: %s %s: connection closed: %s", k->peer, k->id, strerror(-why));
+		log_info("central: %s %s: connection closed: %s%s", k->peer, k->id,
+			 k->sock.err[0] ? "TLS: " : "", k->sock.err[0] ? k->sock.err : strerror(-why));
 	} else {
 		log_info("central: %s %s: connection closed", k->peer, k->id);
 	}
@@ -323,12 +398,14 @@ static void conn_accept(struct central *c, int lfd)
 	}
 	k = calloc(1, sizeof(*k));
 	if (k) {
-		k->fd = fd;
+		k->sock.fd = fd;
+		k->events = POLLIN;
 		k->buf = malloc(STRATA_IPFIX_MSG_MAX);
 		k->dec = strata_ipfix_new(c->cfg->pen, NULL, NULL, err, sizeof(err));
 		k->enc = strata_ipfix_new(c->cfg->pen, send_msg, k, err, sizeof(err));
+		k->handshaking = c->tls && !stratad_tls_accept(c->tls, &k->sock);
 	}
-	if (!k || !k->buf || !k->dec || !k->enc) {
+	if (!k || !k->buf || !k->dec || !k->enc || (c->tls && !k->handshaking)) {
 		log_err("central: no memory for a connection");
 		if (k)
 			conn_free(k);
@@ -342,6 +419,7 @@ static void conn_accept(struct central *c, int lfd)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
 	snprintf(k->peer, sizeof(k->peer), "%s", host);
 	k->last_rx_ms = realtime_ns() / 1000000;
+	k->since_ms = k->last_rx_ms;
 	c->conn[c->nconn++] = k;
 	c->accepted++;
 }
@@ -373,6 +451,9 @@ static void log_stats(struct central *c)
 		 (unsigned long long)c->refused, (unsigned long long)c->bad_messages,
 		 (unsigned long long)c->windows, (unsigned long long)c->lflows,
 		 (unsigned long long)c->stitched, (unsigned long long)c->store_errors);
+	if (c->tls)
+		log_info("central: since the start %llu TLS handshakes failed",
+			 (unsigned long long)c->tls_failed);
 }
 
 int stratad_central(const struct stratad_config *cfg)
@@ -392,6 +473,10 @@ int stratad_central(const struct stratad_config *cfg)
 		return 1;
 	}
 	c->cfg = cfg;
+	if (stratad_tls_new(cfg, true, &c->tls, err, sizeof(err))) {
+		log_err("central: %s", err);
+		goto out;
+	}
 	if (strata_cstore_open(cfg->store, cfg->budget, cfg->macro_window_s * 1000000000ULL,
 			       cfg->sync, &c->cs, err, sizeof(err))) {
 		log_err("%s", err);
@@ -415,6 +500,8 @@ int stratad_central(const struct stratad_config *cfg)
 	if (!*cfg->token)
 		log_warn("central: no token set: any sensor that connects is accepted");
 	log_info("central: collecting on %s (port %u) into %s", cfg->collect, port, cfg->store);
+	if (c->tls)
+		log_info("central: collector: %s", stratad_tls_describe(c->tls, err, sizeof(err)));
 	rc = 0;
 	next_stats = cfg->stats_s ? realtime_ns() / 1000000 + cfg->stats_s * 1000ULL : ~0ULL;
 	while (!stratad_stop) {
@@ -423,8 +510,8 @@ int stratad_central(const struct stratad_config *cfg)
 		pfd[0].fd = lfd;
 		pfd[0].events = POLLIN;
 		for (i = 0; i < c->nconn; i++) {
-			pfd[i + 1].fd = c->conn[i]->fd;
-			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].fd = c->conn[i]->sock.fd;
+			pfd[i + 1].events = c->conn[i]->events;
 			pfd[i + 1].revents = 0;
 		}
 		if (poll(pfd, c->nconn + 1, 200) < 0 && errno != EINTR) {
@@ -437,7 +524,14 @@ int stratad_central(const struct stratad_config *cfg)
 			struct conn *k = c->conn[i];
 			int r = 0;
 
-			if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+			if (k->handshaking) {
+				/* From the accept: a peer that trickles bytes is no better. */
+				if (pfd[i + 1].revents)
+					r = conn_handshake(c, k);
+				if (!r && k->handshaking &&
+				    realtime_ns() / 1000000 - k->since_ms > HANDSHAKE_TIMEOUT_MS)
+					r = -ETIMEDOUT;
+			} else if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
 				r = conn_read(c, k);
 			else if (realtime_ns() / 1000000 - k->last_rx_ms > IDLE_TIMEOUT_MS)
 				r = -ETIMEDOUT;
@@ -467,6 +561,7 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	strata_cstore_close(c->cs);
+	stratad_tls_free(c->tls);
 	free(c);
 	return rc;
 }

@@ -183,6 +183,21 @@ int stratad_config_set(struct stratad_config *c, const char *key, const char *v,
 	} else if (!strcmp(key, "collect")) {
 		want = "ADDR:PORT or [V6]:PORT";
 		rc = copy_str(c->collect, sizeof(c->collect), v);
+	} else if (!strcmp(key, "tls")) {
+		want = "yes or no";
+		rc = parse_bool(v, &c->tls);
+	} else if (!strcmp(key, "tls-cert")) {
+		want = "a PEM file's path under 256 bytes";
+		rc = copy_str(c->tls_cert, sizeof(c->tls_cert), v);
+	} else if (!strcmp(key, "tls-key")) {
+		want = "a PEM file's path under 256 bytes";
+		rc = copy_str(c->tls_key, sizeof(c->tls_key), v);
+	} else if (!strcmp(key, "tls-ca")) {
+		want = "a PEM file's path under 256 bytes";
+		rc = copy_str(c->tls_ca, sizeof(c->tls_ca), v);
+	} else if (!strcmp(key, "tls-name")) {
+		want = "a DNS name or an address, printable ASCII without spaces";
+		rc = *v && check_id(v) ? -EINVAL : copy_str(c->tls_name, sizeof(c->tls_name), v);
 	} else if (!strcmp(key, "macro-window")) {
 		want = "a whole number of minutes (15m, 1h)";
 		rc = parse_duration(v, &x);
@@ -270,4 +285,11 @@ void stratad_config_log(const struct stratad_config *c)
 	else
 		log_info("collect %s, macro-window %llu s, token %s", c->collect,
 			 (unsigned long long)c->macro_window_s, *c->token ? "set" : "none");
+	if (c->tls)
+		log_info("tls yes, tls-cert %s, tls-key %s, tls-ca %s%s%s",
+			 *c->tls_cert ? c->tls_cert : "(none)",
+			 *c->tls_key ? c->tls_key : "(in tls-cert)",
+			 *c->tls_ca ? c->tls_ca : strcmp(c->role, "central") ?
+			 "(the system's trust store)" : "(none)", *c->tls_name ? ", tls-name " : "",
+			 c->tls_name);
 }

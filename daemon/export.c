@@ -9,6 +9,9 @@
  * its commit). After a broken connection the central host's answer to the
  * hello says where to go on from, so a window is sent again only when its
  * acknowledgement was lost, and the central host stores it once.
+ *
+ * With tls = yes the connection is TLS over a non-blocking socket: every
+ * wait is a poll() that first asks whether OpenSSL holds bytes already.
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,6 +30,7 @@
 #include "net.h"
 #include "store.h"
 #include "stratad.h"
+#include "tls.h"
 
 #define CONNECT_TIMEOUT_MS	5000
 #define IO_TIMEOUT_MS		30000
@@ -38,11 +42,13 @@ struct stratad_export {
 	struct strata_store *store;
 	pthread_t thread;
 	volatile int stop;
-	int fd;
+	struct stratad_tls *tls;	/* NULL: plain TCP */
+	struct stratad_conn sock;
 	struct strata_ipfix *enc;
 	/* Counters, since the start. */
 	__u64 connects, windows, flows, lost_windows;
 	char last_err[512];
+	char send_err[256];	/* why the last send failed ("": it did not) */
 };
 
 /* ---- fingerprint samples ---- */
@@ -218,8 +224,27 @@ static int window_flows(struct stratad_export *e, __u64 from, __u64 to, struct c
 static int send_msg(const __u8 *msg, size_t len, void *arg)
 {
 	struct stratad_export *e = arg;
+	int rc = stratad_conn_send_all(&e->sock, msg, len, IO_TIMEOUT_MS);
+	char b;
 
-	return stratad_send_all(e->fd, msg, len, IO_TIMEOUT_MS);
+	if (!rc)
+		return 0;
+	/*
+	 * A TLS central host that refused us said why in an alert before it
+	 * closed: reading it is the only way to learn it.
+	 */
+	if (e->sock.ssl) {
+		char was[sizeof(e->sock.err)];
+
+		memcpy(was, e->sock.err, sizeof(was));
+		e->sock.err[0] = 0;
+		if (stratad_conn_recv(&e->sock, &b, 1, 0) >= 0 || !e->sock.err[0] ||
+		    !strstr(e->sock.err, "alert"))
+			memcpy(e->sock.err, was, sizeof(was));
+	}
+	snprintf(e->send_err, sizeof(e->send_err), "central: %s%s",
+		 e->sock.err[0] ? "TLS: " : "send: ", e->sock.err[0] ? e->sock.err : strerror(-rc));
+	return rc;
 }
 
 static int got_ack(const struct strata_ack *a, void *arg)
@@ -241,7 +266,7 @@ static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct s
 		return strata_seterr(err, errlen, ENOMEM, "export: out of memory");
 	a->status = 0xff;
 	while (a->status == 0xff) {
-		struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = e->sock.fd, .events = POLLIN };
 		ssize_t n;
 		int len;
 
@@ -250,7 +275,10 @@ static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct s
 			break;
 		}
 		if (have >= 4 && (len = strata_ipfix_msg_len(buf)) < 0) {
-			rc = strata_seterr(err, errlen, EBADMSG, "central: not IPFIX");
+			/* A TLS record: an alert from a central host that wants TLS. */
+			rc = strata_seterr(err, errlen, EBADMSG, "central: not IPFIX%s",
+					   !e->sock.ssl && (buf[0] == 0x15 || buf[0] == 0x16) &&
+					   buf[1] == 3 ? " but TLS: set tls = yes here" : "");
 			break;
 		}
 		if (have >= 4 && have >= (size_t)len) {
@@ -262,7 +290,7 @@ static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct s
 			rc = 0;
 			continue;
 		}
-		rc = poll(&pfd, 1, 1000);
+		rc = stratad_conn_pending(&e->sock) ? 1 : poll(&pfd, 1, 1000);
 		if (rc < 0 && errno != EINTR) {
 			rc = strata_seterr(err, errlen, errno, "central: poll: %s", strerror(errno));
 			break;
@@ -276,10 +304,13 @@ static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct s
 			}
 			continue;
 		}
-		n = recv(e->fd, buf + have, STRATA_IPFIX_MSG_MAX - have, 0);
+		n = stratad_conn_recv(&e->sock, buf + have, STRATA_IPFIX_MSG_MAX - have, 0);
+		if (n < 0 && errno == EAGAIN)
+			continue;	/* TLS: a part of a record */
 		if (n <= 0) {
-			rc = strata_seterr(err, errlen, n ? errno : ECONNRESET,
-					   "central: connection %s", n ? strerror(errno) : "closed");
+			rc = strata_seterr(err, errlen, n ? errno : ECONNRESET, "central: %s%s",
+					   n && e->sock.err[0] ? "TLS: " : "connection ",
+					   !n ? "closed" : e->sock.err[0] ? e->sock.err : strerror(errno));
 			break;
 		}
 		have += (size_t)n;
@@ -337,18 +368,20 @@ static int send_mark(struct stratad_export *e, struct strata_ipfix *dec,
 static int idle(struct stratad_export *e, struct strata_ipfix *dec, __u64 through,
 		unsigned int *idle_ms, char *err, size_t errlen)
 {
-	struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = e->sock.fd, .events = POLLIN };
 	struct strata_window_mark w = { .from = through, .to = through, .flows = 0 };
 	struct strata_ack a;
 	char b;
-	int rc = poll(&pfd, 1, 200);
+	int rc = stratad_conn_pending(&e->sock) ? 1 : poll(&pfd, 1, 200);
+	ssize_t n = rc > 0 ? stratad_conn_recv(&e->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
 
-	if (rc > 0) {
-		ssize_t n = recv(e->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
+	/* Under TLS, a readable socket may hold only a part of a record: nothing yet. */
+	if (rc > 0 && !(n < 0 && errno == EAGAIN)) {
 		if (n <= 0)
-			return strata_seterr(err, errlen, ECONNRESET, "central: connection %s",
-					     n ? strerror(errno) : "closed");
+			return strata_seterr(err, errlen, ECONNRESET, "central: %s%s",
+					     n && e->sock.err[0] ? "TLS: " : "connection ",
+					     !n ? "closed" : e->sock.err[0] ? e->sock.err :
+					     strerror(errno));
 		/* Something unasked for: read it as an answer (a refusal, say). */
 		rc = read_ack(e, dec, &a, err, errlen);
 		return rc ? rc : strata_seterr(err, errlen, EPROTO, "central: %s",
@@ -370,12 +403,26 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 	struct strata_hello h;
 	struct strata_ack a;
 	unsigned int idle_ms = 0;
+	char how[320];
 	__u64 through;
 	int rc;
 
-	e->fd = stratad_tcp_connect(c->central, CONNECT_TIMEOUT_MS, err, errlen);
-	if (e->fd < 0)
-		return e->fd;
+	e->sock.err[0] = 0;
+	e->send_err[0] = 0;
+	e->sock.fd = stratad_tcp_connect(c->central, CONNECT_TIMEOUT_MS, err, errlen);
+	if (e->sock.fd < 0) {
+		rc = e->sock.fd;
+		e->sock.fd = -1;
+		return rc;
+	}
+	/* A handshake that fails (a certificate refused) backs off like a refused connect. */
+	if (e->tls) {
+		rc = stratad_tls_connect(e->tls, &e->sock, CONNECT_TIMEOUT_MS, err, errlen);
+		if (rc) {
+			stratad_conn_close(&e->sock);
+			return rc;
+		}
+	}
 	e->connects++;
 	e->enc = strata_ipfix_new(c->pen, send_msg, e, err, errlen);
 	dec = strata_ipfix_new(c->pen, NULL, NULL, err, errlen);
@@ -402,7 +449,9 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 	if (rc)
 		goto out;
 	through = a.through;
-	log_info("export: connected to %s as %s, going on from %llu", c->central, c->sensor_id,
+	log_info("export: connected to %s as %s%s%s, going on from %llu", c->central,
+		 c->sensor_id, e->tls ? " over " : "",
+		 e->tls ? stratad_conn_describe(&e->sock, how, sizeof(how)) : "",
 		 (unsigned long long)through);
 	e->last_err[0] = 0;
 	while (!e->stop && !stratad_stop) {
@@ -470,12 +519,14 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 		e->flows += col.n;
 	}
 out:
+	/* The codec's output callback has no room for a message: it is here. */
+	if (rc && e->send_err[0])
+		snprintf(err, errlen, "%s", e->send_err);
 	free(col.v);
 	strata_ipfix_free(dec);
 	strata_ipfix_free(e->enc);
 	e->enc = NULL;
-	close(e->fd);
-	e->fd = -1;
+	stratad_conn_close(&e->sock);
 	return rc;
 }
 
@@ -508,6 +559,7 @@ struct stratad_export *stratad_export_start(const struct stratad_config *c,
 					    struct strata_store *s, char *err, size_t errlen)
 {
 	struct stratad_export *e = calloc(1, sizeof(*e));
+	char how[512];
 	int rc;
 
 	if (!e) {
@@ -516,10 +568,17 @@ struct stratad_export *stratad_export_start(const struct stratad_config *c,
 	}
 	e->cfg = c;
 	e->store = s;
-	e->fd = -1;
+	e->sock.fd = -1;
+	if (stratad_tls_new(c, false, &e->tls, err, errlen)) {
+		free(e);
+		return NULL;
+	}
+	if (e->tls)
+		log_info("export: %s", stratad_tls_describe(e->tls, how, sizeof(how)));
 	rc = pthread_create(&e->thread, NULL, exporter, e);
 	if (rc) {
 		snprintf(err, errlen, "export: thread: %s", strerror(rc));
+		stratad_tls_free(e->tls);
 		free(e);
 		return NULL;
 	}
@@ -536,5 +595,6 @@ void stratad_export_stop(struct stratad_export *e)
 		 "%llu windows removed before they were sent", (unsigned long long)e->connects,
 		 (unsigned long long)e->windows, (unsigned long long)e->flows,
 		 (unsigned long long)e->lost_windows);
+	stratad_tls_free(e->tls);
 	free(e);
 }

@@ -36,7 +36,9 @@ static int usage(FILE *f, int rc)
 		"                   sensor: --central ADDR:PORT|off, --sensor-id ID, --api-url URL,\n"
 		"                   --token SECRET, --ipfix-pen N, --capture yes|no;\n"
 		"                   central: --collect ADDR:PORT, --macro-window DURATION,\n"
-		"                   --token SECRET\n"
+		"                   --token SECRET;\n"
+		"                   both: --tls yes|no, --tls-cert FILE, --tls-key FILE,\n"
+		"                   --tls-ca FILE; sensor: --tls-name NAME\n"
 		"  --check-config   print the configuration in force and exit\n"
 		"Runs in the foreground, logging to stderr, until SIGTERM or SIGINT.\n");
 	return rc;

@@ -43,6 +43,15 @@ enum stratad_level {
  * @macro_window_s: central: the macroflow window
  * @capture: sensor: drain the module's rings; false: serve (and export) a
  *	store made beforehand, read-only (strata analyze --store)
+ * @tls: TLS on the sensor-to-central link (central: on the collector)
+ * @tls_cert: central: its certificate (PEM, chain after it); sensor: its
+ *	client certificate ("": none)
+ * @tls_key: @tls_cert's private key (PEM; "": in @tls_cert's file)
+ * @tls_ca: sensor: the CAs that verify the central host ("": the system's
+ *	trust store); central: the CAs that verify sensors' certificates,
+ *	which are then required ("": none asked)
+ * @tls_name: sensor: the name or address the central host's certificate
+ *	must carry ("": the address of @central)
  */
 struct stratad_config {
 	char role[16];
@@ -63,6 +72,11 @@ struct stratad_config {
 	char collect[128];
 	__u64 macro_window_s;
 	bool capture;
+	bool tls;
+	char tls_cert[256];
+	char tls_key[256];
+	char tls_ca[256];
+	char tls_name[256];
 };
 
 /* config.c */

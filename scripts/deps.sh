@@ -7,10 +7,11 @@ set -eu
 
 build="make gcc pkg-config linux-headers-amd64 libmnl-dev
        liburcu-dev liblmdb-dev libpcap-dev libxxhash-dev libzstd-dev
-       libjansson-dev libmicrohttpd-dev libfixbuf-dev libcurl4-openssl-dev"
+       libjansson-dev libmicrohttpd-dev libfixbuf-dev libcurl4-openssl-dev
+       libssl-dev"
 check="$build libcmocka-dev linux-image-amd64 linux-source qemu-system-x86
        busybox-static tshark iproute2 xz-utils cpio kmod python3
-       clang libclang-rt-14-dev nftables ethtool curl"
+       clang libclang-rt-14-dev nftables ethtool curl openssl"
 # The kernel datapath part of the bench runs in the VM (iperf3 between
 # namespaces; tcpdump is its peer monitor). The packet-store part compares
 # queries with tshark (capinfos, from wireshark-common, counts packets).

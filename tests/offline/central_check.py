@@ -31,6 +31,24 @@ sensor --capture no` serve them and export their closed flow windows to one
     never listed, malformed API requests get 4xx with a JSON error, and the
     daemon keeps serving all along.
 
+Then TLS (run_tls_checks), with a throwaway CA and certificates made by the
+openssl command at the start:
+
+  - config errors: a missing certificate, a key that is not the
+    certificate's, a key without a certificate, TLS keys with tls = no, a
+    missing CA on a sensor: stratad exits non-zero and says which;
+  - a central host with mutual TLS is fed by three TLS sensors (one through
+    a proxy that records the bytes: neither the token nor a sensor id
+    crosses in clear), and the flows arrive as over plain TCP;
+  - refused, never listed, and the central host goes on: a plain sensor
+    (told "takes TLS only"), a sensor with the wrong CA and one checking
+    another name (certificate verify failed), one without a client
+    certificate (certificate required);
+  - garbage, a half ClientHello and a whole one left hanging: refused or
+    timed out in the central host's log while the sensors are served;
+  - a plain session of a big capture, recorded and sent again over TLS in
+    records that cut across its messages: every location flow is stored.
+
 Usage: central_check.py --strata build/strata --stratad build/stratad
                         --pcaps DIR --workdir DIR
 """
@@ -40,9 +58,11 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -54,6 +74,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from store_check import json_stream  # noqa: E402
 
 CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
+# Many flows in one window: IPFIX messages near 64 KiB, for the TLS replay.
+CAPTURE_BIG = "ntop_nDPI/tests/cfgs/default/pcap/synscan.pcap"
 TOKEN = "central-check-token"
 SENSORS = ("client", "router", "server")
 
@@ -212,6 +234,340 @@ def check_macroflows(api, cflows):
             if pk != m["packets"]:
                 bad.append("%s %s: packets %s, its flows sum to %s" % (group, m["key"], m["packets"], pk))
     return bad
+
+
+def make_pki(d):
+    """A CA, another CA, the central's certificate (IP 127.0.0.1 and DNS
+    central.test), a sensor's client certificate and a stray key, in @d."""
+    def ossl(*args):
+        r = subprocess.run(["openssl"] + list(args), capture_output=True, text=True, cwd=d)
+        if r.returncode:
+            raise AssertionError("openssl %s: %s" % (args[0], r.stderr.strip()[-300:]))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for name, cn in (("ca", "strata check CA"), ("other-ca", "another CA")):
+        ossl("req", "-x509", *ec, "-keyout", name + ".key", "-out", name + ".pem", "-days", "2",
+             "-subj", "/CN=" + cn, "-config", "/dev/null",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    for name, cn, ext in (
+            ("central", "central.test",
+             "subjectAltName=IP:127.0.0.1,DNS:central.test\nextendedKeyUsage=serverAuth\n"),
+            ("sensor", "strata sensor", "extendedKeyUsage=clientAuth\n")):
+        ossl("req", "-new", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", "/CN=" + cn, "-config", "/dev/null")
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write(ext)
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+             "-out", name + ".pem", "-extfile", name + ".ext")
+    ossl("genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-out", "stray.key")
+    return {n: os.path.join(d, n) for n in ("ca.pem", "other-ca.pem", "central.pem",
+                                             "central.key", "sensor.pem", "sensor.key",
+                                             "stray.key")}
+
+
+class Recorder:
+    """A TCP proxy to @port that keeps every byte it passes: both ways in
+    seen, the client's in sent."""
+    def __init__(self, port):
+        self.up = port
+        self.seen = bytearray()
+        self.sent = bytearray()
+        self.lock = threading.Lock()
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(8)
+        self.port = self.ls.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                a, _ = self.ls.accept()
+                b = socket.create_connection(("127.0.0.1", self.up), timeout=10)
+            except OSError:
+                return
+            for x, y, up in ((a, b, True), (b, a, False)):
+                threading.Thread(target=self.pump, args=(x, y, up), daemon=True).start()
+
+    def pump(self, x, y, up):
+        try:
+            x.settimeout(None)
+            while True:
+                data = x.recv(65536)
+                if not data:
+                    break
+                with self.lock:
+                    self.seen += data
+                    if up:
+                        self.sent += data
+                y.sendall(data)
+        except OSError:
+            pass
+        for z in (x, y):
+            try:
+                z.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.ls.close()
+
+
+def client_hello():
+    """The bytes of a real TLS ClientHello (Python's ssl module, no socket)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="central.test")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def tls_replay(strata, stratad, pcaps, pki, d, collect, api):
+    """A plain sensor's bytes, recorded, sent again over TLS by Python's ssl
+    module in one write: its 16 KiB records do not follow the IPFIX messages
+    (a sensor's do), so the central host's reads stop inside records and
+    it must read what OpenSSL holds beyond what poll() sees. Returns what
+    is wrong, or None.
+
+    It cannot catch a central host that leaves those bytes until more come:
+    the last record is never read in part here (the last message is under
+    48 KiB), and every earlier one is followed by more bytes."""
+    store = os.path.join(d, "store-big")
+    subprocess.run([strata, "analyze", os.path.join(pcaps, CAPTURE_BIG), "--store", store],
+                   check=True, stdout=subprocess.DEVNULL)
+    nflows = len(store_flows(strata, store))
+    pcollect, papi = free_port(), free_port()
+    plain = Daemon(stratad, ["--role", "central", "--store", os.path.join(d, "plain-central"),
+                             "--collect", "127.0.0.1:%d" % pcollect, "--listen",
+                             "127.0.0.1:%d" % papi, "--token", TOKEN, "--budget", "64M"],
+                   os.path.join(d, "plain-central.log"))
+    rec = Recorder(pcollect)
+    procs = [plain]
+    try:
+        wait_for("the plain central API", lambda: jget(papi, "/api/v1/info"))
+        procs.append(Daemon(stratad, ["--role", "sensor", "--capture", "no", "--store", store,
+                                      "--central", "127.0.0.1:%d" % rec.port, "--token", TOKEN,
+                                      "--sensor-id", "replay", "--listen", "off"],
+                            os.path.join(d, "sensor-replay-plain.log")))
+        wait_for("the recorded sensor", lambda: [x for x in jget(papi, "/api/v1/sensors")
+                                                 if x["location_flows"] == nflows])
+    finally:
+        for p in procs:
+            p.stop()
+        rec.close()
+    with rec.lock:
+        sent = bytes(rec.sent)
+    ctx = ssl.create_default_context(cafile=pki["ca.pem"])
+    ctx.load_cert_chain(pki["sensor.pem"], pki["sensor.key"])
+    t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", collect), timeout=20),
+                        server_hostname="127.0.0.1")
+    # The acks are not read: the socket buffers hold them.
+    t.sendall(sent)
+    try:
+        wait_for("the replay's flows", lambda: [x for x in jget(api, "/api/v1/sensors")
+                                               if x["id"] == "replay" and
+                                               x["location_flows"] == nflows], 20)
+    except AssertionError:
+        got = [x["location_flows"] for x in jget(api, "/api/v1/sensors") if x["id"] == "replay"]
+        return "%d bytes replayed over TLS, %s of %d location flows stored" % (
+            len(sent), got or "none", nflows)
+    finally:
+        t.close()
+    return None
+
+
+def run_tls_checks(strata, stratad, pcaps, stores, flows, through, workdir, log=print):
+    res = []
+    log("central: TLS between sensors and a central stratad (certificates by openssl)")
+    if not shutil.which("openssl"):
+        return [(False, "central.tls", "openssl not found (Debian package openssl; "
+                 "scripts/deps.sh check installs it)")]
+    d = os.path.join(workdir, "tls")
+    os.makedirs(d)
+    try:
+        pki = make_pki(d)
+    except AssertionError as e:
+        return [(False, "central.tls", str(e))]
+
+    # Configurations that cannot work: refused at the start, saying which.
+    missing = os.path.join(d, "nope.pem")
+    cstore = os.path.join(d, "central")
+    central_base = ["--role", "central", "--store", cstore, "--listen", "off", "--collect",
+                    "127.0.0.1:0", "--budget", "64M", "--stats-interval", "0"]
+    sensor_base = ["--role", "sensor", "--capture", "no", "--store", stores["client"],
+                   "--listen", "off", "--central", "127.0.0.1:9", "--stats-interval", "0"]
+    bad = []
+    for what, args, want in (
+            ("missing tls-cert", central_base + ["--tls", "yes", "--tls-cert", missing],
+             "tls-cert %s: No such file or directory" % missing),
+            ("tls = yes without tls-cert", central_base + ["--tls", "yes"],
+             "needs tls-cert"),
+            ("a key not the certificate's", central_base + [
+                "--tls", "yes", "--tls-cert", pki["central.pem"], "--tls-key", pki["stray.key"]],
+             "is not the key of tls-cert"),
+            ("tls-key without tls-cert", central_base + [
+                "--tls", "yes", "--tls-key", pki["central.key"]], "tls-key is set without tls-cert"),
+            ("tls-cert with tls = no", central_base + ["--tls-cert", pki["central.pem"]],
+             "tls-cert is set but tls = no"),
+            ("a certificate without its key", central_base + [
+                "--tls", "yes", "--tls-cert", pki["central.pem"]], "no unencrypted PEM private key"),
+            ("a sensor's missing tls-ca", sensor_base + ["--tls", "yes", "--tls-ca", missing],
+             "tls-ca %s: No such file or directory" % missing)):
+        try:
+            r = subprocess.run([stratad] + args, capture_output=True, text=True, timeout=20)
+            rc, out = r.returncode, r.stdout + r.stderr
+        except subprocess.TimeoutExpired:
+            rc, out = None, "still running after 20 s"
+        if rc in (0, None) or want not in out:
+            bad.append("%s: exit %s, %r" % (what, rc, out.strip()[-200:]))
+    res.append((not bad and not os.path.exists(cstore), "central.tls_config",
+                "; ".join(bad[:3]) if bad else "7 bad TLS configurations refused at the "
+                "start, exit 1, each named"))
+
+    collect, api = free_port(), free_port()
+    central_args = ["--role", "central", "--store", cstore, "--collect",
+                    "127.0.0.1:%d" % collect, "--listen", "127.0.0.1:%d" % api,
+                    "--token", TOKEN, "--budget", "64M", "--tls", "yes",
+                    "--tls-cert", pki["central.pem"], "--tls-key", pki["central.key"],
+                    "--tls-ca", pki["ca.pem"]]
+    central = Daemon(stratad, central_args, os.path.join(d, "central.log"))
+    procs = [central]
+    rec = Recorder(collect)
+    hangers = []
+    logs = {}
+
+    def sensor(name, port=None, store=None, tls=("--tls-ca", "ca.pem", "--tls-cert",
+                                                  "sensor.pem", "--tls-key", "sensor.key")):
+        args = ["--role", "sensor", "--capture", "no", "--store", store or stores["client"],
+                "--central", "127.0.0.1:%d" % (port or collect), "--token", TOKEN,
+                "--sensor-id", name, "--listen", "off"]
+        if tls:
+            args += ["--tls", "yes"] + [pki.get(a, a) for a in tls]
+        logs[name] = os.path.join(d, "sensor-%s.log" % name)
+        procs.append(Daemon(stratad, args, logs[name]))
+        return procs[-1]
+
+    try:
+        wait_for("the TLS central API", lambda: jget(api, "/api/v1/info"))
+        # Peers that stall in the handshake, open while the sensors are served.
+        hello = client_hello()
+        for part in (hello[:len(hello) // 2], hello):
+            h = socket.create_connection(("127.0.0.1", collect), timeout=10)
+            h.sendall(part)
+            hangers.append(h)
+        t_hang = time.monotonic()
+        sensor("client", store=stores["client"])
+        sensor("router", store=stores["router"],
+               tls=("--tls-ca", "ca.pem", "--tls-cert", "sensor.pem", "--tls-key", "sensor.key",
+                    "--tls-name", "central.test"))
+        sensor("server", port=rec.port, store=stores["server"])
+        sensor("plain", tls=())
+        sensor("wrongca", tls=("--tls-ca", "other-ca.pem", "--tls-cert", "sensor.pem",
+                               "--tls-key", "sensor.key"))
+        sensor("wrongname", tls=("--tls-ca", "ca.pem", "--tls-cert", "sensor.pem",
+                                 "--tls-key", "sensor.key", "--tls-name", "other.test"))
+        sensor("nocert", tls=("--tls-ca", "ca.pem"))
+
+        def delivered():
+            ss = jget(api, "/api/v1/sensors")
+            done = [x for x in ss if x["through_ns"] >= through and x["id"] in SENSORS]
+            return len(done) == 3 and jget(api, "/api/v1/info")["windows_to_stitch"] == 0
+        wait_for("three TLS sensors' flow windows", delivered)
+        served_in = time.monotonic() - t_hang
+        # Served while both hangers still held their handshakes open.
+        served_first = "not finished in 10 s" not in central.text()
+        ss = {x["id"]: x for x in jget(api, "/api/v1/sensors")}
+        cflows, bad = check_flows(api, flows, 3)
+        if set(ss) != set(SENSORS):
+            bad.insert(0, "listed: %s" % sorted(ss))
+        res.append((not bad, "central.tls_flows", "; ".join(bad[:5]) if bad else
+                    "%d connected flows, 3 locations each, counts as in the stores; "
+                    "only the 3 TLS sensors listed" % len(cflows)))
+
+        def text(name):
+            with open(logs[name], "rb") as f:
+                return f.read().decode(errors="replace")
+        ok = [n for n in SENSORS if "over TLSv1.3" in text(n)]
+        with rec.lock:
+            seen = bytes(rec.seen)
+        leaked = [w for w in (TOKEN.encode(), b"server") if w in seen]
+        res.append((len(ok) == 3 and len(seen) > 10000 and seen[:2] == b"\x16\x03" and
+                    not leaked, "central.tls_clear",
+                    "TLSv1.3 for %s; %d bytes through the proxy, %s in clear" % (
+                        ok, len(seen), leaked or "neither the token nor the sensor id")))
+
+        # Each refusal says why, on both sides, and is retried.
+        def both(name, sensor_says, central_says):
+            return wait_for("%s's refusal" % name, lambda: sensor_says in text(name) and
+                            central_says in central.text(), 30)
+        bad = []
+        for name, sensor_says, central_says in (
+                ("plain", "central refused the hello: this collector takes TLS only",
+                 "refused: this collector takes TLS only"),
+                ("wrongca", "certificate verify failed: self-signed certificate in certificate chain",
+                 "TLS handshake failed: tlsv1 alert unknown ca"),
+                ("wrongname", "certificate verify failed: hostname mismatch",
+                 "TLS handshake failed: sslv3 alert bad certificate"),
+                ("nocert", "TLS: tlsv13 alert certificate required",
+                 "TLS handshake failed: peer did not return a certificate")):
+            try:
+                both(name, sensor_says, central_says)
+            except AssertionError:
+                bad.append("%s: sensor log %r" % (name, text(name).strip().split("\n")[-1][-150:]))
+        res.append((not bad and central.alive(), "central.tls_refused", "; ".join(bad) if bad else
+                    "plain, wrong CA, wrong name, no client certificate: refused, said why on "
+                    "both sides, never listed"))
+
+        # Garbage, a plain IPFIX cut short, then the hanging handshakes time out.
+        def refused(data):
+            """The central closes on @data: a reset, as it leaves bytes unread, or an end."""
+            try:
+                return raw_send(collect, data)
+            except ConnectionResetError:
+                return b""
+        got = refused(b"GET / HTTP/1.0\r\n\r\n" + os.urandom(300))
+        got2 = refused(os.urandom(2000))
+        wait_for("the handshake time limit", lambda: central.text().count(
+            "TLS handshake failed: not finished in 10 s") >= 2, 30)
+        closed = 0
+        for h in hangers:
+            try:
+                h.settimeout(5)
+                while h.recv(65536):
+                    pass
+                closed += 1
+            except OSError:
+                closed += 1
+        info = jget(api, "/api/v1/info")
+        res.append((central.alive() and b"<no close>" not in got + got2 and closed == 2 and
+                    info["sensors"] == 3 and served_first and
+                    "TLS handshake failed: http request" in central.text(),
+                    "central.tls_garbage", "HTTP, random bytes refused; a half and a whole "
+                    "ClientHello left hanging closed after 10 s, the sensors served meanwhile "
+                    "(in %.1f s)" % served_in))
+        why = tls_replay(strata, stratad, pcaps, pki, d, collect, api)
+        res.append((not why and central.alive(), "central.tls_records",
+                    why or "a plain session with messages near 64 KiB, sent again in TLS "
+                    "records that cut across them: every location flow stored"))
+        rc = central.stop()
+        res.append((rc == 0 and "TLS handshakes failed" in central.text(), "central.tls_stop",
+                    "exit %s; the counters count the failed handshakes" % rc))
+    except (AssertionError, OSError, subprocess.CalledProcessError, ValueError, KeyError) as e:
+        res.append((False, "central.tls", "%s (logs in %s)" % (e, d)))
+    finally:
+        for h in hangers:
+            h.close()
+        rec.close()
+        for p in procs:
+            p.stop()
+    return res
 
 
 def run_checks(strata, stratad, pcaps, workdir, log=print):
@@ -406,6 +762,7 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
     finally:
         for p in procs:
             p.stop()
+    res += run_tls_checks(strata, stratad, pcaps, stores, flows, through, workdir, log=log)
     return res
 
 
