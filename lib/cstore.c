@@ -914,12 +914,31 @@ struct settled {
 	struct mark m;
 };
 
+/* Whether flow windows of [@t1, @t2) wait to be stitched (in @txn's dirty table). */
+static bool pending(struct strata_cstore *cs, MDB_txn *txn, __u64 t1, __u64 t2)
+{
+	struct lkey pos;
+	MDB_cursor *c;
+	MDB_val k, v;
+	bool any;
+
+	if (mdb_cursor_open(txn, cs->dirty, &c))
+		return true;
+	k = *win_key(&pos, t1);
+	any = !mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) &&
+	      (k.mv_size != 8 || strata_be64_get(k.mv_data) < t2);
+	mdb_cursor_close(c);
+	return any;
+}
+
 /*
  * The windows of @dbi (keys of 8 bytes) whose last change is @settle_ns or
- * more before @now_ns, with their marks, from a read transaction.
+ * more before @now_ns, with their marks, from a read transaction. With
+ * @macro (@dbi the macroflow windows), also those none of whose flow
+ * windows waits to be stitched: nothing more is on its way to them.
  */
-static int list_settled(struct strata_cstore *cs, MDB_dbi dbi, __u64 settle_ns, __u64 now_ns,
-			struct settled **out, size_t *n)
+static int list_settled(struct strata_cstore *cs, MDB_dbi dbi, bool macro, __u64 settle_ns,
+			__u64 now_ns, struct settled **out, size_t *n)
 {
 	size_t cap = 0;
 	MDB_txn *txn;
@@ -946,7 +965,9 @@ static int list_settled(struct strata_cstore *cs, MDB_dbi dbi, __u64 settle_ns, 
 			break;
 		}
 		memcpy(&m, v.mv_data, sizeof(m));
-		if (now_ns < settle_ns || m.ns > now_ns - settle_ns)
+		if ((now_ns < settle_ns || m.ns > now_ns - settle_ns) &&
+		    (!macro || pending(cs, txn, strata_be64_get(k.mv_data),
+				       strata_be64_get(k.mv_data) + cs->macro_ns)))
 			continue;
 		p = strata_vec_room(*out, *n, &cap, sizeof(*p));
 		if (!p) {
@@ -974,13 +995,13 @@ int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u6
 
 	if (stitched)
 		*stitched = 0;
-	rc = list_settled(cs, cs->dirty, settle_ns, now_ns, &wins, &nw);
+	rc = list_settled(cs, cs->dirty, false, settle_ns, now_ns, &wins, &nw);
 	for (i = 0; i < nw && !rc; i++) {
 		rc = stitch_window(cs, wins[i].w, &wins[i].m, &cs->lfs, &cs->cfs, when, &done);
 		n += done;
 	}
 	if (!rc)
-		rc = list_settled(cs, cs->mdirty, settle_ns, now_ns, &mws, &nm);
+		rc = list_settled(cs, cs->mdirty, true, settle_ns, now_ns, &mws, &nm);
 	for (i = 0; i < nm && !rc; i++)
 		rc = macro_window(cs, mws[i].w, &mws[i].m);
 	free(wins);

@@ -182,7 +182,8 @@ int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
  * While sensors deliver a window one after another, stitching it after each
  * would redo it once per sensor: this waits until it has been quiet for
  * @settle_ns. Macroflow windows are summed again likewise, once the flow
- * windows stitched in them have settled.
+ * windows stitched in them have settled, or at once when none of their
+ * flow windows waits to be stitched.
  *
  * Return: 0 or -errno.
  */

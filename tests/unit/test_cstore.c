@@ -458,6 +458,9 @@ static void test_settled(void **state)
 	const __u64 put_at = WIN + 2 * STRATA_STORE_FLOW_WINDOW_NS;	/* put_window()'s clock */
 	const __u64 settle = 2 * 1000000000ULL;
 	struct strata_cstore_info in;
+	struct strata_lflow lf[1];
+	struct conv cv;
+	struct rng r;
 	unsigned int n = ~0U;
 	char err[256] = "";
 	struct scen s;
@@ -471,20 +474,41 @@ static void test_settled(void **state)
 						      sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	assert_counts(d.cs, &in, 3, 6, 0, 0, 1);
-	/* 2 s: the window is stitched; its macroflow window waits its turn. */
+	/*
+	 * 2 s: the window is stitched, and its macroflow window summed at
+	 * once (no other flow window of it waits), as stitching at once gives.
+	 */
 	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + settle, &n, err,
 						      sizeof(err)), 0);
 	assert_int_equal(n, 1);
-	assert_counts(d.cs, &in, 3, 6, 2, 0, 1);
-	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + settle + 1000000000ULL, &n,
-						      err, sizeof(err)), 0);
-	assert_counts(d.cs, &in, 3, 6, 2, 0, 1);
-	/* 2 s after the stitch: the macroflows, the same as stitching at once gives. */
-	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, put_at + 2 * settle, &n,
-						      err, sizeof(err)), 0);
-	assert_int_equal(n, 0);
 	check_macros(d.cs, &s);
 	assert_counts(d.cs, &in, 3, 6, 2, 4, 0);
+
+	/*
+	 * A flow window of the same macroflow window still settling: the
+	 * macroflow window stitched meanwhile waits for it, or for its own 2 s.
+	 */
+	rng_seed(&r, 8);
+	conv_init(&cv, &r, 17);
+	conv_at(&cv, WIN);
+	mklf(&lf[0], &cv, s.num[0], 0, 1);
+	put_window(d.cs, s.num[0], WIN, lf, 1);
+	conv_at(&cv, WIN + FW);
+	mklf(&lf[0], &cv, s.num[0], 0, 1);
+	put_window(d.cs, s.num[0], WIN + FW, lf, 1);
+	info(d.cs, &in);
+	assert_int_equal(in.dirty, 2);
+	/* WIN + FW was put later (put_window()'s clock is per window): WIN settles first. */
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, WIN + 3 * FW, &n, err,
+						      sizeof(err)), 0);
+	info(d.cs, &in);
+	assert_int_equal(MW_OF(WIN), MW_OF(WIN + FW));
+	assert_int_equal(n, 1);
+	assert_int_equal(in.dirty, 2);	/* WIN + FW, and the macroflow window */
+	assert_int_equal(strata_cstore_stitch_settled(d.cs, settle, WIN + 4 * FW, &n, err,
+						      sizeof(err)), 0);
+	info(d.cs, &in);
+	assert_int_equal(in.dirty, 0);
 	cdir_rm(&d);
 }
 
