@@ -4,8 +4,10 @@
  * The central role: takes sensors' connections (IPFIX over TCP), stores
  * their location flows, stitches them once a second, and serves the API.
  *
- * One thread owns the sockets and is the store's only writer; the API's
- * threads only read. A connection must say hello (with the token) before
+ * One thread owns the sockets and puts what sensors send; another, the
+ * stitcher, stitches the windows that have settled, from a snapshot, so
+ * the sockets are served meanwhile (LMDB has one writer at a time: each
+ * holds it only to write); the API's threads only read. A connection must say hello (with the token) before
  * anything else; a bad message gets a refusal and the connection is
  * closed, and the rest go on being served.
  *
@@ -16,7 +18,9 @@
  * poll() cannot see.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +75,7 @@ struct central {
 	struct stratad_tls *tls;	/* NULL: plain TCP */
 	struct conn *conn[CONNS_MAX];
 	unsigned int nconn;
-	/* Since the start. */
+	/* Since the start; stitched and store_errors also by the stitcher (atomics). */
 	__u64 accepted, refused, bad_messages, windows, lflows, stitched, store_errors;
 	__u64 tls_failed;	/* handshakes that failed or timed out */
 };
@@ -188,7 +192,7 @@ static int on_hello(const struct strata_hello *h, void *arg)
 	}
 	if (strata_cstore_hello(c->cs, h, realtime_ns(), &s, err, sizeof(err))) {
 		log_err("%s", err);
-		c->store_errors++;
+		__atomic_add_fetch(&c->store_errors, 1, __ATOMIC_RELAXED);
 		refuse(k, STRATA_ACK_ERROR, "the central store failed");
 		return -EIO;
 	}
@@ -247,7 +251,7 @@ static int on_window(const struct strata_window_mark *w, void *arg)
 	}
 	if (rc) {
 		log_err("%s", err);
-		c->store_errors++;
+		__atomic_add_fetch(&c->store_errors, 1, __ATOMIC_RELAXED);
 		refuse(k, STRATA_ACK_ERROR, "the central store failed");
 		return rc;
 	}
@@ -437,10 +441,69 @@ static void stitch(struct central *c, bool all)
 
 	if (rc) {
 		log_err("%s", err);
-		c->store_errors++;
+		__atomic_add_fetch(&c->store_errors, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	c->stitched += n;
+	__atomic_add_fetch(&c->stitched, n, __ATOMIC_RELAXED);
+}
+
+/* The stitcher thread: the settled windows once a second, until told to stop. */
+struct stitcher {
+	struct central *c;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+static void *stitcher_main(void *arg)
+{
+	struct stitcher *st = arg;
+	struct timespec t;
+
+	pthread_mutex_lock(&st->mu);
+	while (!st->stop) {
+		pthread_mutex_unlock(&st->mu);
+		stitch(st->c, false);
+		pthread_mutex_lock(&st->mu);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec++;
+		while (!st->stop && pthread_cond_timedwait(&st->cv, &st->mu, &t) == 0)
+			;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+static int stitcher_start(struct stitcher *st, struct central *c)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	st->c = c;
+	st->stop = false;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&st->th, NULL, stitcher_main, st);
+	if (rc) {
+		pthread_cond_destroy(&st->cv);
+		pthread_mutex_destroy(&st->mu);
+	}
+	return -rc;
+}
+
+static void stitcher_stop(struct stitcher *st)
+{
+	pthread_mutex_lock(&st->mu);
+	st->stop = true;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->th, NULL);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->mu);
 }
 
 static void log_stats(struct central *c)
@@ -450,7 +513,8 @@ static void log_stats(struct central *c)
 		 "stitched, %llu store errors", c->nconn, (unsigned long long)c->accepted,
 		 (unsigned long long)c->refused, (unsigned long long)c->bad_messages,
 		 (unsigned long long)c->windows, (unsigned long long)c->lflows,
-		 (unsigned long long)c->stitched, (unsigned long long)c->store_errors);
+		 (unsigned long long)__atomic_load_n(&c->stitched, __ATOMIC_RELAXED),
+		 (unsigned long long)__atomic_load_n(&c->store_errors, __ATOMIC_RELAXED));
 	if (c->tls)
 		log_info("central: since the start %llu TLS handshakes failed",
 			 (unsigned long long)c->tls_failed);
@@ -461,10 +525,12 @@ int stratad_central(const struct stratad_config *cfg)
 	struct pollfd pfd[CONNS_MAX + 1];
 	struct stratad_http *http = NULL;
 	struct strata_capi *api = NULL;
+	struct stitcher st;
 	struct central *c;
-	__u64 next_stitch = 0, next_stats;
+	__u64 next_stats;
 	unsigned int port, i;
 	char err[512];
+	bool stitching = false;
 	int lfd = -1, rc = 1;
 
 	c = calloc(1, sizeof(*c));
@@ -473,6 +539,13 @@ int stratad_central(const struct stratad_config *cfg)
 		return 1;
 	}
 	c->cfg = cfg;
+	/*
+	 * Stitching a window allocates tens of MB and frees them: from the
+	 * heap and kept there (up to glibc's largest threshold), not mapped
+	 * afresh each time at a page fault per page.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	if (stratad_tls_new(cfg, true, &c->tls, err, sizeof(err))) {
 		log_err("central: %s", err);
 		goto out;
@@ -502,7 +575,13 @@ int stratad_central(const struct stratad_config *cfg)
 	log_info("central: collecting on %s (port %u) into %s", cfg->collect, port, cfg->store);
 	if (c->tls)
 		log_info("central: collector: %s", stratad_tls_describe(c->tls, err, sizeof(err)));
-	rc = 0;
+	rc = stitcher_start(&st, c);
+	if (rc) {
+		log_err("central: the stitcher thread: %s", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	stitching = true;
 	next_stats = cfg->stats_s ? realtime_ns() / 1000000 + cfg->stats_s * 1000ULL : ~0ULL;
 	while (!stratad_stop) {
 		__u64 now;
@@ -541,19 +620,20 @@ int stratad_central(const struct stratad_config *cfg)
 		if (pfd[0].revents & POLLIN)
 			conn_accept(c, lfd);
 		now = realtime_ns() / 1000000;
-		if (now >= next_stitch) {
-			stitch(c, false);
-			next_stitch = now + 1000;
-		}
 		if (now >= next_stats) {
 			log_stats(c);
 			next_stats = now + cfg->stats_s * 1000ULL;
 		}
 	}
+	/* What is left, settled or not, once no sensor adds to it. */
+	stitcher_stop(&st);
+	stitching = false;
 	stitch(c, true);
 	log_stats(c);
 	log_info("central: stopped");
 out:
+	if (stitching)
+		stitcher_stop(&st);
 	stratad_http_stop(http);
 	strata_capi_free(api);
 	while (c->nconn)
