@@ -41,6 +41,11 @@
  *   central-gen port
  *	A free port on 127.0.0.1 (TCP and UDP), for a daemon to listen on.
  *
+ *   central-gen loopback [-m MIB]
+ *	What a TCP stream over loopback moves when nothing else is done: a
+ *	thread sends MIB MiB (4096) in 1 MiB writes, another reads them;
+ *	timed from the first byte to the end of the stream.
+ *
  * Prints key=value lines (bench/lib.sh's kv reads them); exits 1 on any
  * failure, saying why on stderr.
  */
@@ -1135,6 +1140,73 @@ static int run_drill(int argc, char **argv)
 	return 0;
 }
 
+/* ---- a TCP stream over loopback doing nothing else ---- */
+
+struct lo_send {
+	char addr[32];
+	size_t mib;
+};
+
+static void *lo_sender(void *arg)
+{
+	struct lo_send *ls = arg;
+	__u8 *buf = xcalloc(1, 1 << 20);
+	int fd = tcp_connect(ls->addr);
+	size_t i;
+
+	for (i = 0; i < ls->mib; i++)
+		send_all(fd, buf, 1 << 20);
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int run_loopback(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	struct lo_send ls = { .mib = 4096 };
+	__u8 *buf = xcalloc(1, 1 << 20);
+	__u64 got = 0, t0 = 0, t1;
+	pthread_t th;
+	ssize_t r;
+	int o, l, fd;
+
+	while ((o = getopt(argc, argv, "m:")) != -1) {
+		if (o != 'm')
+			return 2;
+		ls.mib = num(optarg, "-m", 1, 1 << 20);
+	}
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &al))
+		die("loopback: %s", strerror(errno));
+	snprintf(ls.addr, sizeof(ls.addr), "127.0.0.1:%u", ntohs(a.sin_port));
+	if (pthread_create(&th, NULL, lo_sender, &ls))
+		die("pthread_create failed");
+	fd = accept(l, NULL, NULL);
+	if (fd < 0)
+		die("loopback: accept: %s", strerror(errno));
+	while ((r = recv(fd, buf, 1 << 20, 0)) > 0) {
+		if (!got)
+			t0 = now_ns();
+		got += (__u64)r;
+	}
+	t1 = now_ns();
+	if (r < 0)
+		die("loopback: recv: %s", strerror(errno));
+	pthread_join(th, NULL);
+	if (got != (__u64)ls.mib << 20)
+		die("loopback: %llu bytes of %zu MiB", (unsigned long long)got, ls.mib);
+	printf("loopback bytes=%llu s=%.6f mbps=%.0f\n", (unsigned long long)got, secs(t1 - t0),
+	       got / secs(t1 - t0) / 1e6);
+	close(fd);
+	close(l);
+	free(buf);
+	return 0;
+}
+
 /* ---- a free port ---- */
 
 static int run_port(void)
@@ -1171,7 +1243,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port [OPTIONS] (see its source)\n");
+		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|loopback [OPTIONS] (see its source)\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -1185,10 +1257,12 @@ int main(int argc, char **argv)
 		rc = run_drill(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "port"))
 		rc = run_port();
+	else if (!strcmp(argv[1], "loopback"))
+		rc = run_loopback(argc - 1, argv + 1);
 	else
 		rc = 2;
 	if (rc == 2)
-		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port [OPTIONS] (see its source)\n");
+		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|loopback [OPTIONS] (see its source)\n");
 	curl_global_cleanup();
 	return rc;
 }

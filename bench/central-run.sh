@@ -108,6 +108,11 @@ fresh() { rm -rf "$WORK/out"; sync; warm_memory; }
 
 busy0=$(busy)
 
+# What TCP over loopback moves when nothing else is done: the ceiling of
+# any collector fed over it here.
+"$GEN" loopback >"$WORK/loopback.out" || die "central-gen loopback failed"
+lo_mbps=$(kv " $(grep '^loopback ' "$WORK/loopback.out")" mbps)
+
 # ---- ingest: generated sensors into a central stratad, the same flows into nfcapd ----
 
 records=$((NSENS * NWIN * NFLOWS))
@@ -298,6 +303,10 @@ row "rec/s: central, stored (diagnostic)" "$(mrps "$st_best")" "nfcapd, datagram
 row "B/record on the wire (diagnostic)" "$(awk -v b="$st_bytes" -v n="$records" 'BEGIN{printf "%.0f B", b/n}')" \
 	"nfcapd: its 11 fields, $MTU B datagrams" "$(awk -v b="$(kv "$nf_line" bytes)" -v n="$records" 'BEGIN{printf "%.0f B", b/n}')" \
 	"$(ratio "$st_bytes" "$(kv "$nf_line" bytes)")"
+row "rec/s: TCP over loopback alone (diagnostic)" \
+	"$(awk -v m="$lo_mbps" -v b="$st_bytes" -v n="$records" 'BEGIN{printf "%.3f Mrec/s", m*1e6/(b/n)/1e6}')" \
+	"nfcapd, its 11 fields" "$(mrps "$nf_best")" \
+	"$(awk -v m="$lo_mbps" -v b="$st_bytes" -v n="$records" -v p="$nf_best" 'BEGIN{printf "%.2fx", m*1e6/(b/n)/p}')"
 row "MB/s taken in (diagnostic)" "$(awk -v b="$st_bytes" -v s="$(kv "$st_line" stored_s)" 'BEGIN{printf "%.0f MB/s", b/s/1e6}')" \
 	"nfcapd, strata's records" "$(awk -v b="$(kv "$same_line" bytes)" -v s="$(kv "$same_line" written_s)" 'BEGIN{printf "%.0f MB/s", b/s/1e6}')" \
 	"$(awk -v a="$st_bytes" -v sa="$(kv "$st_line" stored_s)" -v b="$(kv "$same_line" bytes)" -v sb="$(kv "$same_line" written_s)" 'BEGIN{printf "%.2fx", (a/sa)/(b/sb)}')"
@@ -336,6 +345,8 @@ for name in real gen; do
 		"packets per answer (3 locations): median $pkm, p95 $pkp; tshark's and strata query's outputs hold" \
 		"the flow window's packets, as many as the sensors count (checked for all ${D[$name.nsample]})"
 done
+echo "TCP over loopback, a thread sending 4 GiB to another that only reads: $lo_mbps MB/s; at strata's" \
+	"bytes per record that is the records/s of the row above, before any decoding or storing"
 echo "strata query's start-up: 'strata version' takes $(ms "$startup_ms") (median of $DTSHARK) before it does anything"
 echo
 for tag in own same; do
