@@ -32,7 +32,8 @@ struct loc {
 	__u32 nfp[2];
 	__u32 pos;	/* index in the (sensor, key) order */
 	__u32 parent;	/* union-find; the component's root once resolved */
-	__u32 kid;	/* the same for the same ckey (join_keys()) */
+	__u32 kid;	/* the same for the same ckey: where its run starts in by-key order */
+	__u32 kn;	/* the length of that run (join_keys()) */
 	__u8 c;		/* the client endpoint of ckey */
 };
 
@@ -321,11 +322,12 @@ static __u32 shared(const struct strata_fp_mark *a, __u32 na,
 }
 
 /* One key at different sensors is one conversation. */
-static int join_keys(struct loc *locs, size_t n)
+static int join_keys(struct loc *locs, size_t n, struct loc ***out)
 {
 	struct loc **byk = malloc(n * sizeof(*byk));
 	size_t i, j, k;
 
+	*out = byk;
 	if (!byk)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -335,8 +337,10 @@ static int join_keys(struct loc *locs, size_t n)
 		for (j = i + 1; j < n; j++)
 			if (memcmp(&byk[i]->ckey, &byk[j]->ckey, sizeof(byk[i]->ckey)))
 				break;
-		for (k = i; k < j; k++)
+		for (k = i; k < j; k++) {
 			byk[k]->kid = (__u32)i;
+			byk[k]->kn = (__u32)(j - i);
+		}
 		/*
 		 * Sorted by position, so by sensor: two sensors at least when
 		 * the ends differ, and then every flow of the run has a
@@ -347,8 +351,42 @@ static int join_keys(struct loc *locs, size_t n)
 		for (k = i + 1; k < j; k++)
 			uf_union(locs, byk[i]->pos, byk[k]->pos);
 	}
-	free(byk);
 	return 0;
+}
+
+/*
+ * Whether @a and @b, of different sensors and keys, are two conversations
+ * however alike their payloads (two clients sending the same request): one
+ * of the two sensors saw the other's conversation itself, under that
+ * conversation's own key, with packets in a direction its own flow has too.
+ * Not so for a host that rewrote the addresses and saw each half under its
+ * own key (its hook before the NAT: one key holds the requests, the other
+ * the replies), nor for a proxy's two connections, where one's server is
+ * the other's client (the proxy's own address).
+ */
+static bool two_conversations(struct loc *const *byk, const struct loc *a, const struct loc *b)
+{
+	const struct loc *x[2] = { a, b };
+	unsigned int s;
+	__u32 k;
+
+	if (!memcmp(a->okey.addr[1], b->okey.addr[0], 16) ||
+	    !memcmp(b->okey.addr[1], a->okey.addr[0], 16))
+		return false;
+	for (s = 0; s < 2; s++) {
+		const struct loc *me = x[s], *other = x[!s];
+
+		for (k = other->kid; k < other->kid + other->kn; k++) {
+			const struct loc *f = byk[k];
+
+			if (f->lf->sensor != me->lf->sensor)
+				continue;
+			if ((fwd(f)->packets && fwd(me)->packets) ||
+			    (rev(f)->packets && rev(me)->packets))
+				return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -374,8 +412,9 @@ static __u32 fp_score(const struct loc *a, const struct loc *b)
  * for all flows, not looked up per flow: a lookup in a table of millions of
  * entries is a cache miss per step).
  */
-static size_t candidates(struct loc *locs, const struct fpe *ent, const struct run *runs,
-			 __u32 nruns, __u32 *mark, __u32 p, struct cand *cand)
+static size_t candidates(struct loc *locs, struct loc *const *byk, const struct fpe *ent,
+			 const struct run *runs, __u32 nruns, __u32 *mark, __u32 p,
+			 struct cand *cand)
 {
 	const struct loc *lp = &locs[p];
 	size_t nc = 0, k;
@@ -395,6 +434,8 @@ static size_t candidates(struct loc *locs, const struct fpe *ent, const struct r
 			    !memcmp(&lq->ckey, &lp->ckey, sizeof(lq->ckey)))
 				continue;
 			score = fp_score(lp, lq);
+			if (score && two_conversations(byk, lp, lq))
+				score = 0;
 			if (!score)
 				continue;
 			cand[nc].sensor = lq->lf->sensor;
@@ -462,7 +503,7 @@ static int fpe_sorted(const struct loc *locs, size_t n, struct fpe **out, size_t
 }
 
 /* Different keys, the same payloads: NAT, proxies. */
-static int join_fingerprints(struct loc *locs, size_t n)
+static int join_fingerprints(struct loc *locs, struct loc *const *byk, size_t n)
 {
 	struct fpe *ent = NULL;
 	struct cand *cand = NULL;
@@ -507,7 +548,7 @@ static int join_fingerprints(struct loc *locs, size_t n)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		nc = candidates(locs, ent, runs + i * 2 * STRATA_FP_SAMPLE, nruns[i], mark,
+		nc = candidates(locs, byk, ent, runs + i * 2 * STRATA_FP_SAMPLE, nruns[i], mark,
 				(__u32)i, cand);
 		qsort(cand, nc, sizeof(*cand), cand_cmp);
 		for (k = 0; k < nc; k++)
@@ -897,7 +938,7 @@ static int components(struct loc *locs, size_t n, struct loc ***order,
 int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, void *arg)
 {
 	struct strata_cflow cf;
-	struct loc *locs, **ord = NULL;
+	struct loc *locs, **ord = NULL, **byk = NULL;
 	struct site *st = NULL;
 	struct comp *g = NULL;
 	__u64 window_start;
@@ -922,9 +963,10 @@ int strata_stitch(const struct strata_lflow *lf, size_t n, strata_cflow_fn fn, v
 	qsort(locs, n, sizeof(*locs), loc_cmp);
 	for (i = 0; i < n; i++)
 		locs[i].pos = locs[i].parent = (__u32)i;
-	ret = join_keys(locs, n);
+	ret = join_keys(locs, n, &byk);
 	if (!ret)
-		ret = join_fingerprints(locs, n);
+		ret = join_fingerprints(locs, byk, n);
+	free(byk);
 	if (!ret)
 		ret = components(locs, n, &ord, &st, &g, &ng);
 	for (i = 0; !ret && i < ng; i++) {

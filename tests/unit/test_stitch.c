@@ -459,6 +459,73 @@ static void test_nat_router(void **state)
  * router), two replies that the router forwarded and the client never got
  * (lost between them).
  */
+/*
+ * The router's two halves are one location even with no sensor on the
+ * client's side to bring them together: the replies' key is joined to the
+ * server's by key, the requests' half to the server's by fingerprints.
+ */
+static void test_nat_router_no_client(void **state)
+{
+	static const __u64 pk[3][2] = { { 100, 80 }, { 100, 80 }, { 100, 80 } };
+	struct strata_lflow lf[4];
+	struct conv cv, nat;
+	struct out o;
+
+	(void)state;
+	lab_nat(lf, &cv, &nat, pk);
+	stitch(lf + 1, 3, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.c[0].nhops, 2);
+	assert_int_equal(o.c[0].hop[0].sensor, S_ROUTER);
+	assert_int_equal(o.c[0].hop[0].nkeys, 2);
+	assert_int_equal(o.c[0].hop[0].packets[0], 100);
+	assert_int_equal(o.c[0].hop[0].packets[1], 80);
+	assert_int_equal(o.c[0].hop[1].sensor, S_SERVER);
+	assert_int_equal(o.c[0].hop[1].lost[0], 0);
+	assert_int_equal(o.c[0].hop[1].lost[1], 0);
+	free(o.c);
+}
+
+/*
+ * Two clients send the same requests to one server and get the same
+ * replies (the same payload hashes), and three sensors see both: two
+ * connected flows, each of three locations, not one joined by its
+ * fingerprints (each sensor saw both conversations under their own keys).
+ */
+static void test_twins(void **state)
+{
+	static const __u32 sensor[3] = { S_CLIENT, S_ROUTER, S_SERVER };
+	struct strata_lflow lf[6];
+	struct conv a, b;
+	struct rng r;
+	struct out o;
+	int i, k;
+
+	(void)state;
+	rng_seed(&r, 21);
+	conv_init(&a, &r, 6);
+	ep4(&a.cli, 10, 1, 0, 2, 40000);
+	ep4(&a.srv, 10, 2, 0, 2, 443);
+	b = a;
+	ep4(&b.cli, 10, 1, 0, 3, 40001);
+	for (i = 0; i < 3; i++) {
+		mklf(&lf[i], &a, sensor[i], i, 3);
+		mklf(&lf[3 + i], &b, sensor[i], i, 3);
+	}
+	stitch(lf, 6, &o);
+	assert_int_equal(o.n, 2);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(o.c[k].nhops, 3);
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(o.c[k].hop[i].sensor, sensor[i]);
+			assert_int_equal(o.c[k].hop[i].nkeys, 1);
+			assert_int_equal(o.c[k].hop[i].packets[0], a.packets[0]);
+			assert_int_equal(o.c[k].hop[i].lost[0], 0);
+		}
+	}
+	free(o.c);
+}
+
 static void test_nat_router_loss(void **state)
 {
 	static const __u64 pk[3][2] = { { 100, 78 }, { 100, 80 }, { 99, 80 } };
@@ -1286,6 +1353,8 @@ int main(void)
 		cmocka_unit_test(test_delay_median),
 		cmocka_unit_test(test_nat),
 		cmocka_unit_test(test_nat_router),
+		cmocka_unit_test(test_nat_router_no_client),
+		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_nat_router_loss),
 		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_nat_remap),
