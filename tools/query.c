@@ -283,7 +283,7 @@ static void table_path(json_t *c)
 {
 	char d0[32], d1[32];
 	json_t *h;
-	size_t j;
+	size_t j, k;
 
 	printf("flow %s  %s:%lld > %s:%lld %s  (server at the last location: %s:%lld)\n",
 	       jstr(c, "id"), jstr(c, "client"), jint(c, "client_port"), jstr(c, "server"),
@@ -299,9 +299,15 @@ static void table_path(json_t *c)
 		       jidx(h, "packets", 1), delay(json_array_get(d, 0), d0, sizeof(d0)),
 		       delay(json_array_get(d, 1), d1, sizeof(d1)), jidx(h, "lost", 0),
 		       jidx(h, "lost", 1));
+		/* Where its host rewrote the conversation: the keys after the first. */
+		for (k = 1; k < json_array_size(json_object_get(h, "conversations")); k++)
+			printf("%3s %-14s %-11s %-50s\n", "", "", "+",
+			       json_string_value(json_array_get(json_object_get(h, "conversations"),
+								k)) ?: "?");
 	}
 	printf("(delays in ms, from the previous location; LOST> client-to-server packets the "
-	       "previous location saw and this one did not, LOST< replies)\n");
+	       "previous location saw and this one did not, LOST< replies; + the same "
+	       "location's conversation after its host rewrote it)\n");
 }
 
 static void table_locations(json_t *rows)
