@@ -329,7 +329,7 @@ echo "strata (best run): $NSENS TCP connections, one IPFIX stream each (hello, t
 	"(best stitched run); the central's CPU: $st_cpu s; $(kv "$st_line" cflows) connected flows of $NSENS locations each," \
 	"$(kv "$st_line" macroflows) macroflows, $(kv "$st_line" used_bytes) B of LMDB in use"
 echo "strata (best run): the last sensor's ack of each window, seconds after the first byte: $st_acks" \
-	"(the central stitches a window once it has had no new flows for 2 s, in the thread that takes the windows)"
+	"(the central stitches a window once it has had no new flows for 2 s, in a thread of its own)"
 for tag in own same; do
 	line=${NF[$tag.line]}
 	echo "nfcapd ($tag records, best run): $(kv "$line" datagrams) datagrams of at most $(kv "$line" mtu) B," \
