@@ -128,6 +128,16 @@ fail:
 	return sock_err(err, errlen, addr, "cannot connect", e ? e : EIO);
 }
 
+int stratad_wait(int fd, short events, unsigned int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r = poll(&pfd, 1, (int)timeout_ms);
+
+	if (r == 0)
+		return -ETIMEDOUT;
+	return r < 0 && errno != EINTR ? -errno : 0;
+}
+
 int stratad_send_all(int fd, const void *buf, size_t len, unsigned int timeout_ms)
 {
 	const char *p = buf;
@@ -143,13 +153,10 @@ int stratad_send_all(int fd, const void *buf, size_t len, unsigned int timeout_m
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			int r = poll(&pfd, 1, (int)timeout_ms);
+			int r = stratad_wait(fd, POLLOUT, timeout_ms);
 
-			if (r == 0)
-				return -ETIMEDOUT;
-			if (r < 0 && errno != EINTR)
-				return -errno;
+			if (r < 0)
+				return r;
 			continue;
 		}
 		return n < 0 ? -errno : -EPIPE;

@@ -46,6 +46,17 @@ int stratad_tcp_listen(const char *addr, unsigned int *port, char *err, size_t e
 int stratad_tcp_connect(const char *addr, unsigned int timeout_ms, char *err, size_t errlen);
 
 /**
+ * stratad_wait() - wait at most @timeout_ms for @fd to be ready for @events
+ * @fd: the socket
+ * @events: POLLIN or POLLOUT
+ * @timeout_ms: how long
+ *
+ * Return: 0 (ready, or a signal came: try again), -ETIMEDOUT, or -errno of
+ * poll().
+ */
+int stratad_wait(int fd, short events, unsigned int timeout_ms);
+
+/**
  * stratad_send_all() - write all of @len bytes, waiting at most @timeout_ms
  *	for the socket to take more
  * @fd: the socket

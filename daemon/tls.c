@@ -461,15 +461,11 @@ int stratad_conn_send_all(struct stratad_conn *k, const void *buf, size_t len,
 		}
 		e = SSL_get_error(k->ssl, n);
 		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
-			struct pollfd pfd = {
-				.fd = k->fd, .events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
-			};
-			int r = poll(&pfd, 1, (int)timeout_ms);
+			int r = stratad_wait(k->fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
+					     timeout_ms);
 
-			if (r == 0)
-				return -ETIMEDOUT;
-			if (r < 0 && errno != EINTR)
-				return -errno;
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (e == SSL_ERROR_SYSCALL && errno) {

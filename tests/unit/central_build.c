@@ -43,15 +43,11 @@ void conv_at(struct conv *cv, __u64 win)
 	cv->t0 = win + 5 * W1S;
 }
 
-void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor, int hop, int nhops)
+/* @cv's canonical key into @key; returns its client's endpoint (0 or 1) there. */
+static int conv_key(const struct conv *cv, struct strata_flow_key *key)
 {
-	__u64 back = (__u64)(nhops - 1 - hop);
 	struct strata_pkt p;
-	__u64 h[STRATA_FP_SAMPLE];
-	int c, d;
-	__u32 i;
 
-	memset(lf, 0, sizeof(*lf));
 	memset(&p, 0, sizeof(p));
 	memcpy(p.saddr, cv->cli.addr, 16);
 	memcpy(p.daddr, cv->srv.addr, 16);
@@ -59,7 +55,18 @@ void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor, int hop,
 	p.dport = cv->srv.port;
 	p.proto = cv->proto;
 	p.family = cv->family;
-	c = strata_flow_key(&p, &lf->f.key);
+	return strata_flow_key(&p, key);
+}
+
+void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor, int hop, int nhops)
+{
+	__u64 back = (__u64)(nhops - 1 - hop);
+	__u64 h[STRATA_FP_SAMPLE];
+	int c, d;
+	__u32 i;
+
+	memset(lf, 0, sizeof(*lf));
+	c = conv_key(cv, &lf->f.key);
 	lf->f.window_start = cv->win;
 	lf->f.window_ns = STRATA_STORE_FLOW_WINDOW_NS;
 	lf->f.microflows = 1;
@@ -84,6 +91,21 @@ void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor, int hop,
 			lf->fp[d ? !c : c][i].ts_ns = t + 1000 * (h[i] % 997);
 		}
 	}
+}
+
+/*
+ * A location flow that holds only direction @keep (0 requests, 1 replies),
+ * as a sensor whose hook comes before the NAT sees a conversation its host
+ * masquerades: requests under the client's key, replies under the
+ * masqueraded one.
+ */
+void keep_dir(struct strata_lflow *lf, int keep)
+{
+	int drop = keep ? lf->f.initiator : !lf->f.initiator;
+
+	memset(&lf->f.dir[drop], 0, sizeof(lf->f.dir[drop]));
+	memset(lf->fp[drop], 0, sizeof(lf->fp[drop]));
+	lf->nfp[drop] = 0;
 }
 
 /* ---- a central store in a temporary directory ---- */

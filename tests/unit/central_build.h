@@ -53,6 +53,13 @@ void conv_at(struct conv *cv, __u64 win);
  */
 void mklf(struct strata_lflow *lf, const struct conv *cv, __u32 sensor, int hop, int nhops);
 
+/*
+ * Only the client-to-server packets (@keep 0) or only the replies of a
+ * location flow mklf() made (its initiator known): the view of a sensor
+ * whose hook comes before its host's NAT.
+ */
+void keep_dir(struct strata_lflow *lf, int keep);
+
 /* ---- a central store in a temporary directory ---- */
 
 /* A macroflow window of 5 flow windows: WIN starts in the middle of one. */

@@ -692,27 +692,6 @@ static void test_nat(void **state)
 	cdir_rm(&d);
 }
 
-/* One half of what mklf() made: only client-to-server packets (@d 0) or replies. */
-static void half(struct strata_lflow *lf, const struct conv *cv, int d)
-{
-	struct strata_flow_key k;
-	struct strata_pkt p;
-	int c;
-
-	memset(&p, 0, sizeof(p));
-	memcpy(p.saddr, cv->cli.addr, 16);
-	memcpy(p.daddr, cv->srv.addr, 16);
-	p.sport = cv->cli.port;
-	p.dport = cv->srv.port;
-	p.proto = cv->proto;
-	p.family = cv->family;
-	c = strata_flow_key(&p, &k);
-	/* The other direction's dir[] entry is emptied. */
-	memset(&lf->f.dir[d ? c : !c], 0, sizeof(lf->f.dir[0]));
-	lf->nfp[d ? c : !c] = 0;
-	memset(lf->fp[d ? c : !c], 0, sizeof(lf->fp[0]));
-}
-
 /*
  * The first location rewrites the conversation (a masquerading router
  * with its own sensor): its requests are under the client's key, its
@@ -740,10 +719,10 @@ static void test_nat_first_rtt(void **state)
 	nat = cv;
 	ep4(&nat.cli, 198, 51, 100, 1, 61000);
 	mklf(&lf[0], &cv, n0, 0, 2);
-	half(&lf[0], &cv, 0);
+	keep_dir(&lf[0], 0);
 	strata_stat_add(&lf[0].f.dir[lf[0].f.initiator].rtt_hs, 1000);
 	mklf(&lf[1], &nat, n0, 0, 2);
-	half(&lf[1], &nat, 1);
+	keep_dir(&lf[1], 1);
 	strata_stat_add(&lf[1].f.dir[!lf[1].f.initiator].rtt_hs, 3000);
 	mklf(&lf[2], &nat, n1, 1, 2);
 	put_window(d.cs, n0, WIN, lf, 2);

@@ -43,21 +43,6 @@ static void shift_dir(struct strata_lflow *lf, int o, __u64 ns)
 		lf->fp[e][i].ts_ns += ns;
 }
 
-/*
- * A location flow that holds only direction @keep (0 requests, 1 replies),
- * as a sensor whose hook comes before the NAT sees a conversation its host
- * masquerades: requests under the client's key, replies under the
- * masqueraded one.
- */
-static void keep_dir(struct strata_lflow *lf, int keep)
-{
-	int drop = keep ? lf->f.initiator : !lf->f.initiator;
-
-	memset(&lf->f.dir[drop], 0, sizeof(lf->f.dir[drop]));
-	memset(lf->fp[drop], 0, sizeof(lf->fp[drop]));
-	lf->nfp[drop] = 0;
-}
-
 /* ---- collecting the output ---- */
 
 struct out {
