@@ -2,7 +2,8 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * The sensor-to-central protocol's records as IPFIX (RFC 7011) messages,
- * encoded and decoded with libfixbuf; the transport is the caller's.
+ * encoded with libfixbuf, decoded with libfixbuf's templates and a reader
+ * of the data records of its own; the transport is the caller's.
  */
 #ifndef STRATA_IPFIX_H
 #define STRATA_IPFIX_H
@@ -175,14 +176,19 @@ int strata_ipfix_msg_len(const __u8 *hdr);
  * @err: filled on failure
  * @errlen: its size
  *
- * Templates in the message are learnt for the messages after it. Records of
+ * Templates in the message are learnt for the sets after them. Records of
  * templates strata does not know are skipped (a newer sensor may send
- * more). A record whose values cannot be right (a fingerprint sample out
- * of order, an address family that is neither 4 nor 6, a window of length
- * 0) fails the message: everything before it was handed over.
+ * more), and so are elements it does not know in its own records; counters
+ * may come in fewer bytes (RFC 7011's reduced-size encoding). A data set
+ * whose template was never sent is skipped (RFC 7011, 8). A record whose
+ * values cannot be right (a fingerprint sample out of order, an address
+ * family that is neither 4 nor 6, a window of length 0), a record or a set
+ * cut short, and an element of strata's own in another length fail the
+ * message: everything before it was handed over.
  *
  * Return: the number of records handed over, what a sink function returned
- * when not 0 (-ECANCELED for a positive value), or -EBADMSG (@err says why).
+ * when not 0 (-ECANCELED for a positive value), -ENOMEM, or -EBADMSG (@err
+ * says why).
  */
 int strata_ipfix_decode(struct strata_ipfix *x, const __u8 *msg, size_t len,
 			const struct strata_ipfix_sink *sink, void *arg,

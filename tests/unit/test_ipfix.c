@@ -320,7 +320,7 @@ static void test_empty_template(void **state)
 
 	(void)state;
 	assert_int_equal(decode_stream(&s, &g, err, sizeof(err)), -EBADMSG);
-	assert_non_null(strstr(err, "template 256 take no bytes"));
+	assert_non_null(strstr(err, "template 256: records of no bytes"));
 }
 
 /* Values no sensor sends are refused with a reason. */
@@ -473,6 +473,139 @@ static void test_other_versions(void **state)
 	}
 }
 
+/* ---- messages made byte by byte ---- */
+
+struct wire {
+	__u8 b[512];
+	size_t n;
+};
+
+static void w8(struct wire *w, __u8 v)
+{
+	w->b[w->n++] = v;
+}
+
+static void w16(struct wire *w, __u16 v)
+{
+	w8(w, (__u8)(v >> 8));
+	w8(w, (__u8)v);
+}
+
+static void w32(struct wire *w, __u32 v)
+{
+	w16(w, (__u16)(v >> 16));
+	w16(w, (__u16)v);
+}
+
+/* @v big-endian in @len bytes (more than 8: zeros first). */
+static void wbe(struct wire *w, __u64 v, unsigned int len)
+{
+	while (len--)
+		w8(w, len < 8 ? (__u8)(v >> (8 * len)) : 0);
+}
+
+/* A field specifier: enterprise elements with their PEN. */
+static void wfield(struct wire *w, __u32 pen, __u16 num, __u16 len)
+{
+	w16(w, (__u16)(num | (pen ? 0x8000 : 0)));
+	w16(w, len);
+	if (pen)
+		w32(w, pen);
+}
+
+/*
+ * One message: template 300 of a location flow whose window start is
+ * @wsl bytes long and whose packet count @pkl (reduced-size encoding,
+ * RFC 7011, 6.2), then a data set of 300 with one record (and, with
+ * @early, a data set of template 301, defined nowhere, first).
+ */
+static void msg_300(struct wire *w, unsigned int wsl, unsigned int pkl, bool early)
+{
+	const __u32 pen = STRATA_IPFIX_PEN_DEFAULT;
+	size_t set;
+
+	w->n = 0;
+	wbe(w, 0x000a0000, 4);		/* version; length set below */
+	w32(w, 0);			/* export time */
+	w32(w, 0);			/* sequence */
+	w32(w, 7);			/* observation domain */
+	if (early) {
+		w16(w, 301);
+		w16(w, 8);
+		w32(w, 0xdeadbeef);
+	}
+	set = w->n;
+	w16(w, 2);
+	w16(w, 0);
+	w16(w, 300);
+	w16(w, 8);
+	wfield(w, pen, 15, (__u16)wsl);	/* strataFlowWindowStart */
+	wfield(w, pen, 6, 8);		/* strataFlowWindowNs */
+	wfield(w, 0, 2, (__u16)pkl);	/* packetDeltaCount */
+	wfield(w, 0, 8, 4);		/* sourceIPv4Address */
+	wfield(w, 0, 12, 4);		/* destinationIPv4Address */
+	wfield(w, 0, 7, 2);		/* sourceTransportPort */
+	wfield(w, 0, 11, 2);		/* destinationTransportPort */
+	wfield(w, 0, 4, 1);		/* protocolIdentifier */
+	w->b[set + 2] = (__u8)((w->n - set) >> 8);
+	w->b[set + 3] = (__u8)(w->n - set);
+	set = w->n;
+	w16(w, 300);
+	w16(w, 0);
+	wbe(w, 60000000000ULL * 100, wsl);
+	wbe(w, 60000000000ULL, 8);
+	wbe(w, 1234, pkl);
+	w32(w, 0x0a000001);
+	w32(w, 0x0a000002);
+	w16(w, 40000);
+	w16(w, 80);
+	w8(w, 6);
+	w8(w, 0);			/* padding to the set's end */
+	w->b[set + 2] = (__u8)((w->n - set) >> 8);
+	w->b[set + 3] = (__u8)(w->n - set);
+	w->b[2] = (__u8)(w->n >> 8);
+	w->b[3] = (__u8)w->n;
+}
+
+/*
+ * Records as RFC 7011 allows them: a counter in fewer bytes (reduced-size
+ * encoding), padding after the last record, and a data set whose template
+ * is not known, skipped. An element longer than strata takes is refused,
+ * naming it.
+ */
+static void test_wire_forms(void **state)
+{
+	unsigned int pkl;
+	struct wire w;
+	char err[256];
+
+	(void)state;
+	for (pkl = 1; pkl <= 8; pkl *= 2) {
+		struct stream st = { .buf = w.b, .msgs = 1 };
+		struct got g = { 0 };
+
+		msg_300(&w, 8, pkl, pkl == 4);
+		st.len = w.n;
+		assert_int_equal(decode_stream(&st, &g, err, sizeof(err)), 0);
+		assert_int_equal(g.nlf, 1);
+		assert_int_equal(g.lf[0].f.window_start, 60000000000ULL * 100);
+		assert_int_equal(g.lf[0].f.dir[0].packets + g.lf[0].f.dir[1].packets,
+				 pkl == 1 ? 1234 & 0xff : 1234);
+		assert_int_equal(g.lf[0].f.key.proto, 6);
+		free(g.lf);
+	}
+	{
+		struct stream st = { .buf = w.b, .msgs = 1 };
+		struct got g = { 0 };
+
+		msg_300(&w, 16, 8, false);
+		st.len = w.n;
+		assert_int_equal(decode_stream(&st, &g, err, sizeof(err)), -EBADMSG);
+		assert_non_null(strstr(err, "template 300: element 32473/15 of 16 bytes"));
+		assert_int_equal(g.nlf, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_empty_template),
 		cmocka_unit_test(test_other_versions),
+		cmocka_unit_test(test_wire_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
