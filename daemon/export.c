@@ -53,10 +53,17 @@ struct stratad_export {
 
 /* ---- fingerprint samples ---- */
 
-/* One location flow being sampled: its flow window and canonical key. */
+/*
+ * One location flow being sampled: its flow window and canonical key.
+ * @dup: per direction, which of lf.fp[] were seen more than once (a
+ * retransmission, a payload sent again): when, is not one time.
+ * @first_dup: the same for @first.
+ */
 struct sample {
 	struct strata_lflow lf;
 	struct strata_fp_mark first[2];	/* each direction's first payload */
+	bool dup[2][STRATA_FP_SAMPLE];
+	bool first_dup[2];
 };
 
 static guint sample_hash(gconstpointer k)
@@ -84,18 +91,22 @@ struct sampling {
 
 /*
  * Keeps the STRATA_FP_SAMPLE smallest hashes of a direction, each at the
- * first time it was seen (a retransmission has the same payload).
+ * first time it was seen, and which of them were seen again. A hash that
+ * leaves the sample never comes back (the smallest only get smaller), so
+ * the marks are right for those that stay.
  */
-static void bottom_add(struct strata_lflow *lf, unsigned int d, __u64 h, __u64 ts)
+static void bottom_add(struct sample *sm, unsigned int d, __u64 h, __u64 ts, bool dup)
 {
-	struct strata_fp_mark *m = lf->fp[d];
-	unsigned int n = lf->nfp[d], i;
+	struct strata_fp_mark *m = sm->lf.fp[d];
+	bool *md = sm->dup[d];
+	unsigned int n = sm->lf.nfp[d], i;
 
 	for (i = 0; i < n && m[i].hash < h; i++)
 		;
 	if (i < n && m[i].hash == h) {
 		if (ts < m[i].ts_ns)
 			m[i].ts_ns = ts;
+		md[i] = true;
 		return;
 	}
 	if (i == STRATA_FP_SAMPLE)
@@ -103,9 +114,11 @@ static void bottom_add(struct strata_lflow *lf, unsigned int d, __u64 h, __u64 t
 	if (n == STRATA_FP_SAMPLE)
 		n--;
 	memmove(m + i + 1, m + i, (n - i) * sizeof(*m));
+	memmove(md + i + 1, md + i, (n - i) * sizeof(*md));
 	m[i].hash = h;
 	m[i].ts_ns = ts;
-	lf->nfp[d] = n + 1;
+	md[i] = dup;
+	sm->lf.nfp[d] = n + 1;
 }
 
 static int on_packet(const struct strata_store_rec *r, void *arg)
@@ -134,17 +147,26 @@ static int on_packet(const struct strata_store_rec *r, void *arg)
 		return 0;	/* a packet of no stored flow: its microflow was lost */
 	d = memcmp(k.addr[0], sk.key.addr[0], 16) || k.port[0] != sk.key.port[0];
 	if (!sm->first[d].hash || p->ts_ns < sm->first[d].ts_ns) {
+		/* An earlier payload: the one that was first comes after it. */
+		sm->first_dup[d] = sm->first[d].hash == p->fp_hash;
 		sm->first[d].hash = p->fp_hash;
 		sm->first[d].ts_ns = p->ts_ns;
+	} else if (sm->first[d].hash == p->fp_hash) {
+		sm->first_dup[d] = true;
 	}
-	bottom_add(&sm->lf, d, p->fp_hash, p->ts_ns);
+	bottom_add(sm, d, p->fp_hash, p->ts_ns, false);
 	return 0;
 }
 
 /*
  * The sample of a direction: its first payload's hash, which every location
  * on the path sees even where a sender's GSO packet stands for many wire
- * packets, and the smallest hashes after it, ascending.
+ * packets, and the smallest hashes after it, ascending; less those seen more
+ * than once in the window. Such a payload's time is not one time, and two
+ * locations can pick different copies of it: a packet sent twice near the
+ * end of a window has its first copy in this window at the sender and in
+ * the next one further on, and a delay measured between the second copy
+ * here and the first there comes out negative.
  */
 static void sample_finish(struct sample *sm)
 {
@@ -154,17 +176,20 @@ static void sample_finish(struct sample *sm)
 		struct strata_fp_mark *m = sm->lf.fp[d], f = sm->first[d];
 		bool has = false;
 
-		if (!f.hash)
-			continue;
 		n = sm->lf.nfp[d];
 		for (i = 0; i < n; i++)
 			has |= m[i].hash == f.hash;
-		if (has)
-			continue;
-		/* Drop the largest to make room, then insert in order. */
-		if (n == STRATA_FP_SAMPLE)
-			sm->lf.nfp[d] = --n;
-		bottom_add(&sm->lf, d, f.hash, f.ts_ns);
+		if (f.hash && !has) {
+			/* Drop the largest to make room, then insert in order. */
+			if (n == STRATA_FP_SAMPLE)
+				sm->lf.nfp[d] = --n;
+			bottom_add(sm, d, f.hash, f.ts_ns, sm->first_dup[d]);
+			n = sm->lf.nfp[d];
+		}
+		for (i = 0, sm->lf.nfp[d] = 0; i < n; i++)
+			if (!sm->dup[d][i])
+				m[sm->lf.nfp[d]++] = m[i];
+		memset(m + sm->lf.nfp[d], 0, (STRATA_FP_SAMPLE - sm->lf.nfp[d]) * sizeof(*m));
 	}
 }
 
