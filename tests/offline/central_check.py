@@ -48,6 +48,9 @@ openssl command at the start:
     timed out in the central host's log while the sensors are served;
   - a plain session of a big capture, recorded and sent again over TLS in
     records that cut across its messages: every location flow is stored.
+- A payload sent twice across a flow window's end (two pcaps written here, a
+  sensor at each end 500 us apart): the next window's delay is the one
+  payload both saw once, not a negative one between different copies.
 
 Usage: central_check.py --strata build/strata --stratad build/stratad
                         --pcaps DIR --workdir DIR
@@ -570,6 +573,97 @@ def run_tls_checks(strata, stratad, pcaps, stores, flows, through, workdir, log=
     return res
 
 
+# ---- a payload sent twice across a window's end ----
+
+def ip_sum(h):
+    s = sum(struct.unpack("!10H", h))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def tcp_packet(ttl, seq, payload):
+    """Ethernet, IPv4, TCP (PSH|ACK) from 10.0.0.1:40000 to 10.0.0.2:80."""
+    tcp = struct.pack("!HHIIBBHHH", 40000, 80, seq, 1, 5 << 4, 0x18, 65535, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, ttl, 6, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    ip = ip[:10] + struct.pack("!H", ip_sum(ip)) + ip[12:]
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp + payload
+
+
+def write_pcap(path, pkts):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t_us, data in pkts:
+            f.write(struct.pack("<IIII", t_us // 1000000, t_us % 1000000, len(data), len(data)))
+            f.write(data)
+
+
+def run_dup_check(strata, stratad, workdir, log=print):
+    """
+    A client sends three segments just before a minute (a flow window) ends
+    and sends them again later in the next one; a sensor at the client and
+    one at the server, 500 us further and one hop on, see them all. At the
+    server the first copies fall in the next window too, so there each
+    payload is seen twice in that window, at the client once: the copies the
+    two would time are not the same. The next window's connected flow must
+    show the delay of the payload both saw once (500 us), not a negative one
+    between different copies.
+    """
+    log("central: a payload sent twice across a flow window's end, at two sensors")
+    d = os.path.join(workdir, "dup")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    t = 1700000040 * 1000000  # a minute's start, us
+    segs = [(1000 + 100 * i, bytes([65 + i]) * 100) for i in range(3)]
+    unique = (1300, b"U" * 100)
+    at = {"client": (64, 0), "server": (63, 500)}
+    stores = {}
+    for name, (ttl, lag) in at.items():
+        pkts = [(t - 400 + 100 * i + lag, tcp_packet(ttl, *segs[i])) for i in range(3)]
+        pkts += [(t + 400000 + 100000 * i + lag, tcp_packet(ttl, *segs[i])) for i in range(3)]
+        pkts.append((t + 1000000 + lag, tcp_packet(ttl, *unique)))
+        cap = os.path.join(d, name + ".pcap")
+        write_pcap(cap, sorted(pkts))
+        stores[name] = os.path.join(d, "store-" + name)
+        subprocess.run([strata, "analyze", cap, "--store", stores[name]], check=True,
+                       stdout=subprocess.DEVNULL)
+    collect, api = free_port(), free_port()
+    procs = [Daemon(stratad, ["--role", "central", "--store", os.path.join(d, "central"),
+                              "--collect", "127.0.0.1:%d" % collect, "--listen",
+                              "127.0.0.1:%d" % api, "--token", TOKEN, "--budget", "64M"],
+                    os.path.join(d, "central.log"))]
+    try:
+        wait_for("the central API", lambda: jget(api, "/api/v1/info"))
+        for name in at:
+            port = free_port()
+            procs.append(Daemon(stratad, ["--role", "sensor", "--capture", "no", "--store",
+                                          stores[name], "--central", "127.0.0.1:%d" % collect,
+                                          "--token", TOKEN, "--sensor-id", name, "--listen",
+                                          "127.0.0.1:%d" % port, "--api-url",
+                                          "http://127.0.0.1:%d" % port],
+                                os.path.join(d, "sensor-%s.log" % name)))
+
+        def stitched():
+            fl = jget(api, "/api/v1/flows", {"from": str(t // 1000000), "limit": "10"})
+            fl = [f for f in fl if f["window_start_ns"] == t * 1000 and f["locations"] == 2]
+            return fl and jget(api, "/api/v1/info")["windows_to_stitch"] == 0 and fl
+        fl = wait_for("the next window's connected flow at both sensors", stitched)
+        c = jget(api, "/api/v1/flows/" + fl[0]["id"])
+        hop = c["path"][1]
+        ok = ([h["sensor"] for h in c["path"]] == ["client", "server"]
+              and hop["delay_ns"][0] == 500000 and hop["delay_samples"][0] == 1)
+        return [(ok, "central.dup_payload", "client > server, delay %s ns from %s sample(s)"
+                 " (want 500000 from the one payload sent once)"
+                 % (hop["delay_ns"][0], hop["delay_samples"][0]))]
+    except (AssertionError, OSError, subprocess.CalledProcessError, ValueError, KeyError,
+            IndexError) as e:
+        return [(False, "central.dup_payload", "%s (logs in %s)" % (e, d))]
+    finally:
+        for p in procs:
+            p.stop()
+
+
 def run_checks(strata, stratad, pcaps, workdir, log=print):
     res = []
     log("central: three sensors serving stores of %s feed a central stratad" % CAPTURE)
@@ -763,6 +857,7 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         for p in procs:
             p.stop()
     res += run_tls_checks(strata, stratad, pcaps, stores, flows, through, workdir, log=log)
+    res += run_dup_check(strata, stratad, workdir, log=log)
     return res
 
 
