@@ -41,6 +41,11 @@
  *   central-gen port
  *	A free port on 127.0.0.1 (TCP and UDP), for a daemon to listen on.
  *
+ *   central-gen decode [-w WINDOWS] [-f FLOWS]
+ *	What decoding alone costs: one sensor's messages, as "strata" sends
+ *	them, decoded by the central's decoder (lib/ipfix.c, into strata's
+ *	structures; nothing stored), on one CPU.
+ *
  *   central-gen loopback [-m MIB]
  *	What a TCP stream over loopback moves when nothing else is done: a
  *	thread sends MIB MiB (4096) in 1 MiB writes, another reads them;
@@ -1140,6 +1145,63 @@ static int run_drill(int argc, char **argv)
 	return 0;
 }
 
+/* ---- decoding alone ---- */
+
+static int count_lflow(const struct strata_lflow *lf, void *arg)
+{
+	(void)lf;
+	++*(__u64 *)arg;
+	return 0;
+}
+
+static int run_decode(int argc, char **argv)
+{
+	struct sensor s = { .k = 0, .n = 1, .windows = 10, .flows = 20000, .token = "" };
+	const struct strata_ipfix_sink sink = { .lflow = count_lflow };
+	struct strata_ipfix *x;
+	__u64 got = 0, bytes = 0, t0, t1;
+	char err[256];
+	unsigned int w;
+	int o;
+
+	while ((o = getopt(argc, argv, "w:f:")) != -1) {
+		switch (o) {
+		case 'w': s.windows = (unsigned int)num(optarg, "-w", 1, 1000); break;
+		case 'f': s.flows = (unsigned int)num(optarg, "-f", 1, 1000000); break;
+		default: return 2;
+		}
+	}
+	s.win = xcalloc(s.windows, sizeof(*s.win));
+	encode(&s);
+	x = strata_ipfix_new(STRATA_IPFIX_PEN_DEFAULT, NULL, NULL, err, sizeof(err));
+	if (!x)
+		die("%s", err);
+	t0 = now_ns();
+	for (w = 0; w <= s.windows; w++) {
+		const struct bytes *b = w ? &s.win[w - 1] : &s.hello;
+		size_t off = 0;
+
+		while (off < b->n) {
+			int len = strata_ipfix_msg_len(b->p + off);
+
+			if (len < 0 || strata_ipfix_decode(x, b->p + off, (size_t)len, &sink, &got,
+							   err, sizeof(err)) < 0)
+				die("decode: %s", len < 0 ? "not a message" : err);
+			off += (size_t)len;
+		}
+		bytes += b->n;
+	}
+	t1 = now_ns();
+	if (got != (__u64)s.windows * s.flows)
+		die("decode: %llu location flows of %llu", (unsigned long long)got,
+		    (unsigned long long)s.windows * s.flows);
+	printf("decode records=%llu bytes=%llu s=%.6f ns_per_record=%.0f rps=%.0f\n",
+	       (unsigned long long)got, (unsigned long long)bytes, secs(t1 - t0),
+	       (double)(t1 - t0) / got, got / secs(t1 - t0));
+	strata_ipfix_free(x);
+	return 0;
+}
+
 /* ---- a TCP stream over loopback doing nothing else ---- */
 
 struct lo_send {
@@ -1243,7 +1305,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|loopback [OPTIONS] (see its source)\n");
+		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|decode|loopback [OPTIONS] (see its source)\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -1257,12 +1319,14 @@ int main(int argc, char **argv)
 		rc = run_drill(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "port"))
 		rc = run_port();
+	else if (!strcmp(argv[1], "decode"))
+		rc = run_decode(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "loopback"))
 		rc = run_loopback(argc - 1, argv + 1);
 	else
 		rc = 2;
 	if (rc == 2)
-		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|loopback [OPTIONS] (see its source)\n");
+		fprintf(stderr, "usage: central-gen strata|nfcapd|drill|port|decode|loopback [OPTIONS] (see its source)\n");
 	curl_global_cleanup();
 	return rc;
 }

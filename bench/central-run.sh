@@ -112,6 +112,13 @@ busy0=$(busy)
 # any collector fed over it here.
 "$GEN" loopback >"$WORK/loopback.out" || die "central-gen loopback failed"
 lo_mbps=$(kv " $(grep '^loopback ' "$WORK/loopback.out")" mbps)
+# What decoding alone costs the central, on one CPU (the best of 3).
+dec_ns=''
+for ((r = 0; r < 3; r++)); do
+	"$GEN" decode -w "$NWIN" -f "$NFLOWS" >"$WORK/decode.out" || die "central-gen decode failed"
+	n=$(kv " $(grep '^decode ' "$WORK/decode.out")" ns_per_record)
+	if [ -z "$dec_ns" ] || [ "$n" -lt "$dec_ns" ]; then dec_ns=$n; fi
+done
 
 # ---- ingest: generated sensors into a central stratad, the same flows into nfcapd ----
 
@@ -307,6 +314,10 @@ row "rec/s: TCP over loopback alone (diagnostic)" \
 	"$(awk -v m="$lo_mbps" -v b="$st_bytes" -v n="$records" 'BEGIN{printf "%.3f Mrec/s", m*1e6/(b/n)/1e6}')" \
 	"nfcapd, its 11 fields" "$(mrps "$nf_best")" \
 	"$(awk -v m="$lo_mbps" -v b="$st_bytes" -v n="$records" -v p="$nf_best" 'BEGIN{printf "%.2fx", m*1e6/(b/n)/p}')"
+row "us/record: decoding alone (diagnostic)" "$(awk -v n="$dec_ns" 'BEGIN{printf "%.2f us", n/1e3}')" \
+	"nfcapd's CPU, strata's records" \
+	"$(awk -v c="$(kv "$same_line" cpu_s)" -v n="$records" 'BEGIN{printf "%.2f us", c*1e6/n}')" \
+	"$(awk -v c="$(kv "$same_line" cpu_s)" -v n="$records" -v d="$dec_ns" 'BEGIN{printf "%.2fx", c*1e9/n/d}')"
 row "MB/s taken in (diagnostic)" "$(awk -v b="$st_bytes" -v s="$(kv "$st_line" stored_s)" 'BEGIN{printf "%.0f MB/s", b/s/1e6}')" \
 	"nfcapd, strata's records" "$(awk -v b="$(kv "$same_line" bytes)" -v s="$(kv "$same_line" written_s)" 'BEGIN{printf "%.0f MB/s", b/s/1e6}')" \
 	"$(awk -v a="$st_bytes" -v sa="$(kv "$st_line" stored_s)" -v b="$(kv "$same_line" bytes)" -v sb="$(kv "$same_line" written_s)" 'BEGIN{printf "%.2fx", (a/sa)/(b/sb)}')"
