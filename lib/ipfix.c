@@ -790,15 +790,15 @@ struct op {
 	__u8 kind;	/* OP_* */
 };
 
-/* A template's kind; K_EMPTY: its records take no bytes on the wire. */
-enum { K_SKIP, K_HELLO, K_LFLOW4, K_LFLOW6, K_WINDOW, K_ACK, K_EMPTY };
+/* A template's kind; K_BAD: its records cannot be read (struct plan.why says why). */
+enum { K_SKIP, K_HELLO, K_LFLOW4, K_LFLOW6, K_WINDOW, K_ACK, K_BAD };
 
 /* What on_template() made of a template, its libfixbuf context. */
 struct plan {
 	int kind;	/* K_* */
 	size_t min;	/* the fewest bytes a record takes */
 	unsigned int nops;
-	char why[96];	/* K_EMPTY: why its records cannot be read */
+	char why[96];	/* K_BAD: why its records cannot be read */
 	struct op ops[];
 };
 
@@ -906,7 +906,7 @@ static struct plan *plan_new(struct strata_ipfix *x, fbTemplate_t *t)
 	for (i = 0; i < n; i++) {
 		if (op_of(fbTemplateGetIndexedIE(t, i), in, &p->ops[i], p->why,
 			  sizeof(p->why))) {
-			p->kind = K_EMPTY;
+			p->kind = K_BAD;
 			return p;
 		}
 		p->min += p->ops[i].wlen == FB_IE_VARLEN ? 1 : p->ops[i].wlen;
@@ -918,7 +918,7 @@ static struct plan *plan_new(struct strata_ipfix *x, fbTemplate_t *t)
 		 * many as one likes.
 		 */
 		snprintf(p->why, sizeof(p->why), "records of no bytes");
-		p->kind = K_EMPTY;
+		p->kind = K_BAD;
 	}
 	return p;
 }
@@ -1137,7 +1137,7 @@ static int data_set(struct strata_ipfix *x, __u16 tid, const __u8 *p, const __u8
 		return 0;
 	if (!pl)
 		return strata_seterr(err, errlen, ENOMEM, "ipfix: template %u: out of memory", tid);
-	if (pl->kind == K_EMPTY)
+	if (pl->kind == K_BAD)
 		return strata_seterr(err, errlen, EBADMSG, "ipfix: template %u: %s", tid, pl->why);
 	if (pl->kind == K_SKIP)
 		return 0;
