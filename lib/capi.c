@@ -402,7 +402,7 @@ static json_t *macro_json(const struct strata_macroflow *m)
 			 "connected_flows", (json_int_t)m->cflows,
 			 "packets", jpair(m->packets[0], m->packets[1]),
 			 "bytes", jpair(m->bytes[0], m->bytes[1]),
-			 "lost", jpair(m->lost[0], m->lost[1]),
+			 "lost", json_pack("[II]", (json_int_t)m->lost[0], (json_int_t)m->lost[1]),
 			 "rtt_handshake_ns", jstat(&m->rtt_hs),
 			 "delay_ns", jstat(&m->delay),
 			 "locations", (json_int_t)m->hops,
@@ -445,8 +445,8 @@ static __u64 sort_val(const struct strata_macroflow *m, int by)
 		return m->packets[0] + m->packets[1];
 	case S_FLOWS:
 		return m->cflows;
-	case S_LOST:
-		return m->lost[0] + m->lost[1];
+	case S_LOST:	/* more duplicates than losses: none lost */
+		return m->lost[0] + m->lost[1] > 0 ? (__u64)(m->lost[0] + m->lost[1]) : 0;
 	case S_TIME:
 		return ~m->window_start;
 	}

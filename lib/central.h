@@ -177,8 +177,11 @@ struct strata_macro_key {
  * @packets: [0] client to server, [1] server to client, at each flow's
  *	first location
  * @bytes: the same in IP bytes
- * @lost: per direction, packets lost along the paths (sum of the hops'
- *	positive @lost)
+ * @lost: per direction, packets lost along the paths: the sum of the hops'
+ *	@lost, signed. A packet in flight at a flow window's end is counted
+ *	upstream in one window and downstream in the next: lost in the one,
+ *	a duplicate in the other; the two cancel here. Below 0: locations
+ *	downstream saw more than those upstream (duplicates)
  * @rtt_hs: handshake RTTs at the first location, both directions merged
  *	(added by the caller: see strata_macro_add())
  * @delay: end-to-end delays (sum of the hops' delays) of the flows that
@@ -195,7 +198,7 @@ struct strata_macroflow {
 	__u64 cflows;
 	__u64 packets[2];
 	__u64 bytes[2];
-	__u64 lost[2];
+	__s64 lost[2];
 	struct strata_stat rtt_hs;
 	struct strata_stat delay;
 	__u64 hops;

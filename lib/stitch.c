@@ -1022,8 +1022,7 @@ void strata_macro_add(struct strata_macroflow *m, const struct strata_cflow *c)
 		const struct strata_hop *h = &c->hop[i];
 
 		for (d = 0; d < 2; d++)
-			if (h->lost[d] > 0)
-				m->lost[d] += (__u64)h->lost[d];
+			m->lost[d] += h->lost[d];
 		m->first_ns = min_known(m->first_ns, h->first_ns);
 		m->last_ns = max_u64(m->last_ns, h->last_ns);
 		if (!i)
