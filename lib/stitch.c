@@ -296,12 +296,9 @@ static void uf_union(struct loc *l, __u32 a, __u32 b)
 		l[a].parent = b;
 }
 
-/*
- * Hashes two ascending samples share; with @dt, each one's time in @b minus
- * its time in @a.
- */
+/* Hashes two ascending samples share (their times: shared_dt()). */
 static __u32 shared(const struct strata_fp_mark *a, __u32 na,
-		    const struct strata_fp_mark *b, __u32 nb, __s64 *dt)
+		    const struct strata_fp_mark *b, __u32 nb)
 {
 	__u32 i = 0, j = 0, k = 0;
 
@@ -311,8 +308,6 @@ static __u32 shared(const struct strata_fp_mark *a, __u32 na,
 		} else if (a[i].hash > b[j].hash) {
 			j++;
 		} else {
-			if (dt)
-				dt[k] = (__s64)(b[j].ts_ns - a[i].ts_ns);
 			k++;
 			i++;
 			j++;
@@ -398,7 +393,7 @@ static __u32 fp_score(const struct loc *a, const struct loc *b)
 	__u32 score = 0, need = 0, o;
 
 	for (o = 0; o < 2; o++) {
-		score += shared(a->fp[o], a->nfp[o], b->fp[o], b->nfp[o], NULL);
+		score += shared(a->fp[o], a->nfp[o], b->fp[o], b->nfp[o]);
 		need += a->nfp[o] < b->nfp[o] ? a->nfp[o] : b->nfp[o];
 	}
 	if (need > 2)
