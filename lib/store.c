@@ -35,8 +35,13 @@
 #define VALVE		16
 /* Queued microflows that force a commit. */
 #define MF_QUEUE_MAX	4096
-/* Attempts at a commit that hits MDB_MAP_FULL before its data is dropped. */
-#define MAP_FULL_TRIES	4
+/*
+ * Attempts at a commit that hits MDB_MAP_FULL before its data is dropped:
+ * each removes an eighth of the budget more, the last every unpinned block.
+ */
+#define MAP_FULL_TRIES	6
+/* commit_once()'s target for a commit that removes nothing (see make_room()). */
+#define NO_TRIM		(~0ULL)
 /* Sealed blocks' buffers kept for reuse: a commit's worth or so. */
 #define POOL_MAX	64
 /*
@@ -2444,7 +2449,7 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
 		rc = flows_close(s, txn, &st, s->closing, err, errlen);
 	if (!rc && data)
 		rc = group_put(s, txn, err, errlen);
-	if (!rc)
+	if (!rc && target != NO_TRIM)
 		rc = retention(s, txn, &st, 0, target, err, errlen);
 	if (!rc) {
 		counters_add(&st.c, &s->delta);
@@ -2482,7 +2487,22 @@ static int commit_once(struct strata_store *s, __u64 target, bool data,
  * when the queue would take the store past the high-water mark, make room
  * first in a transaction of its own, then let one more pass, so the data's
  * transaction can reuse what was freed (whole runs of pages, as blocks need).
+ *
+ * The removal itself writes pages (the tables' leaves, the free list). When
+ * the last commit took every page that was reusable and filled the map,
+ * even it fails with MDB_MAP_FULL; a commit that removes nothing and writes
+ * only the state record needs the fewest pages, and once it has passed,
+ * what that last commit freed is reusable. Without it no commit could pass
+ * again until one of them happened to need fewer pages.
  */
+static void trim_pass(struct strata_store *s, __u64 target)
+{
+	/* Failures here show again, and are handled, in the data's commit. */
+	commit_once(s, target, false, NULL, 0);
+	commit_once(s, NO_TRIM, false, NULL, 0);
+}
+
+
 static void make_room(struct strata_store *s)
 {
 	__u64 used, need = s->sealed_bytes + (__u64)s->nmfs * sizeof(struct mf_val) +
@@ -2497,9 +2517,7 @@ static void make_room(struct strata_store *s)
 	if (rc || used + need <= s->mapsize / 100 * HIGH_PCT)
 		return;
 	need = sat_sub(s->mapsize / 100 * LOW_PCT, need);
-	/* Failures here show again, and are handled, in the data's commit. */
-	if (!commit_once(s, need ? need : 1, false, NULL, 0))
-		commit_once(s, 0, false, NULL, 0);
+	trim_pass(s, need ? need : 1);
 }
 
 /*
@@ -2510,14 +2528,14 @@ static void make_room(struct strata_store *s)
  */
 static int commit_retry(struct strata_store *s, char *err, size_t errlen)
 {
-	__u64 target = 0, step = s->mapsize / 8;
+	__u64 target, step = s->mapsize / 8;
 	unsigned int try;
 	int rc;
 
 	if (s->nsealed || s->nmfs)
 		make_room(s);
 	for (try = 0;; try++) {
-		rc = commit_once(s, target, true, err, errlen);
+		rc = commit_once(s, 0, true, err, errlen);
 		if (rc != -ENOSPC)
 			break;
 		s->delta.map_full++;
@@ -2531,18 +2549,14 @@ static int commit_retry(struct strata_store *s, char *err, size_t errlen)
 			snprintf(cause, sizeof(cause), "%s", err ? err : "");
 			pending_drop(s);
 			/* Keep the count of what was dropped. */
-			commit_once(s, 0, false, NULL, 0);
+			commit_once(s, NO_TRIM, false, NULL, 0);
 			return strata_seterr(err, errlen, ENOSPC,
-					     "%llu packets in %u blocks dropped: no room after %d retries removing the oldest blocks (%s)",
+					     "%llu packets in %u blocks dropped: no room after %d retries, the last removing every unpinned block (%s)",
 					     (unsigned long long)pk, nb, MAP_FULL_TRIES, cause);
 		}
 		target = s->mapsize / 100 * LOW_PCT;
 		target = target > (try + 1) * step ? target - (try + 1) * step : 1;
-		/* Make room, then one more transaction so LMDB may reuse it. */
-		if (commit_once(s, target, false, err, errlen) ||
-		    commit_once(s, 0, false, err, errlen))
-			continue;
-		target = 0;
+		trim_pass(s, target);
 	}
 	if (rc && s->sealed_bytes > s->mapsize / 4) {
 		/* A failing store must not grow the writer's memory without bound. */
