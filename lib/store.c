@@ -36,10 +36,10 @@
 /* Queued microflows that force a commit. */
 #define MF_QUEUE_MAX	4096
 /*
- * Attempts at a commit that hits MDB_MAP_FULL before its data is dropped:
- * each removes an eighth of the budget more, the last every unpinned block.
+ * Attempts at a commit that hits MDB_MAP_FULL before its data is kept for
+ * the next flush (or dropped): each removes an eighth of the budget more.
  */
-#define MAP_FULL_TRIES	6
+#define MAP_FULL_TRIES	4
 /* commit_once()'s target for a commit that removes nothing (see make_room()). */
 #define NO_TRIM		(~0ULL)
 /* Sealed blocks' buffers kept for reuse: a commit's worth or so. */
@@ -2523,46 +2523,50 @@ static void make_room(struct strata_store *s)
 /*
  * Commits the queue. On MDB_MAP_FULL (no free pages LMDB may reuse yet, or
  * none in a run long enough), removes more of the oldest blocks, lets a
- * transaction pass, and tries again; what still does not fit is dropped
- * and counted.
+ * transaction pass, and tries again. When that does not help, the pages
+ * freed are most likely held by a reader (a query that began before they
+ * were freed): the queue waits for the next flush, until it holds a
+ * quarter of the budget or the store closes; then it is dropped and
+ * counted.
  */
 static int commit_retry(struct strata_store *s, char *err, size_t errlen)
 {
-	__u64 target, step = s->mapsize / 8;
-	unsigned int try;
+	__u64 target, step = s->mapsize / 8, pk = 0;
+	char cause[256];
+	unsigned int try, i, nb;
 	int rc;
 
 	if (s->nsealed || s->nmfs)
 		make_room(s);
 	for (try = 0;; try++) {
 		rc = commit_once(s, 0, true, err, errlen);
-		if (rc != -ENOSPC)
-			break;
-		s->delta.map_full++;
-		if (try == MAP_FULL_TRIES) {
-			char cause[256];
-			__u64 pk = 0;
-			unsigned int i, nb = s->nsealed;
-
-			for (i = 0; i < s->nsealed; i++)
-				pk += s->sealed[i].count;
-			snprintf(cause, sizeof(cause), "%s", err ? err : "");
-			pending_drop(s);
-			/* Keep the count of what was dropped. */
-			commit_once(s, NO_TRIM, false, NULL, 0);
-			return strata_seterr(err, errlen, ENOSPC,
-					     "%llu packets in %u blocks dropped: no room after %d retries, the last removing every unpinned block (%s)",
-					     (unsigned long long)pk, nb, MAP_FULL_TRIES, cause);
+		if (rc != -ENOSPC) {
+			/* A failing store must not grow the writer's memory without bound. */
+			if (rc && s->sealed_bytes > s->mapsize / 4)
+				pending_drop(s);
+			return rc;
 		}
+		s->delta.map_full++;
+		if (try == MAP_FULL_TRIES)
+			break;
 		target = s->mapsize / 100 * LOW_PCT;
 		target = target > (try + 1) * step ? target - (try + 1) * step : 1;
 		trim_pass(s, target);
 	}
-	if (rc && s->sealed_bytes > s->mapsize / 4) {
-		/* A failing store must not grow the writer's memory without bound. */
-		pending_drop(s);
-	}
-	return rc;
+	nb = s->nsealed;
+	for (i = 0; i < nb; i++)
+		pk += s->sealed[i].count;
+	snprintf(cause, sizeof(cause), "%s", err ? err : "");
+	if (!s->closing && s->sealed_bytes <= s->mapsize / 4)
+		return strata_seterr(err, errlen, EAGAIN,
+				     "%llu packets in %u blocks kept for the next flush: no room that LMDB may reuse yet after %d retries removing the oldest blocks, a reader may hold it (%s)",
+				     (unsigned long long)pk, nb, MAP_FULL_TRIES, cause);
+	pending_drop(s);
+	/* Keep the count of what was dropped. */
+	commit_once(s, NO_TRIM, false, NULL, 0);
+	return strata_seterr(err, errlen, ENOSPC,
+			     "%llu packets in %u blocks dropped: no room after %d retries removing the oldest blocks (%s)",
+			     (unsigned long long)pk, nb, MAP_FULL_TRIES, cause);
 }
 
 static int writer(struct strata_store *s, const char *op, char *err, size_t errlen)

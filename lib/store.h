@@ -401,15 +401,19 @@ int strata_store_add_microflow(struct strata_store *s, const struct strata_mflow
  * entries, the queued microflows, then retention (age, pins, then size down
  * to 75% of the budget once above 90%). On MDB_MAP_FULL the oldest unpinned
  * blocks are removed and the commit tried again; what still cannot be
- * committed is dropped and counted (packets_dropped). With the sync option
+ * committed (a reader holds the pages freed since it began) waits for the
+ * next flush, until a quarter of the budget waits or the store closes:
+ * then it is dropped and counted (packets_dropped). With the sync option
  * the file is then fsynced. A flush with nothing queued commits nothing.
  *
  * With the committer option, the committer thread does this and the call
  * waits for it; it then also returns the error of an earlier commit nobody
  * waited for (see strata_store_flush_nowait()), once.
  *
- * Return: 0; -ENOSPC when data had to be dropped; -EPERM on a read-only
- * store; or another -errno (the queued data stays for the next flush).
+ * Return: 0; -EAGAIN when the queue waits for the next flush (no room LMDB
+ * may reuse yet); -ENOSPC when data had to be dropped; -EPERM on a
+ * read-only store; or another -errno (the queued data stays for the next
+ * flush).
  */
 int strata_store_flush(struct strata_store *s, char *err, size_t errlen);
 
