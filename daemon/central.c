@@ -201,8 +201,7 @@ static int on_hello(const struct strata_hello *h, void *arg)
 	snprintf(k->id, sizeof(k->id), "%s", s.id);
 	log_info("central: sensor %s (%s, version %s, clock %s) from %s, stored through %llu",
 		 s.id, h->api_url[0] ? h->api_url : "no drill-down", h->version,
-		 h->clock_sync == STRATA_CLOCK_SYNCED ? "synchronised" :
-		 h->clock_sync == STRATA_CLOCK_UNSYNCED ? "NOT synchronised" : "unknown",
+		 strata_clock_name(h->clock_sync),
 		 k->peer, (unsigned long long)s.through);
 	return ack(k, STRATA_ACK_OK, s.through, "");
 }

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
@@ -344,22 +343,6 @@ static int read_ack(struct stratad_export *e, struct strata_ipfix *dec, struct s
 	return rc;
 }
 
-/* The clock's state, from adjtimex(): synchronised, and its error bound. */
-static void clock_state(struct strata_hello *h)
-{
-	struct timex tx;
-	int st;
-
-	memset(&tx, 0, sizeof(tx));
-	st = adjtimex(&tx);
-	if (st < 0) {
-		h->clock_sync = STRATA_CLOCK_UNKNOWN;
-		return;
-	}
-	h->clock_sync = st == TIME_ERROR ? STRATA_CLOCK_UNSYNCED : STRATA_CLOCK_SYNCED;
-	h->clock_error_ns = (__u64)tx.maxerror * 1000;
-}
-
 static void note_err(struct stratad_export *e, const char *err)
 {
 	if (strcmp(err, e->last_err)) {
@@ -463,7 +446,7 @@ static int session(struct stratad_export *e, char *err, size_t errlen)
 	h.capabilities = STRATA_CAP_FINGERPRINTS | (*c->api_url ? STRATA_CAP_DRILLDOWN : 0);
 	h.flow_window_ns = STRATA_STORE_FLOW_WINDOW_NS;
 	h.proto_version = STRATA_PROTO_VERSION;
-	clock_state(&h);
+	h.clock_sync = strata_clock_state(&h.clock_error_ns);
 	rc = strata_ipfix_put_hello(e->enc, &h, err, errlen);
 	if (!rc)
 		rc = strata_ipfix_flush(e->enc, err, errlen);

@@ -324,6 +324,8 @@ int stratad_sensor(const struct stratad_config *c)
 	/* This thread drains and copies; the store's committer writes LMDB. */
 	so.committer = true;
 	so.readonly = !c->capture;
+	/* Packets stamped by this host's clock: flows note its state. */
+	so.clock = true;
 	if (strata_store_tune_malloc())
 		log_debug("sensor: malloc settings refused (another malloc?): blocks cost more page faults");
 	if (strata_store_open(&so, &s->store, err, sizeof(err))) {

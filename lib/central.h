@@ -82,6 +82,9 @@ struct strata_lflow {
  *	packet once (Documentation/central.rst, "Stitching rules": Locations)
  * @bytes: the same in IP bytes
  * @ttl: the highest TTL of [0] client-to-server packets, [1] the others
+ * @clock_sync: the sensor's clock when it closed these flows
+ *	(strata_clock_worst() of its location flows' STRATA_CLOCK_*): a hop
+ *	not STRATA_CLOCK_SYNCED has times that may not line up with the others'
  * @delay_ns: [0] from the previous location to this one (client to server
  *	packets), [1] from this location to the previous one (replies): the
  *	median over the fingerprints both saw; STRATA_DELAY_NONE for the first
@@ -108,7 +111,8 @@ struct strata_hop {
 	__u64 packets[2];
 	__u64 bytes[2];
 	__u8 ttl[2];
-	__u8 pad2[6];
+	__u8 clock_sync;
+	__u8 pad2[5];
 	__s64 delay_ns[2];
 	__u32 delay_n[2];
 	__s64 lost[2];

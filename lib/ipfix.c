@@ -151,7 +151,8 @@ struct rec_lflow {
 	__u8 proto;
 	__u8 initiator_known;
 	__u8 ttl[2][2];
-	__u8 pad[2];
+	__u8 clock_sync;
+	__u8 pad;
 };
 _Static_assert(sizeof(struct rec_lflow) == 704, "rec_lflow has padding");
 
@@ -249,7 +250,8 @@ static void spec_lflow(struct spec *s)
 		spec_add_dir(s, "minimumTTL", d, 1);
 		spec_add_dir(s, "maximumTTL", d, 1);
 	}
-	spec_add(s, "paddingOctets", 2, IN_MEM);
+	spec_add(s, "strataClockSync", 1, 0);
+	spec_add(s, "paddingOctets", 1, IN_MEM);
 }
 
 static fbInfoElementSpec_t spec_hello[] = {
@@ -648,6 +650,7 @@ int strata_ipfix_put_lflow(struct strata_ipfix *x, const struct strata_lflow *lf
 	r.last_mf = f->last_mf;
 	r.microflows = f->microflows;
 	r.initiator_known = f->has_initiator;
+	r.clock_sync = f->clock_sync;
 	r.proto = f->key.proto;
 	r.sport = f->key.port[src];
 	r.dport = f->key.port[!src];
@@ -741,6 +744,8 @@ static int lflow_in(struct strata_lflow *lf, const struct rec_lflow *r, bool v4,
 	f->microflows = r->microflows;
 	f->has_initiator = !!r->initiator_known;
 	f->initiator = f->has_initiator ? (__u8)swap : 0;
+	/* Unknown from a sensor before 0.3 (the element is missing: zero). */
+	f->clock_sync = r->clock_sync <= STRATA_CLOCK_SYNCED ? r->clock_sync : STRATA_CLOCK_UNKNOWN;
 	for (d = 0; d < 2; d++) {
 		const fbVarfield_t *v = &r->fp[d];
 		unsigned int to = d ^ swap, n;

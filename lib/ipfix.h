@@ -29,10 +29,7 @@
 #define STRATA_CAP_DRILLDOWN		0x2	/* api_url answers microflow and packet queries */
 #define STRATA_CAP_ALL			0x3
 
-/* struct strata_hello.clock_sync */
-#define STRATA_CLOCK_UNKNOWN		0
-#define STRATA_CLOCK_UNSYNCED		1
-#define STRATA_CLOCK_SYNCED		2
+/* struct strata_hello.clock_sync: STRATA_CLOCK_* (clock.h) */
 
 /**
  * struct strata_hello - what a sensor says first on every connection

@@ -765,9 +765,11 @@ static int site_view(struct sview *v, struct strata_hop *h, const struct site *s
 	h->key = l0->ckey;
 	h->nkeys = 1;
 	h->first_ns = h->last_ns = 0;
+	h->clock_sync = l0->lf->f.clock_sync;
 	for (i = 0; i < s->n; i++) {
 		const struct loc *l = s->l[i];
 
+		h->clock_sync = strata_clock_worst(h->clock_sync, l->lf->f.clock_sync);
 		h->first_ns = min_known(h->first_ns, min_known(fwd(l)->first_ns,
 							       rev(l)->first_ns));
 		h->last_ns = max_u64(h->last_ns, max_u64(fwd(l)->last_ns, rev(l)->last_ns));

@@ -2293,11 +2293,13 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 	__u8 next[32];
 	MDB_val k, v;
 	__u64 fw;
+	__u8 clock;
 	int rc, more;
 
 	rc = conv_at(s, txn, st->flows_through, 0, &c, &k, err, errlen);
 	if (rc < 0)
 		return rc;
+	clock = s->o.clock && rc > 0 ? strata_clock_state(NULL) : STRATA_CLOCK_UNKNOWN;
 	while (rc > 0) {
 		__u64 h = strata_be64_get((const __u8 *)k.mv_data + 8);
 
@@ -2309,6 +2311,7 @@ static int flows_close(struct strata_store *s, MDB_txn *txn, struct state *st, b
 			rc = more;
 			break;
 		}
+		f.clock_sync = clock;
 		/* The next group's key, kept past the write below. */
 		if (more) {
 			memcpy(next, k.mv_data, sizeof(next));

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <uapi/linux/strata.h>
+#include "clock.h"
 #include "core/flow.h"
 #include "genl.h"
 
@@ -54,6 +55,9 @@
  *	strata_store_flush_nowait() and Documentation/store.rst)
  * @readonly: open for the reader calls only (another process may write);
  *	the other options then play no part
+ * @clock: the records come from this host's clock (a live capture): each
+ *	location flow notes the clock's state when its window closes
+ *	(strata_clock_state()); off for captures read from files
  *
  * Start from strata_store_opts_init(); a zero @budget, @block_bytes or
  * @zstd_level also means the default.
@@ -68,6 +72,7 @@ struct strata_store_opts {
 	bool sync;
 	bool committer;
 	bool readonly;
+	bool clock;
 };
 
 /**
@@ -232,6 +237,9 @@ struct strata_store_mflow {
  * @initiator: the endpoint of @key that started the conversation, from the
  *	first microflow that saw a packet of it (with @has_initiator)
  * @has_initiator: @initiator is known
+ * @clock_sync: the host clock's state (STRATA_CLOCK_*) when the flow window
+ *	closed, with the @clock option; STRATA_CLOCK_UNKNOWN without it (an
+ *	offline analysis) and in flows stored before strata 0.3
  * @pad: zero
  * @dir: per endpoint of @key, what it sent (strata_dir_stats_merge() of
  *	the microflows' directions)
@@ -245,7 +253,8 @@ struct strata_store_flow {
 	__u32 microflows;
 	__u8 initiator;
 	__u8 has_initiator;
-	__u8 pad[2];
+	__u8 clock_sync;
+	__u8 pad;
 	struct strata_dir_stats dir[2];
 };
 

@@ -140,6 +140,7 @@ static void rand_lflow(struct rng *r, struct strata_lflow *lf, int family)
 	lf->f.microflows = (__u32)rng_u64(r);
 	lf->f.has_initiator = rng_u64(r) % 3 != 0;
 	lf->f.initiator = lf->f.has_initiator ? rng_u64(r) & 1 : 0;
+	lf->f.clock_sync = (__u8)(rng_u64(r) % 3);
 	for (d = 0; d < 2; d++) {
 		struct strata_dir_stats *s = &lf->f.dir[d];
 		__u64 h = 0;

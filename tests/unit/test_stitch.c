@@ -844,6 +844,43 @@ static void test_orientation(void **state)
 	free(o.c);
 }
 
+/*
+ * Each hop says whether its sensor's clock was synchronised when it closed
+ * the flows: the worst of its location flows (the router's two views).
+ */
+static void test_hop_clock(void **state)
+{
+	static const __u64 pk[3][2] = { { 100, 80 }, { 100, 80 }, { 100, 80 } };
+	static const struct {
+		__u8 lf[4];	/* client, router (two views), server */
+		__u8 hop[3];
+	} cases[] = {
+		{ { STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED },
+		  { STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED } },
+		{ { STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED, STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN },
+		  { STRATA_CLOCK_SYNCED, STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN } },
+		{ { STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN, STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED },
+		  { STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN, STRATA_CLOCK_SYNCED } },
+	};
+	struct strata_lflow lf[4];
+	struct conv cv, nat;
+	struct out o;
+	unsigned int c, i;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		lab_nat(lf, &cv, &nat, pk);
+		for (i = 0; i < 4; i++)
+			lf[i].f.clock_sync = cases[c].lf[i];
+		stitch(lf, 4, &o);
+		assert_int_equal(o.n, 1);
+		assert_int_equal(o.c[0].nhops, 3);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(o.c[0].hop[i].clock_sync, cases[c].hop[i]);
+		free(o.c);
+	}
+}
+
 /* ---- a mixed window: order independence and coverage ---- */
 
 #define MIX_CONV	60
@@ -1378,6 +1415,7 @@ int main(void)
 		cmocka_unit_test(test_nat),
 		cmocka_unit_test(test_nat_router),
 		cmocka_unit_test(test_nat_router_no_client),
+		cmocka_unit_test(test_hop_clock),
 		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_nat_router_loss),
 		cmocka_unit_test(test_proxy),

@@ -2590,6 +2590,8 @@ static void test_flows(void **state)
 	assert_int_equal(g.f[0].dir[1].last_ns, min0 + 3 * in.window_ns + 7);
 	assert_true(g.f[0].has_initiator);
 	assert_int_equal(g.f[0].initiator, 0);
+	/* Without the clock option (an offline analysis): not known. */
+	assert_int_equal(g.f[0].clock_sync, STRATA_CLOCK_UNKNOWN);
 	assert_int_equal(g.f[1].window_start, min0 + STRATA_STORE_FLOW_WINDOW_NS);
 	assert_int_equal(g.f[1].microflows, 1);
 	/* The conversation named the other way round: the same flows. */
@@ -2677,6 +2679,50 @@ static void flows_of(struct strata_store *s, const struct strata_flow_key *k,
  * shown. A late microflow is added to its closed flow, once. Closing the
  * store closes every window.
  */
+/* A live capture's flows say what the host clock's state was when they closed. */
+static void test_flow_clock(void **state)
+{
+	const __u64 min0 = T0 - T0 % STRATA_STORE_FLOW_WINDOW_NS;
+	struct strata_store_opts o;
+	struct strata_mf_info in;
+	struct strata_flow_key k;
+	struct strata_mflow mf;
+	struct strata_store *s;
+	struct flows_got g;
+	struct tdir d;
+	char err[256];
+	__u8 want;
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	strata_store_opts_init(&o, d.path);
+	o.budget = 8ULL << 20;
+	o.clock = true;
+	s = sopen_o(&o);
+	canon(&convs[1], &k);
+	memset(&in, 0, sizeof(in));
+	in.window_ns = 1000000000ULL;
+	in.has_seq = true;
+	in.seq = 1;
+	strata_mflow_init(&mf, &k, min0);
+	mf.dir[0].packets = 1;
+	assert_int_equal(strata_store_add_microflow(s, &mf, &in, err, sizeof(err)), 0);
+	want = strata_clock_state(NULL);
+	/* Closing the writer closes every flow window. */
+	sclose(s);
+	assert_int_not_equal(want, STRATA_CLOCK_UNKNOWN);
+	strata_store_opts_init(&o, d.path);
+	o.readonly = true;
+	s = sopen_o(&o);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(strata_store_flows(s, &k, 0, ~0ULL, on_flow, &g, err, sizeof(err)), 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].clock_sync, want);
+	sclose(s);
+	tdir_rm(&d);
+}
+
 static void test_flow_windows(void **state)
 {
 	const __u64 W = STRATA_STORE_FLOW_WINDOW_NS, min0 = T0 - T0 % W;
@@ -2793,6 +2839,7 @@ int main(void)
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flows),
+		cmocka_unit_test(test_flow_clock),
 		cmocka_unit_test(test_flow_windows),
 		cmocka_unit_test(test_microflows),
 		cmocka_unit_test(test_microflow_late_records),
