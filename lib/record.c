@@ -556,6 +556,9 @@ static int apply(struct strata_recorder *r, struct strata_record_state *next, __
 		break;
 	}
 	*next = st;
+	/* Nothing changed (a look for room that found none): no write. */
+	if (!memcmp(&r->st, &st, sizeof(st)))
+		return 0;
 	r->st = st;
 	return strata_record_state_save(r->path, &r->st, err, errlen);
 }

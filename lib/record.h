@@ -20,8 +20,6 @@
 #define STRATA_RECORD_MAX		STRATA_FILTERS_MAX
 /* A label's bytes, the NUL included: "record LABEL" fits a store pin's. */
 #define STRATA_RECORD_LABEL_MAX		48
-/* The request body the sensor reads, at most. */
-#define STRATA_RECORD_BODY_MAX		4096
 /* The state file in the store's directory. */
 #define STRATA_RECORD_STATE_FILE	"record.json"
 /* The endpoint. */
@@ -198,10 +196,11 @@ struct strata_recorder;
  * @err: filled on failure
  * @errlen: size of @err
  *
- * Recordings that ended while no recorder ran are ended now (their filters
- * taken out); those still in force get their filters back if the module
- * lost them (reloaded). A failure to reach the module is logged and tried
- * again by strata_recorder_tick().
+ * The first strata_recorder_tick() ends the recordings that ended while no
+ * recorder ran (their filters taken out) and gives those still in force
+ * their filters back if the module lost them (reloaded); a failure to reach
+ * the module is logged and tried again a second later. A recorder is not
+ * locked: one thread makes every call (the sensor's drain thread).
  *
  * Return: 0, or -errno when the state file cannot be read.
  */
