@@ -23,9 +23,12 @@ static void print_recording(json_t *o)
 	json_t *f = json_object_get(o, "filter");
 	__u64 start = (__u64)json_integer_value(json_object_get(o, "start"));
 	__u64 end = (__u64)json_integer_value(json_object_get(o, "end"));
-	__u64 now = (__u64)time(NULL) * 1000000000ULL;
+	struct timespec ts;
+	__u64 now;
 	char t1[32], t2[32];
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 	pr_open_obj(NULL);
 	pr_str("label", "%s", json_string_value(json_object_get(o, "label")));
 	pr_text(" filter");
@@ -42,7 +45,7 @@ static void print_recording(json_t *o)
 	pr_text(" from %s to %s", time_str(start, 0, t1, sizeof(t1)),
 		time_str(end, 0, t2, sizeof(t2)));
 	if (end > now)
-		pr_text(" (%llu s left)", (unsigned long long)((end - now + 999999999) / 1000000000));
+		pr_text(" (%llu s left)", (unsigned long long)((end - now + 500000000) / 1000000000));
 	pr_u64("pin", " pin %llu", (__u64)json_integer_value(json_object_get(o, "pin")));
 	pr_bool("applied", NULL, json_is_true(json_object_get(o, "applied")));
 	if (!json_is_true(json_object_get(o, "applied")))
