@@ -23,8 +23,19 @@
 struct stratad_http {
 	struct MHD_Daemon *d;
 	stratad_http_fn fn;
+	stratad_http_body_fn body_fn;
 	void *ctx;
 	unsigned int port;
+};
+
+/* A GET whose headers are in: answered at the next call. */
+static int headers_seen;
+
+/* A request body being read, for the body handler. */
+struct upload {
+	char *buf;
+	size_t len;
+	bool big;
 };
 
 /* libmicrohttpd's own messages: warnings, one line each. */
@@ -99,30 +110,94 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct strata_api_resp *r
 }
 
 /*
+ * Start reading a body, or refuse one larger than the server reads at once,
+ * before reading it. Return: MHD_YES to go on, else the answer's result.
+ */
+static enum MHD_Result upload_start(struct MHD_Connection *c, void **req_cls)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct strata_api_resp resp;
+	enum MHD_Result ret;
+
+	if (cl && strtoull(cl, NULL, 10) > STRATAD_HTTP_BODY_MAX) {
+		memset(&resp, 0, sizeof(resp));
+		strata_api_error(&resp, 413, "a body of more than %d bytes", STRATAD_HTTP_BODY_MAX);
+		ret = reply(c, &resp);
+		strata_api_resp_free(&resp);
+		return ret;
+	}
+	*req_cls = calloc(1, sizeof(struct upload));
+	return *req_cls ? MHD_YES : MHD_NO;
+}
+
+/* More of a body; past the most read, it is only counted as too big. */
+static enum MHD_Result upload_add(struct upload *u, const char *data, size_t *len)
+{
+	char *p;
+
+	if (u->len + *len > STRATAD_HTTP_BODY_MAX) {
+		u->big = true;
+	} else {
+		p = realloc(u->buf, u->len + *len + 1);
+		if (!p)
+			return MHD_NO;
+		memcpy(p + u->len, data, *len);
+		u->buf = p;
+		u->len += *len;
+		u->buf[u->len] = 0;
+	}
+	*len = 0;
+	return MHD_YES;
+}
+
+/* The end of a request, answered or not: its body goes. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct upload *u = *req_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (u && *req_cls != (void *)&headers_seen) {
+		free(u->buf);
+		free(u);
+	}
+	*req_cls = NULL;
+}
+
+/*
  * libmicrohttpd calls this first when the headers are in, then again as a
  * body arrives and once at its end. A GET is answered at the second call,
- * so that the connection stays open for the next request; anything else
- * at once (405), before its body is read: libmicrohttpd then closes the
- * connection after the answer.
+ * so that the connection stays open for the next request; with a body
+ * handler, any other method once its body is read; without one at once
+ * (405), before its body is read: libmicrohttpd then closes the connection
+ * after the answer.
  */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
 {
-	static int headers_seen;
 	struct stratad_http *h = cls;
 	struct strata_api_resp resp;
+	struct upload *up = NULL;
 	struct http_args a;
 	enum MHD_Result ret;
 	char m[16], u[128];
 
 	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
 	if (!*req_cls && !strcmp(method, MHD_HTTP_METHOD_GET)) {
 		*req_cls = &headers_seen;
 		return MHD_YES;
+	}
+	if (!*req_cls && h->body_fn)
+		return upload_start(c, req_cls);
+	if (*req_cls && *req_cls != (void *)&headers_seen) {
+		up = *req_cls;
+		if (*upload_data_size)
+			return upload_add(up, upload_data, upload_data_size);
 	}
 	memset(&a, 0, sizeof(a));
 	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
@@ -143,6 +218,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				strata_api_error(&resp, 503, "no status yet");
 			}
 		}
+	} else if (up && up->big) {
+		memset(&resp, 0, sizeof(resp));
+		strata_api_error(&resp, 413, "a body of more than %d bytes", STRATAD_HTTP_BODY_MAX);
+	} else if (up) {
+		h->body_fn(h->ctx, method, url, a.n,
+			   MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION),
+			   up->buf ? up->buf : "", up->len, &resp);
 	} else {
 		h->fn(h->ctx, method, url, a.v, a.n, &resp);
 	}
@@ -156,6 +239,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, void *ctx,
 					char *err, size_t errlen)
+{
+	return stratad_http_start_body(listen, fn, NULL, ctx, err, errlen);
+}
+
+struct stratad_http *stratad_http_start_body(const char *listen, stratad_http_fn fn,
+					     stratad_http_body_fn body_fn, void *ctx,
+					     char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct stratad_http *h;
@@ -173,6 +263,7 @@ struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, 
 		return NULL;
 	}
 	h->fn = fn;
+	h->body_fn = body_fn;
 	h->ctx = ctx;
 	/* The logger first: messages of the start itself go through it too. */
 	errno = 0;
@@ -180,6 +271,7 @@ struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, 
 				MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
 				port, NULL, NULL, on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)STRATAD_HTTP_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)STRATAD_HTTP_CONNECTIONS,

@@ -18,6 +18,18 @@ typedef int (*stratad_http_fn)(void *ctx, const char *method, const char *path,
 			       const struct strata_api_arg *args, unsigned int nargs,
 			       struct strata_api_resp *resp);
 
+/*
+ * Answers a request with a body (any method but GET), when a server has one:
+ * @auth is its Authorization header (NULL: none), @body its body (NUL
+ * terminated, @len bytes). Else as stratad_http_fn.
+ */
+typedef int (*stratad_http_body_fn)(void *ctx, const char *method, const char *path,
+				    unsigned int nargs, const char *auth, const char *body,
+				    size_t len, struct strata_api_resp *resp);
+
+/* The largest body read; past it a 413. */
+#define STRATAD_HTTP_BODY_MAX		(64 << 10)
+
 /* Threads that answer requests, connections at once, idle seconds allowed. */
 #define STRATAD_HTTP_THREADS		2
 #define STRATAD_HTTP_CONNECTIONS	64
@@ -45,6 +57,23 @@ typedef int (*stratad_http_fn)(void *ctx, const char *method, const char *path,
  */
 struct stratad_http *stratad_http_start(const char *listen, stratad_http_fn fn, void *ctx,
 					char *err, size_t errlen);
+
+/**
+ * stratad_http_start_body() - serve an API that also takes requests with a
+ *	body (the sensor's POST /api/v1/record)
+ * @listen: as for stratad_http_start()
+ * @fn: answers GET requests, as for stratad_http_start()
+ * @body_fn: answers every other method, once its body (at most
+ *	STRATAD_HTTP_BODY_MAX bytes: past it a 413 without a call) is read
+ * @ctx: passed to @fn and @body_fn
+ * @err: filled on failure
+ * @errlen: size of @err
+ *
+ * Return: the server, or NULL (@err says why).
+ */
+struct stratad_http *stratad_http_start_body(const char *listen, stratad_http_fn fn,
+					     stratad_http_body_fn body_fn, void *ctx,
+					     char *err, size_t errlen);
 
 /**
  * stratad_http_port() - the port a server listens on

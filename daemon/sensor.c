@@ -11,17 +11,24 @@
  * the rings and the netlink socket together, never longer than the time to
  * the next flush. Nothing here can block the kernel: a ring that is not
  * drained in time overruns, and the module counts it.
+ *
+ * Triggered recordings (lib/record.c) change the module's filters and pin
+ * the store, both writer work: the API's threads hand their requests to
+ * this thread through a mailbox and an eventfd in the same poll().
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include "api.h"
 #include "genl.h"
 #include "http.h"
+#include "record.h"
 #include "ring.h"
 #include "store.h"
 #include "live.h"
@@ -29,6 +36,28 @@
 
 #define MAX_CPUS	4096
 #define NSEC_PER_MSEC	1000000ULL
+/* How long an API thread waits for the drain thread to take a recording request. */
+#define REC_WAIT_S	10
+
+/*
+ * One recording request at a time, from an API thread to the drain thread:
+ * the API thread fills it and waits on @cv for @done; the drain thread
+ * answers with @lock held, so that the request's memory stays valid.
+ */
+struct rec_box {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int efd;
+	bool open;		/* the drain thread answers */
+	bool pending;
+	bool done;
+	const char *method;
+	unsigned int nargs;
+	const char *body;
+	size_t len;
+	struct strata_api_resp *resp;
+	char why[256];		/* why recording is off, when it is */
+};
 
 struct sensor {
 	const struct stratad_config *cfg;
@@ -44,6 +73,10 @@ struct sensor {
 	unsigned int nrings;
 	struct stratad_live_ring ring[MAX_CPUS];
 	char last_err[512];
+	/* Triggered recordings: their own netlink handle (the drain's is subscribed). */
+	struct strata_genl *cg;
+	struct strata_recorder *rec;
+	struct rec_box box;
 };
 
 static __u64 now_ms(void)
@@ -289,12 +322,178 @@ static int serve_only(const struct stratad_config *c, int started)
 	return 0;
 }
 
-/* The drill-down API over the store (@ctx). */
+/* ---- triggered recording ---- */
+
+static int rec_config_get(void *arg, struct strata_config *cfg, char *err, size_t errlen)
+{
+	return strata_genl_config_get(((struct sensor *)arg)->cg, cfg, err, errlen);
+}
+
+static int rec_config_set(void *arg, const struct strata_config *cfg, unsigned int which,
+			  struct strata_config *out, char *err, size_t errlen)
+{
+	return strata_genl_config_set(((struct sensor *)arg)->cg, cfg, which, out, err, errlen);
+}
+
+static int rec_pin(void *arg, __u64 t1, __u64 t2, const char *label, __u64 *id,
+		   char *err, size_t errlen)
+{
+	return strata_store_pin(((struct sensor *)arg)->store, t1, t2, label, id, err, errlen);
+}
+
+static int rec_unpin(void *arg, __u64 id, char *err, size_t errlen)
+{
+	return strata_store_unpin(((struct sensor *)arg)->store, id, err, errlen);
+}
+
+static void rec_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	stratad_log(level, "%s", msg);
+}
+
+static const struct strata_record_ops rec_ops = {
+	.config_get = rec_config_get,
+	.config_set = rec_config_set,
+	.pin = rec_pin,
+	.unpin = rec_unpin,
+	.log = rec_log,
+};
+
+static int rec_box_init(struct rec_box *b)
+{
+	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (b->efd < 0)
+		return -errno;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	snprintf(b->why, sizeof(b->why), "recording: the sensor is starting; try again");
+	return 0;
+}
+
+/* Open or close the mailbox; a request waiting at the close gets a 503. */
+static void rec_box_open(struct rec_box *b, bool open, const char *why)
+{
+	pthread_mutex_lock(&b->lock);
+	b->open = open;
+	if (why)
+		snprintf(b->why, sizeof(b->why), "%s", why);
+	if (!open && b->pending && !b->done) {
+		strata_api_error(b->resp, 503, "%s", b->why);
+		b->done = true;
+		pthread_cond_broadcast(&b->cv);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* On an API thread: hand a request to the drain thread and wait for its answer. */
+static int rec_call(struct sensor *s, const char *method, unsigned int nargs,
+		    const char *body, size_t len, struct strata_api_resp *resp)
+{
+	struct rec_box *b = &s->box;
+	struct timespec until;
+	__u64 one = 1;
+	int rc = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += REC_WAIT_S;
+	pthread_mutex_lock(&b->lock);
+	while (b->open && b->pending && !rc)
+		rc = pthread_cond_timedwait(&b->cv, &b->lock, &until);
+	if (!b->open || rc) {
+		strata_api_error(resp, 503, "%s", !b->open ? b->why :
+				 "recording: another request is under way; try again");
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
+	b->pending = true;
+	b->done = false;
+	b->method = method;
+	b->nargs = nargs;
+	b->body = body;
+	b->len = len;
+	b->resp = resp;
+	if (write(b->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("record: eventfd: %s", strerror(errno));
+	while (!b->done && !rc)
+		rc = pthread_cond_timedwait(&b->cv, &b->lock, &until);
+	/* The drain thread answers with the lock held: not done is not taken. */
+	if (!b->done)
+		strata_api_error(resp, 503, "recording: the capture thread did not answer in %d s",
+				 REC_WAIT_S);
+	b->pending = false;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/* On the drain thread: answer the request waiting, if any. */
+static void rec_serve(struct sensor *s)
+{
+	struct rec_box *b = &s->box;
+	__u64 v;
+
+	if (read(b->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("record: eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&b->lock);
+	if (b->pending && !b->done) {
+		strata_recorder_handle(s->rec, b->method, b->nargs, b->body, b->len,
+				       realtime_ns(), b->resp);
+		log_debug("record: %s: %u", b->method, b->resp->status);
+		b->done = true;
+		pthread_cond_broadcast(&b->cv);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* The recorder on the control handle; without it, the API says why. */
+static void rec_start(struct sensor *s)
+{
+	char err[512], path[512];
+
+	s->cg = strata_genl_open(err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/%s", s->cfg->store, STRATA_RECORD_STATE_FILE);
+	if (!s->cg || strata_recorder_open(path, &rec_ops, s, realtime_ns(), &s->rec, err,
+					   sizeof(err))) {
+		log_err("record: recording is off: %s", err);
+		rec_box_open(&s->box, false, err);
+		return;
+	}
+	if (!*s->cfg->token)
+		log_warn("record: no token set: POST %s is refused", STRATA_RECORD_PATH);
+	rec_box_open(&s->box, true, NULL);
+}
+
+/* The drill-down API over the store, and the list of recordings. */
 static int api_handler(void *ctx, const char *method, const char *path,
 		       const struct strata_api_arg *args, unsigned int nargs,
 		       struct strata_api_resp *resp)
 {
-	return strata_api_handle(ctx, method, path, args, nargs, resp);
+	struct sensor *s = ctx;
+
+	if (path && !strcmp(path, STRATA_RECORD_PATH))
+		return rec_call(s, method, nargs, NULL, 0, resp);
+	return strata_api_handle(s->store, method, path, args, nargs, resp);
+}
+
+/* Requests with a body: POST /api/v1/record, with the token. */
+static int api_body_handler(void *ctx, const char *method, const char *path,
+			    unsigned int nargs, const char *auth, const char *body,
+			    size_t len, struct strata_api_resp *resp)
+{
+	struct sensor *s = ctx;
+
+	if (!path || strcmp(path, STRATA_RECORD_PATH))
+		return strata_api_handle(s->store, method, path, NULL, nargs, resp);
+	memset(resp, 0, sizeof(*resp));
+	if (!*s->cfg->token)
+		return strata_api_error(resp, 403, "recording is refused: the sensor has no token set (token in stratad.conf)");
+	if (!auth)
+		return strata_api_error(resp, 401, "an Authorization: Bearer TOKEN header is required");
+	if (!strata_record_token_ok(s->cfg->token, auth))
+		return strata_api_error(resp, 403, "bad token");
+	return rec_call(s, method, nargs, body, len, resp);
 }
 
 int stratad_sensor(const struct stratad_config *c)
@@ -305,7 +504,7 @@ int stratad_sensor(const struct stratad_config *c)
 	struct stratad_export *exp = NULL;
 	struct strata_genl *g = NULL;
 	struct sensor *s;
-	__u64 next_flush, next_stats;
+	__u64 next_flush, next_stats, next_rec;
 	char err[512];
 	int rc = 1;
 
@@ -316,6 +515,11 @@ int stratad_sensor(const struct stratad_config *c)
 	}
 	s->cfg = c;
 	s->started_ns = realtime_ns();
+	if (rec_box_init(&s->box)) {
+		log_err("sensor: eventfd: %s", strerror(errno));
+		free(s);
+		return 1;
+	}
 	strata_store_opts_init(&so, c->store);
 	so.budget = c->budget;
 	so.codec = c->codec;
@@ -336,7 +540,8 @@ int stratad_sensor(const struct stratad_config *c)
 		goto out;
 	/* The API's threads only read the store, through read transactions. */
 	if (*c->listen) {
-		http = stratad_http_start(c->listen, api_handler, s->store, err, sizeof(err));
+		http = stratad_http_start_body(c->listen, api_handler, api_body_handler, s, err,
+					       sizeof(err));
 		if (!http) {
 			log_err("%s", err);
 			goto out;
@@ -344,6 +549,7 @@ int stratad_sensor(const struct stratad_config *c)
 		log_info("drill-down API on %s (port %u)", c->listen, stratad_http_port(http));
 	}
 	if (!c->capture) {
+		rec_box_open(&s->box, false, "recording needs capture (capture = yes)");
 		rc = serve_only(c, exp_start(c, s, &exp));
 		goto out;
 	}
@@ -359,6 +565,7 @@ int stratad_sensor(const struct stratad_config *c)
 	}
 	if (exp_start(c, s, &exp))
 		goto out;
+	rec_start(s);
 	log_info("sensor: draining %u rings into %s", strata_rings_info(rs)->nr_rings,
 		 c->store);
 	s->nrings = strata_rings_info(rs)->nr_rings;
@@ -368,18 +575,20 @@ int stratad_sensor(const struct stratad_config *c)
 
 	next_flush = now_ms() + c->flush_ms;
 	next_stats = c->stats_s ? now_ms() + c->stats_s * 1000ULL : ~0ULL;
+	next_rec = 0;
 	rc = 0;
 	while (!stratad_stop) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = strata_rings_fd(rs), .events = POLLIN },
 			{ .fd = strata_genl_fd(g), .events = POLLIN },
+			{ .fd = s->box.efd, .events = POLLIN },
 		};
 		__u64 now = now_ms();
 		int timeout = next_flush > now ? (int)(next_flush - now) : 0;
 
 		if (timeout > 200)	/* wakeups are batched: look now and then */
 			timeout = 200;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
 			log_err("sensor: poll: %s", strerror(errno));
 			rc = 1;
 			break;
@@ -394,6 +603,14 @@ int stratad_sensor(const struct stratad_config *c)
 			if (r < 0 && r != -EINTR && r != -EAGAIN)
 				log_err("%s", err);
 		}
+		/* A request may start a recording: the next end is computed again. */
+		if (pfd[2].revents & POLLIN) {
+			rec_serve(s);
+			next_rec = 0;
+		}
+		/* Recordings end within a poll timeout (200 ms) of their time. */
+		if (s->rec && realtime_ns() >= next_rec)
+			next_rec = strata_recorder_tick(s->rec, realtime_ns());
 		now = now_ms();
 		if (now >= next_flush) {
 			flush(s);
@@ -404,6 +621,8 @@ int stratad_sensor(const struct stratad_config *c)
 			next_stats = now + c->stats_s * 1000ULL;
 		}
 	}
+	/* Recordings go on in the state file; the next start ends them. */
+	rec_box_open(&s->box, false, "the sensor is stopping");
 	/* Stopping: what is in the rings now, then one last commit. */
 	drain_rings(rs, s);
 	flush(s);
@@ -413,12 +632,17 @@ out:
 	stratad_export_stop(exp);
 	stratad_http_stop(http);	/* queries under way finish first */
 	stratad_live_exit();
+	strata_recorder_close(s->rec);
+	strata_genl_close(s->cg);
 	strata_genl_close(g);
 	strata_rings_close(rs);
 	if (s->store && strata_store_close(s->store, err, sizeof(err))) {
 		log_err("%s", err);
 		rc = 1;
 	}
+	close(s->box.efd);
+	pthread_cond_destroy(&s->box.cv);
+	pthread_mutex_destroy(&s->box.lock);
 	free(s);
 	return rc;
 }

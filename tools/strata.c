@@ -69,6 +69,13 @@ static const struct cmd cmds[] = {
 	{ "query", "flows|locations|microflows|packets ID [--central URL] [-w FILE.pcapng]",
 	  "one connected flow's path, its location flows, or its microflows and packets from every sensor on the path, by time (--central: default $STRATA_CENTRAL or http://127.0.0.1:8470)",
 	  cmd_query },
+	{ "record", "start [--sensor URL] [--token T] [proto P] [addr A[/LEN]] [port N]\n"
+		    "duration SECONDS [snaplen N] [label L]",
+	  "a sensor records the filter's packets whole (or N bytes) for a while and pins them (--sensor: default $STRATA_SENSOR or http://127.0.0.1:8470; --token: default $STRATA_TOKEN)",
+	  cmd_record },
+	{ "record", "list [--sensor URL]",
+	  "the sensor's recordings in force",
+	  cmd_record },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };

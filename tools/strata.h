@@ -21,6 +21,7 @@ int cmd_config(int argc, char **argv);
 int cmd_microflows(int argc, char **argv);
 int cmd_packets(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 

@@ -29,7 +29,8 @@ $(KSELFTEST_HDR) &:
 
 # Linked with libstrata: counters.c checks the kernel's fingerprints against
 # the same core built for userspace.
-$(B)/selftests/%: tests/selftests/%.c tests/selftests/strata_selftest.h $(KSELFTEST_HDR) \
+$(B)/selftests/%: tests/selftests/%.c tests/selftests/strata_selftest.h \
+		tests/selftests/stratad_run.h $(KSELFTEST_HDR) \
 		$(B)/libstrata.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -Iinclude -Ilib -o $@ $< $(B)/libstrata.a $(LDLIBS_STRATA)
