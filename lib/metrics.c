@@ -119,7 +119,7 @@ const struct strata_metric strata_metrics[] = {
 	    "packet rate"),
 	DER("byte_rate", "bytes/s", MF | FL | CF | MA, "bytes / " SECONDS, "byte rate"),
 	DER("bit_rate", "bits/s", MF | FL | CF | MA, "bytes * 8 / " SECONDS, "bit rate"),
-	DER("avg_pkt_size", "bytes", MF | FL | HP | CF | MA, "bytes / packets",
+	DER("avg_pkt_size", "bytes", PK | MF | FL | HP | CF | MA, "bytes / packets",
 	    "average packet size (IP bytes over packets)"),
 	MOMENTS("size", "bytes", MF | FL, "IP datagram size"),
 	MOMENTS("iat", "ns", MF | FL, "inter-arrival time"),
