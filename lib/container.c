@@ -590,6 +590,24 @@ static int resolve_fund(const char *name, void *arg)
 	return i >= 0 && c->f[i].kind == STRATA_MK_FUND ? i : -ENOENT;
 }
 
+/*
+ * Whether derived metric @m is one of these rows': listed at their level
+ * (hop_loss_ratio is not a macroflow's, though both carry lost and packets)
+ * and its formula's names all fundamentals here. A container of no known
+ * level takes any formula it can compute.
+ */
+static int usable(const struct strata_container *c, const struct strata_metric *m,
+		  struct strata_expr **e, char *err, size_t errlen)
+{
+	unsigned int level = schema_level(c->schema);
+
+	if (!m || m->kind != STRATA_MK_DERIVED)
+		return -EINVAL;
+	if (level && !(m->levels & level))
+		return -EINVAL;
+	return strata_expr_parse(m->formula, resolve_fund, (void *)c, e, err, errlen);
+}
+
 /* The derived metrics these rows can compute, for a message. */
 static void derivable(const struct strata_container *c, char *buf, size_t len)
 {
@@ -601,9 +619,7 @@ static void derivable(const struct strata_container *c, char *buf, size_t len)
 	for (i = 0; i < strata_nmetrics && n < len; i++) {
 		const struct strata_metric *m = &strata_metrics[i];
 
-		if (m->kind != STRATA_MK_DERIVED ||
-		    strata_expr_parse(m->formula, resolve_fund, (void *)c, &e, ignore,
-				      sizeof(ignore)))
+		if (usable(c, m, &e, ignore, sizeof(ignore)))
 			continue;
 		strata_expr_free(e);
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", m->name);
@@ -634,9 +650,7 @@ static int compile(const struct strata_container *c, const char *const *names, u
 		if (find_field(c, names[i]) >= 0)
 			continue;
 		m = strata_metric_find(names[i]);
-		rc = m && m->kind == STRATA_MK_DERIVED ?
-			strata_expr_parse(m->formula, resolve_fund, (void *)c, &ex[i], why,
-					  sizeof(why)) : -EINVAL;
+		rc = usable(c, m, &ex[i], why, sizeof(why));
 		if (rc == -ENOMEM)
 			return strata_seterr(err, errlen, ENOMEM, "fields: out of memory");
 		if (rc) {

@@ -932,7 +932,7 @@ static const struct bad_req {
 	{ "GET", "/api/v1/macroflows?fields=avg_rtt_hs,nonesuch", 400,
 	  "fields: 'nonesuch' is not a metric of macroflows rows; derived ones here: " },
 	/* Transactions are not in macroflows yet: refused, what is there listed. */
-	{ "GET", "/api/v1/macroflows?fields=avg_ttfb", 400, "loss_ratio, hop_loss_ratio" },
+	{ "GET", "/api/v1/macroflows?fields=avg_ttfb", 400, "loss_ratio, avg_delay" },
 	{ "GET", "/api/v1/flows?fields=avg_rtt_hs", 400, "'avg_rtt_hs' is not a metric of flows" },
 	{ "GET", "/api/v1/sensors?fields=pkt_rate", 400, "'pkt_rate' is not a metric of sensors" },
 	{ "GET", "/api/v1/flows/1-0?fields=pkt_rate", 400, "'fields'" },

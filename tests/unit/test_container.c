@@ -510,6 +510,7 @@ static void test_bad_request(void **state)
 	assert_non_null(strstr(err, "fields: 'avg_ttfb' is not a metric of macroflows rows"));
 	assert_non_null(strstr(err, "avg_rtt_hs"));
 	assert_null(strstr(err, "avg_dns"));
+	assert_null(strstr(err, "hop_loss_ratio"));	/* a hop's, not a macroflow's */
 	strata_container_free(c);
 	json_decref(doc);
 }
