@@ -348,27 +348,13 @@ static __u64 field_u64(const void *base, const struct field *f)
 	}
 }
 
-/* A 128-bit sum of squares in decimal: no JSON number holds it. */
-static void jput_u128(struct jobj *j, const char *k, __u64 hi, __u64 lo)
-{
-	unsigned __int128 v = (unsigned __int128)hi << 64 | lo;
-	char buf[48], *p = buf + sizeof(buf) - 1;
-
-	*p = 0;
-	do {
-		*--p = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v);
-	jput(j, k, json_string(p));
-}
-
 static void jput_stat(struct jobj *j, const char *k, const struct strata_stat *s)
 {
 	struct jobj c = { json_object(), false };
 
 	jput_u64(&c, "n", s->n);
 	jput_u64(&c, "sum", s->sum);
-	jput_u128(&c, "sumsq", s->sumsq_hi, s->sumsq_lo);
+	jput(&c, "sumsq", strata_json_u128(s->sumsq_hi, s->sumsq_lo));
 	jput_u64(&c, "min", s->min);
 	jput_u64(&c, "max", s->max);
 	jput_obj(j, k, &c);

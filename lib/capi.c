@@ -206,24 +206,10 @@ static json_t *jdelay(__s64 d)
 	return d == STRATA_DELAY_NONE ? json_null() : json_integer(d);
 }
 
-/* A 128-bit sum of squares in decimal, as the sensor API gives it. */
-static json_t *ju128(__u64 hi, __u64 lo)
-{
-	unsigned __int128 v = (unsigned __int128)hi << 64 | lo;
-	char buf[48], *p = buf + sizeof(buf) - 1;
-
-	*p = 0;
-	do {
-		*--p = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v);
-	return json_string(p);
-}
-
 static json_t *jstat(const struct strata_stat *s)
 {
 	return json_pack("{s:I,s:I,s:o,s:I,s:I}", "n", (json_int_t)s->n, "sum", (json_int_t)s->sum,
-			 "sumsq", ju128(s->sumsq_hi, s->sumsq_lo),
+			 "sumsq", strata_json_u128(s->sumsq_hi, s->sumsq_lo),
 			 "min", (json_int_t)(s->n ? s->min : 0), "max", (json_int_t)s->max);
 }
 

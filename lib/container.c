@@ -260,13 +260,24 @@ struct leaves {
 	size_t n, cap;
 };
 
+static int push_leaf(struct leaves *out, json_t *v)
+{
+	json_t **room = strata_vec_room(out->v, out->n, &out->cap, sizeof(*room));
+
+	if (!room)
+		return -ENOMEM;
+	out->v = room;
+	out->v[out->n++] = v;
+	return 0;
+}
+
 static int walk(json_t *v, const char *path, struct leaves *out)
 {
 	const char *dot = strchr(path, '.');
 	size_t len = dot ? (size_t)(dot - path) : strlen(path), i;
 	char comp[64], *end;
-	json_t *c, **room;
 	unsigned long idx;
+	json_t *c;
 
 	if (len >= sizeof(comp))
 		return 0;
@@ -274,17 +285,10 @@ static int walk(json_t *v, const char *path, struct leaves *out)
 	comp[len] = 0;
 	if (!strcmp(comp, "*")) {
 		json_array_foreach(v, i, c) {
-			int rc = dot ? walk(c, dot + 1, out) : 0;
+			int rc = dot ? walk(c, dot + 1, out) : push_leaf(out, c);
 
 			if (rc)
 				return rc;
-			if (!dot) {
-				room = strata_vec_room(out->v, out->n, &out->cap, sizeof(*room));
-				if (!room)
-					return -ENOMEM;
-				out->v = room;
-				out->v[out->n++] = c;
-			}
 		}
 		return 0;
 	}
@@ -296,14 +300,7 @@ static int walk(json_t *v, const char *path, struct leaves *out)
 	}
 	if (!c)
 		return 0;
-	if (dot)
-		return walk(c, dot + 1, out);
-	room = strata_vec_room(out->v, out->n, &out->cap, sizeof(*room));
-	if (!room)
-		return -ENOMEM;
-	out->v = room;
-	out->v[out->n++] = c;
-	return 0;
+	return dot ? walk(c, dot + 1, out) : push_leaf(out, c);
 }
 
 static int field_leaves(json_t *row, const struct cfield *f, struct leaves *out)
@@ -680,21 +677,32 @@ static json_t *jreal(double d)
 	return isnan(d) || isinf(d) ? json_null() : json_real(d);
 }
 
-static json_t *jint128(__int128 x, int type)
+/* @u in decimal, '-' before it when @neg. */
+static json_t *decimal(unsigned __int128 u, bool neg)
 {
 	char buf[48], *p = buf + sizeof(buf) - 1;
-	unsigned __int128 u = x < 0 ? -(unsigned __int128)x : (unsigned __int128)x;
 
-	if (type != STRATA_MT_U128 && x >= INT64_MIN && x <= INT64_MAX)
-		return json_integer((json_int_t)x);
 	*p = 0;
 	do {
 		*--p = (char)('0' + (int)(u % 10));
 		u /= 10;
 	} while (u);
-	if (x < 0)
+	if (neg)
 		*--p = '-';
 	return json_string(p);
+}
+
+json_t *strata_json_u128(__u64 hi, __u64 lo)
+{
+	return decimal((unsigned __int128)hi << 64 | lo, false);
+}
+
+/* A JSON integer where one holds it; a sum of squares always a string. */
+static json_t *jint128(__int128 x, int type)
+{
+	if (type != STRATA_MT_U128 && x >= INT64_MIN && x <= INT64_MAX)
+		return json_integer((json_int_t)x);
+	return decimal(x < 0 ? -(unsigned __int128)x : (unsigned __int128)x, x < 0);
 }
 
 /* A comma-separated list in a buffer of its own, split in place. */

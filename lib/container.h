@@ -83,6 +83,16 @@ int strata_schema_sensor(json_t *schema, const char *id, const char *version,
  */
 int strata_container_derive(json_t *doc, const char *fields, char *err, size_t errlen);
 
+/**
+ * strata_json_u128() - a 128-bit sum of squares as JSON: a decimal string,
+ *	as no JSON number holds it
+ * @hi: its high 64 bits
+ * @lo: its low 64 bits
+ *
+ * Return: the string, or NULL (out of memory).
+ */
+json_t *strata_json_u128(__u64 hi, __u64 lo);
+
 struct strata_container;
 
 /**

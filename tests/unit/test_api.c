@@ -717,15 +717,6 @@ static bool has_field(json_t *doc, const char *name)
 	return false;
 }
 
-static __u64 rint_of(json_t *row, const char *k)
-{
-	json_t *v = json_object_get(row, k);
-
-	if (!json_is_integer(v))
-		fail_msg("\"%s\" is not an integer", k);
-	return (__u64)json_integer_value(v);
-}
-
 /*
  * Lists are containers naming this sensor; the processor sums a
  * conversation's microflows (both directions) as the store's records do.
@@ -763,8 +754,8 @@ static void test_containers(void **state)
 		for (m = 0; m < fx.nmf; m++) {
 			const struct strata_mflow *w = &fx.mf[m];
 
-			if (w->key.port[0] != rint_of(row, "port0") ||
-			    w->key.port[1] != rint_of(row, "port1"))
+			if (w->key.port[0] != jint(row, "port0") ||
+			    w->key.port[1] != jint(row, "port1"))
 				continue;
 			pk += w->dir[0].packets + w->dir[1].packets;
 			by_ += w->dir[0].bytes + w->dir[1].bytes;
@@ -774,8 +765,8 @@ static void test_containers(void **state)
 			to = w->window_start + WIN_NS > to ? w->window_start + WIN_NS : to;
 		}
 		assert_true(pk > 0);
-		assert_int_equal(rint_of(row, "packets"), pk);
-		assert_int_equal(rint_of(row, "bytes"), by_);
+		assert_int_equal(jint(row, "packets"), pk);
+		assert_int_equal(jint(row, "bytes"), by_);
 		assert_true(json_real_value(json_object_get(row, "avg_pkt_size")) ==
 			    (double)by_ / (double)pk);
 		assert_true(json_real_value(json_object_get(row, "size_mean")) ==

@@ -62,22 +62,20 @@ static json_t *u128(unsigned __int128 v)
  */
 static json_t *schema(const char *type, __u64 from, __u64 to, const char *sensor)
 {
+	static const char *const fields[][2] = {
+		{ "client", "key.client" }, { "server", "key.server" }, { "port", "key.port" },
+		{ "from_ns", "from_ns" }, { "to_ns", "to_ns" }, { "packets", "packets.*" },
+		{ "bytes", "bytes.0|bytes.1" }, { "lost", "lost.*" },
+		{ "rtt_hs_n", "dir.*.rtt.n" }, { "rtt_hs_sum", "dir.*.rtt.sum" },
+		{ "rtt_hs_sumsq", "dir.*.rtt.sumsq" }, { "rtt_hs_min", "dir.*.rtt.min" },
+		{ "rtt_hs_max", "dir.*.rtt.max" },
+	};
 	json_t *s = strata_schema_new(type, STRATA_LVL_MACROFLOW, from, to, 900000000000ULL);
+	size_t i;
 
 	assert_non_null(s);
-	assert_int_equal(strata_schema_field(s, "client", "key.client"), 0);
-	assert_int_equal(strata_schema_field(s, "server", "key.server"), 0);
-	assert_int_equal(strata_schema_field(s, "port", "key.port"), 0);
-	assert_int_equal(strata_schema_field(s, "from_ns", "from_ns"), 0);
-	assert_int_equal(strata_schema_field(s, "to_ns", "to_ns"), 0);
-	assert_int_equal(strata_schema_field(s, "packets", "packets.*"), 0);
-	assert_int_equal(strata_schema_field(s, "bytes", "bytes.0|bytes.1"), 0);
-	assert_int_equal(strata_schema_field(s, "lost", "lost.*"), 0);
-	assert_int_equal(strata_schema_field(s, "rtt_hs_n", "dir.*.rtt.n"), 0);
-	assert_int_equal(strata_schema_field(s, "rtt_hs_sum", "dir.*.rtt.sum"), 0);
-	assert_int_equal(strata_schema_field(s, "rtt_hs_sumsq", "dir.*.rtt.sumsq"), 0);
-	assert_int_equal(strata_schema_field(s, "rtt_hs_min", "dir.*.rtt.min"), 0);
-	assert_int_equal(strata_schema_field(s, "rtt_hs_max", "dir.*.rtt.max"), 0);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		assert_int_equal(strata_schema_field(s, fields[i][0], fields[i][1]), 0);
 	/* Not carried by macroflows: refused. */
 	assert_int_equal(strata_schema_field(s, "txn_ttfb_n", "x"), -ENOENT);
 	assert_int_equal(strata_schema_field(s, "nonesuch", "x"), -ENOENT);
