@@ -16,7 +16,7 @@ CFLAGS ?= -O2 -g
 PKGS := libpcap libxxhash jansson libmnl lmdb libzstd libfixbuf libcurl
 override CFLAGS += $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_STRATA := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS_STRATA := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CORE_SRC := lib/core/parse.c lib/core/fingerprint.c lib/core/flow.c lib/core/frag.c
 LIB_SRC := $(CORE_SRC) $(filter-out $(CORE_SRC),$(wildcard lib/*.c))

@@ -562,6 +562,13 @@ static json_t *http_json(struct http *h, const char *base, const char *path)
 	v = json_loadb((char *)h->body.p, h->body.n, 0, &je);
 	if (!v)
 		die("GET %s: not JSON: %s", h->url, je.text);
+	/* A list comes in a container: its rows beside their schema. */
+	if (json_object_get(v, "schema") && json_is_array(json_object_get(v, "rows"))) {
+		json_t *rows = json_incref(json_object_get(v, "rows"));
+
+		json_decref(v);
+		return rows;
+	}
 	return v;
 }
 

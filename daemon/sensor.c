@@ -539,6 +539,7 @@ int stratad_sensor(const struct stratad_config *c)
 	if (c->capture && load_positions(s))
 		goto out;
 	/* The API's threads only read the store, through read transactions. */
+	strata_api_set_producer(c->sensor_id);
 	if (*c->listen) {
 		http = stratad_http_start_body(c->listen, api_handler, api_body_handler, s, err,
 					       sizeof(err));

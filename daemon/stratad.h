@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <signal.h>
 #include <linux/types.h>
+#include "metrics.h"
 
-#define STRATAD_VERSION		"0.2.0"
+#define STRATAD_VERSION		STRATA_VERSION	/* lib/metrics.h: what containers name */
 
 /* Log levels, syslog's numbers (journald reads them from a "<N>" prefix). */
 enum stratad_level {

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 #include "api.h"
+#include "container.h"
 #include "keywords.h"
 
 #define NSEC_PER_SEC	1000000000ULL
@@ -347,27 +348,13 @@ static __u64 field_u64(const void *base, const struct field *f)
 	}
 }
 
-/* A 128-bit sum of squares in decimal: no JSON number holds it. */
-static void jput_u128(struct jobj *j, const char *k, __u64 hi, __u64 lo)
-{
-	unsigned __int128 v = (unsigned __int128)hi << 64 | lo;
-	char buf[48], *p = buf + sizeof(buf) - 1;
-
-	*p = 0;
-	do {
-		*--p = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v);
-	jput(j, k, json_string(p));
-}
-
 static void jput_stat(struct jobj *j, const char *k, const struct strata_stat *s)
 {
 	struct jobj c = { json_object(), false };
 
 	jput_u64(&c, "n", s->n);
 	jput_u64(&c, "sum", s->sum);
-	jput_u128(&c, "sumsq", s->sumsq_hi, s->sumsq_lo);
+	jput(&c, "sumsq", strata_json_u128(s->sumsq_hi, s->sumsq_lo));
 	jput_u64(&c, "min", s->min);
 	jput_u64(&c, "max", s->max);
 	jput_obj(j, k, &c);
@@ -604,14 +591,102 @@ static int emit(struct api_req *r, struct jobj *j)
 	return put_json(r, r->n > 1 ? ",\n" : "\n", j);
 }
 
-/* An array answer: "[", what a reader call hands out, "]". */
-static unsigned int run_array(struct api_req *r, int (*read)(struct api_req *r))
+/* A plain array answer: "[", what a reader call hands out, "]". */
+static unsigned int run_list(struct api_req *r, int (*read)(struct api_req *r))
 {
 	int rc = abuf_add(&r->out, "[", 1);
 
 	if (!rc)
 		rc = read(r);
 	if (rc || abuf_add(&r->out, r->n ? "\n]\n" : "]\n", r->n ? 3 : 2))
+		return store_fail(r, rc);
+	return 200;
+}
+
+/* ---- containers: a schema before the rows ---- */
+
+/* The id this process's sensor goes by, for every schema it answers. */
+static char producer[64] = "";
+
+void strata_api_set_producer(const char *id)
+{
+	snprintf(producer, sizeof(producer), "%s", id ? id : "");
+}
+
+/* A field: its catalog name, where a row holds it ('|' between paths). */
+struct cfield {
+	const char *name;
+	const char *path;
+};
+
+#define BOTH(m)		"dir0." m "|dir1." m
+#define STAT_FIELDS(m, p) \
+	{ m "_n", BOTH(p ".n") }, { m "_sum", BOTH(p ".sum") }, \
+	{ m "_sumsq", BOTH(p ".sumsq") }, { m "_min", BOTH(p ".min") }, \
+	{ m "_max", BOTH(p ".max") }
+
+/* Microflows and flows: one conversation, both directions summed. */
+static const struct cfield conv_fields[] = {
+	{ "window", "window_start" }, { "family", "family" }, { "ip_proto", "proto" },
+	{ "addr0", "addr0" }, { "port0", "port0" }, { "addr1", "addr1" }, { "port1", "port1" },
+	{ "initiator", "initiator" },
+	{ "from_ns", "window_start" }, { "to_ns", "window_end" },
+	{ "packets", BOTH("packets") }, { "bytes", BOTH("bytes") },
+	{ "payload_bytes", BOTH("payload_bytes") },
+	STAT_FIELDS("size", "size"), STAT_FIELDS("iat", "iat"),
+	STAT_FIELDS("rtt_hs", "rtt_hs"), STAT_FIELDS("rtt_data", "rtt_data"),
+	{ "retrans", BOTH("retrans") }, { "out_of_order", BOTH("out_of_order") },
+	{ "zero_window", BOTH("zero_window") }, { "fragments", BOTH("fragments") },
+	/* Flows only: the level leaves it out of microflows. */
+	{ "microflows", "microflows" },
+};
+
+static const struct cfield block_cfields[] = {
+	{ "block", "id" }, { "from_ns", "first_ts" }, { "to_ns", "last_ts" },
+	{ "packets", "packets" }, { "raw_bytes", "raw_bytes" },
+	{ "stored_bytes", "stored_bytes" },
+};
+
+/* @e's schema, or NULL: its fields, this sensor, the interval asked. */
+static json_t *api_schema(struct api_req *r, const char *type, unsigned int level,
+			  const struct cfield *f, size_t n, __u64 window_ns)
+{
+	json_t *schema = strata_schema_new(type, level, r->from, r->to, window_ns);
+	const struct strata_metric *m;
+	size_t i;
+
+	if (!schema || strata_schema_sensor(schema, producer, STRATA_VERSION, NULL, 0))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		m = strata_metric_find(f[i].name);
+		/* A field another level carries: not these rows'. */
+		if (m && !(m->levels & level))
+			continue;
+		if (strata_schema_field(schema, f[i].name, f[i].path))
+			goto fail;
+	}
+	return schema;
+fail:
+	json_decref(schema);
+	return NULL;
+}
+
+/*
+ * A list answer: a container whose schema comes first, then "rows": what a
+ * reader call hands out, one compact object a line, so that it streams.
+ */
+static unsigned int run_array(struct api_req *r, int (*read)(struct api_req *r),
+			      json_t *schema)
+{
+	struct jobj j = { schema, !schema };
+	int rc;
+
+	rc = put_json(r, "{\"schema\":", &j);
+	if (!rc)
+		rc = abuf_add(&r->out, ",\"rows\":[", 9);
+	if (!rc)
+		rc = read(r);
+	if (rc || abuf_add(&r->out, r->n ? "\n]}\n" : "]}\n", r->n ? 4 : 3))
 		return store_fail(r, rc);
 	return 200;
 }
@@ -702,6 +777,7 @@ static int on_mflow(const struct strata_store_mflow *m, void *arg)
 	if (in->has_seq)
 		jput_u64(&j, "seq", in->seq);
 	jput_u64(&j, "window_start", mf->window_start);
+	jput_u64(&j, "window_end", mf->window_start + in->window_ns);
 	jput_u64(&j, "window_ns", in->window_ns);
 	jput_u64(&j, "generation", in->generation);
 	jput_key(&j, &mf->key);
@@ -733,6 +809,7 @@ static int on_flow(const struct strata_store_flow *f, void *arg)
 	j.o = json_object();
 	j.oom = false;
 	jput_u64(&j, "window_start", f->window_start);
+	jput_u64(&j, "window_end", f->window_start + f->window_ns);
 	jput_u64(&j, "window_ns", f->window_ns);
 	jput_key(&j, &f->key);
 	if (f->has_initiator)
@@ -850,8 +927,9 @@ static unsigned int run_packets(struct api_req *r)
 			return bad(r, 500, "filter: %s", why);
 		r->has_prog = true;
 	}
+	/* Packet records are not metric rows: a plain array. */
 	if (!r->pcap)
-		return run_array(r, read_packets);
+		return run_list(r, read_packets);
 	r->resp->content_type = "application/vnd.tcpdump.pcap";
 	r->resp->filename = "strata.pcap";
 	rc = abuf_add(&r->out, &fh, sizeof(fh));
@@ -860,19 +938,38 @@ static unsigned int run_packets(struct api_req *r)
 	return rc ? store_fail(r, rc) : 200;
 }
 
-/* An endpoint answers by @run, or by @read's records as a JSON array. */
+static unsigned int run_blocks(struct api_req *r)
+{
+	return run_array(r, read_blocks, api_schema(r, "blocks", STRATA_LVL_BLOCK, block_cfields,
+						    NFIELDS(block_cfields), 0));
+}
+
+/* Microflow windows are configurable: each row says its window_ns. */
+static unsigned int run_microflows(struct api_req *r)
+{
+	return run_array(r, read_microflows, api_schema(r, "microflows", STRATA_LVL_MICROFLOW,
+							conv_fields, NFIELDS(conv_fields), 0));
+}
+
+static unsigned int run_flows(struct api_req *r)
+{
+	return run_array(r, read_flows, api_schema(r, "flows", STRATA_LVL_FLOW, conv_fields,
+						   NFIELDS(conv_fields),
+						   STRATA_STORE_FLOW_WINDOW_NS));
+}
+
+/* An endpoint answers by @run. */
 static const struct endpoint {
 	const char *path;
 	unsigned int params;
 	unsigned int (*run)(struct api_req *r);
-	int (*read)(struct api_req *r);
 } endpoints[] = {
-	{ "/api/v1/info", 0, run_info, NULL },
-	{ "/api/v1/blocks", P_FROM | P_TO, NULL, read_blocks },
-	{ "/api/v1/microflows", P_FLOW | P_FROM | P_TO | P_LIMIT, NULL, read_microflows },
-	{ "/api/v1/flows", P_FLOW | P_FROM | P_TO | P_LIMIT, NULL, read_flows },
+	{ "/api/v1/info", 0, run_info },
+	{ "/api/v1/blocks", P_FROM | P_TO, run_blocks },
+	{ "/api/v1/microflows", P_FLOW | P_FROM | P_TO | P_LIMIT, run_microflows },
+	{ "/api/v1/flows", P_FLOW | P_FROM | P_TO | P_LIMIT, run_flows },
 	{ "/api/v1/packets", P_FLOW | P_FROM | P_TO | P_LIMIT | P_FILTER | P_FORMAT,
-	  run_packets, NULL },
+	  run_packets },
 };
 
 /* "from, to, flow" for a message: what an endpoint takes. */
@@ -984,7 +1081,7 @@ static unsigned int dispatch(struct api_req *r, const char *method, const char *
 		return status;
 	if (!r->s)
 		return bad(r, 503, "the store is not open");
-	return e->run ? e->run(r) : run_array(r, e->read);
+	return e->run(r);
 }
 
 int strata_api_error(struct strata_api_resp *resp, unsigned int status,

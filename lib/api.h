@@ -96,6 +96,14 @@ int strata_api_handle_max(struct strata_store *s, const char *method, const char
 			  size_t body_max, struct strata_api_resp *resp);
 
 /**
+ * strata_api_set_producer() - the sensor id every answer's schema names
+ * @id: this sensor's id (stratad's sensor_id); NULL or "" when it has none
+ *
+ * Process-wide: one stratad serves one sensor's store.
+ */
+void strata_api_set_producer(const char *id);
+
+/**
  * strata_api_error() - make an error response
  * @resp: filled with @status and the body {"error": MESSAGE} (a body it held
  *	is not freed: start from a zeroed one); @resp->allow is left as it is

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include "bytes.h"
 #include "capi.h"
+#include "container.h"
 #include "drill.h"
 #include "err.h"
 #include "keywords.h"
@@ -56,12 +57,12 @@ void strata_capi_free(struct strata_capi *a)
 /* The parameters any endpoint may take; each endpoint says which. */
 enum {
 	P_FROM, P_TO, P_GROUP, P_SORT, P_LIMIT, P_FORMAT, P_ADDR, P_PORT, P_PROTO,
-	P_APP, P_SENSOR, __P_MAX
+	P_APP, P_SENSOR, P_FIELDS, __P_MAX
 };
 
 static const char *const pname[__P_MAX] = {
 	"from", "to", "group", "sort", "limit", "format", "addr", "port", "proto",
-	"app", "sensor",
+	"app", "sensor", "fields",
 };
 
 struct req {
@@ -78,8 +79,9 @@ struct req {
 	__u16 port;
 	__u8 proto;
 	char msg[512];
-	/* The sensors, by number, for names. */
+	/* The sensors, by number, for names; those the answer shows. */
 	struct strata_sensor *sensors;
+	unsigned char *shown;
 	unsigned int nsensors;
 };
 
@@ -206,40 +208,74 @@ static json_t *jdelay(__s64 d)
 
 static json_t *jstat(const struct strata_stat *s)
 {
-	return json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)s->n, "sum", (json_int_t)s->sum,
+	return json_pack("{s:I,s:I,s:o,s:I,s:I}", "n", (json_int_t)s->n, "sum", (json_int_t)s->sum,
+			 "sumsq", strata_json_u128(s->sumsq_hi, s->sumsq_lo),
 			 "min", (json_int_t)(s->n ? s->min : 0), "max", (json_int_t)s->max);
+}
+
+static const struct strata_sensor *sensor_of(struct req *r, __u32 num)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nsensors; i++) {
+		if (r->sensors[i].num == num) {
+			r->shown[i] = 1;
+			return &r->sensors[i];
+		}
+	}
+	return NULL;
 }
 
 static const char *sensor_name(struct req *r, __u32 num)
 {
-	unsigned int i;
+	const struct strata_sensor *s = sensor_of(r, num);
 
-	for (i = 0; i < r->nsensors; i++)
-		if (r->sensors[i].num == num)
-			return r->sensors[i].id;
-	return "?";
+	return s ? s->id : "?";
+}
+
+/*
+ * A location whose sensor's clock was not known to be synchronised at its
+ * last hello: its times may not line up with the other locations'. The
+ * central store keeps only that last state, not one per window.
+ */
+static bool unsynced(struct req *r, __u32 num)
+{
+	const struct strata_sensor *s = sensor_of(r, num);
+
+	return !s || s->clock_sync != STRATA_CLOCK_SYNCED;
 }
 
 static int load_sensor(const struct strata_sensor *s, void *arg)
 {
 	struct req *r = arg;
 	struct strata_sensor *v = realloc(r->sensors, (r->nsensors + 1) * sizeof(*v));
+	unsigned char *u;
 
 	if (!v)
 		return -ENOMEM;
 	r->sensors = v;
+	u = realloc(r->shown, r->nsensors + 1);
+	if (!u)
+		return -ENOMEM;
+	r->shown = u;
+	r->shown[r->nsensors] = 0;
 	r->sensors[r->nsensors++] = *s;
 	return 0;
 }
 
-static json_t *sensor_json(const struct strata_sensor *s)
+static const char *clock_name(const struct strata_sensor *s)
 {
 	static const char *const sync[] = { "unknown", "unsynchronised", "synchronised" };
 
+	return sync[s->clock_sync <= 2 ? s->clock_sync : 0];
+}
+
+static json_t *sensor_json(const struct strata_sensor *s)
+{
 	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "id", s->id, "num", (json_int_t)s->num, "version", s->version,
 			 "api_url", s->api_url, "capabilities", (json_int_t)s->capabilities,
-			 "clock", sync[s->clock_sync <= 2 ? s->clock_sync : 0],
+			 "clock", clock_name(s),
 			 "clock_error_ns", (json_int_t)s->clock_error_ns,
 			 "protocol", (json_int_t)s->proto_version,
 			 "first_seen_ns", (json_int_t)s->first_seen_ns,
@@ -256,7 +292,7 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 	json_t *o, *hops = json_array();
 	char id[48], pb[16];
 	const char *proto = strata_proto_name(c->key.proto, pb, sizeof(pb));
-	unsigned int i;
+	unsigned int i, unsync = 0;
 
 	snprintf(id, sizeof(id), "%llu-%u", (unsigned long long)c->window_start, c->seq);
 	for (i = 0; i < c->nhops && i < STRATA_PATH_MAX; i++) {
@@ -282,6 +318,7 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 		if (o && h->nkeys > 2)
 			json_object_set_new(o, "more_conversations", json_integer(h->nkeys - 2));
 		json_array_append_new(hops, o);
+		unsync += unsynced(r, h->sensor);
 	}
 	o = json_pack("{s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:s,s:I,s:o}",
 		      "id", id, "window_start_ns", (json_int_t)c->window_start,
@@ -292,6 +329,11 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 		      "server_at_last_hop", jaddr(c->server, c->key.family),
 		      "server_port_at_last_hop", (json_int_t)c->server_port,
 		      "proto", proto, "locations", (json_int_t)c->nhops, "path", hops);
+	if (o) {
+		json_object_set_new(o, "window_end_ns", json_integer((json_int_t)(c->window_start +
+							STRATA_STORE_FLOW_WINDOW_NS)));
+		json_object_set_new(o, "unsync_sensors", json_integer(unsync));
+	}
 	if (o && c->more_hops)
 		json_object_set_new(o, "more_locations", json_integer(c->more_hops));
 	return o;
@@ -325,15 +367,17 @@ static json_t *lflow_json(struct req *r, const struct strata_lflow *lf)
 			"ttl_min", (json_int_t)s->ttl_min, "ttl_max", (json_int_t)s->ttl_max,
 			"fingerprints", fp));
 	}
-	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
+	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I}",
 			 "sensor", sensor_name(r, lf->sensor), "sensor_num", (json_int_t)lf->sensor,
 			 "conversation", jconv(&f->key),
 			 "window_start_ns", (json_int_t)f->window_start,
+			 "window_end_ns", (json_int_t)(f->window_start + f->window_ns),
 			 "first_microflow_ns", (json_int_t)f->first_mf,
 			 "last_microflow_ns", (json_int_t)f->last_mf,
 			 "microflows", (json_int_t)f->microflows,
 			 "initiator", (json_int_t)f->initiator,
-			 "initiator_known", json_boolean(f->has_initiator), "dir", dirs);
+			 "initiator_known", json_boolean(f->has_initiator), "dir", dirs,
+			 "unsync_sensors", (json_int_t)unsynced(r, lf->sensor));
 }
 
 /* ---- groups and filters ---- */
@@ -395,8 +439,9 @@ static json_t *mflows_link(const struct strata_macroflow *m)
 
 static json_t *macro_json(const struct strata_macroflow *m)
 {
-	return json_pack("{s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
+	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
 			 "window_start_ns", (json_int_t)m->window_start,
+			 "window_end_ns", (json_int_t)(m->window_start + m->window_ns),
 			 "window_ns", (json_int_t)m->window_ns,
 			 "group", group_names[m->key.group], "key", mkey_json(&m->key),
 			 "connected_flows", (json_int_t)m->cflows,
@@ -528,6 +573,123 @@ static int sensor_row(const struct strata_sensor *s, void *arg)
 	struct list *l = arg;
 
 	json_array_append_new(l->rows, sensor_json(s));
+	return 0;
+}
+
+/* ---- containers: the rows and their schema ---- */
+
+/* A field of a container: its catalog name, where the rows hold it. */
+struct cfield {
+	const char *name;
+	const char *path;
+};
+
+#define STAT_FIELDS(m, p) \
+	{ m "_n", p ".n" }, { m "_sum", p ".sum" }, { m "_sumsq", p ".sumsq" }, \
+	{ m "_min", p ".min" }, { m "_max", p ".max" }
+
+static const struct cfield macro_keys[__STRATA_GROUP_MAX][4] = {
+	[STRATA_GROUP_SERVICE] = { { "server", "key.addr" }, { "port", "key.port" },
+				   { "proto", "key.proto" } },
+	[STRATA_GROUP_CLIENT] = { { "client", "key.addr" } },
+	[STRATA_GROUP_APP] = { { "app", "key.app" }, { "proto", "key.proto" } },
+};
+
+static const struct cfield macro_fields[] = {
+	{ "window", "window_start_ns" }, { "group", "group" },
+	{ "from_ns", "window_start_ns" }, { "to_ns", "window_end_ns" },
+	{ "cflows", "connected_flows" }, { "packets", "packets.*" }, { "bytes", "bytes.*" },
+	{ "lost", "lost.*" }, STAT_FIELDS("rtt_hs", "rtt_handshake_ns"),
+	STAT_FIELDS("delay", "delay_ns"), { "locations", "locations" },
+};
+
+static const struct cfield cflow_fields[] = {
+	{ "window", "window_start_ns" }, { "id", "id" }, { "client", "client" },
+	{ "client_port", "client_port" }, { "server", "server" },
+	{ "server_port", "server_port" }, { "proto", "proto" },
+	{ "from_ns", "window_start_ns" }, { "to_ns", "window_end_ns" },
+	/* At the first location, as macroflows count them; lost: along the path. */
+	{ "packets", "path.0.packets.*" }, { "bytes", "path.0.bytes.*" },
+	{ "lost", "path.*.lost.*" }, { "locations", "locations" },
+	{ "unsync_sensors", "unsync_sensors" },
+};
+
+static const struct cfield lflow_fields[] = {
+	{ "window", "window_start_ns" }, { "sensor", "sensor" },
+	{ "conversation", "conversation" },
+	{ "from_ns", "window_start_ns" }, { "to_ns", "window_end_ns" },
+	{ "microflows", "microflows" }, { "packets", "dir.*.packets" },
+	{ "bytes", "dir.*.bytes" }, { "payload_bytes", "dir.*.payload_bytes" },
+	STAT_FIELDS("size", "dir.*.size"), STAT_FIELDS("iat", "dir.*.iat"),
+	STAT_FIELDS("rtt_hs", "dir.*.rtt_handshake"), STAT_FIELDS("rtt_data", "dir.*.rtt_data"),
+	{ "retrans", "dir.*.retransmits" }, { "unsync_sensors", "unsync_sensors" },
+};
+
+static const struct cfield sensor_fields[] = {
+	{ "sensor", "id" }, { "location_flows", "location_flows" }, { "resent", "resent" },
+	{ "window_marks", "window_marks" }, { "clock_error_ns", "clock_error_ns" },
+};
+
+#define NF(t)	(sizeof(t) / sizeof((t)[0]))
+
+/* The keys of @f (@keys: true) or the others, in their order. */
+static int add_fields(json_t *schema, const struct cfield *f, size_t n, bool keys)
+{
+	const struct strata_metric *m;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && f[i].name && !rc; i++) {
+		m = strata_metric_find(f[i].name);
+		if (!m)
+			return -ENOENT;
+		if ((m->kind == STRATA_MK_KEY) == keys)
+			rc = strata_schema_field(schema, f[i].name, f[i].path);
+	}
+	return rc;
+}
+
+/*
+ * {"schema": ..., "rows": @rows}: the fields of @type, the sensors the rows
+ * came from (all of them: macroflows do not say which) with their clocks,
+ * and the fields= asked for, computed into @rows.
+ */
+static unsigned int container(struct req *r, const char *type, unsigned int level,
+			      __u64 window_ns, const struct cfield *f, size_t n, bool all,
+			      json_t *rows, json_t **doc)
+{
+	json_t *schema = strata_schema_new(type, level, r->from, r->to, window_ns);
+	unsigned int i;
+	char err[1536];
+	int rc;
+
+	*doc = NULL;
+	if (!schema)
+		return bad(r, 500, "out of memory");
+	/* Keys first, the group's among them. */
+	rc = add_fields(schema, f, n, true);
+	if (!rc && level == STRATA_LVL_MACROFLOW)
+		rc = add_fields(schema, macro_keys[r->group], NF(macro_keys[0]), true);
+	if (!rc)
+		rc = add_fields(schema, f, n, false);
+	for (i = 0; i < r->nsensors && !rc; i++)
+		if (all || r->shown[i])
+			rc = strata_schema_sensor(schema, r->sensors[i].id, r->sensors[i].version,
+						  clock_name(&r->sensors[i]),
+						  r->sensors[i].clock_error_ns);
+	if (rc) {
+		json_decref(schema);
+		/* -ENOENT: a field not in the catalog at that level, a bug here. */
+		return bad(r, 500, "%s schema: %s", type, strerror(-rc));
+	}
+	*doc = json_pack("{s:o,s:O}", "schema", schema, "rows", rows);
+	if (!*doc)
+		return bad(r, 500, "out of memory");
+	if (r->val[P_FIELDS]) {
+		rc = strata_container_derive(*doc, r->val[P_FIELDS], err, sizeof(err));
+		if (rc)
+			return bad(r, rc == -EINVAL ? 400 : 500, "%s", err);
+	}
 	return 0;
 }
 
@@ -723,10 +885,19 @@ extern const char strata_capi_openapi[];
 static unsigned int dispatch(struct req *r, const char *method, const char *path,
 			     const struct strata_api_arg *args, unsigned int nargs)
 {
-	const unsigned int list = 1U << P_FROM | 1U << P_TO | 1U << P_LIMIT | 1U << P_FORMAT;
+	const unsigned int list = 1U << P_FROM | 1U << P_TO | 1U << P_LIMIT | 1U << P_FORMAT |
+				  1U << P_FIELDS;
 	const unsigned int grp = 1U << P_GROUP | 1U << P_ADDR | 1U << P_PORT | 1U << P_PROTO |
 				 1U << P_APP;
 	struct list l = { .r = r };
+	/* What the rows are, for their schema. */
+	const struct cfield *cf = NULL;
+	const char *type = NULL;
+	unsigned int level = 0;
+	size_t ncf = 0;
+	__u64 wns = STRATA_STORE_FLOW_WINDOW_NS;
+	bool all = false;
+	json_t *doc = NULL;
 	struct strata_cflow c;
 	char err[256], shown[96];
 	unsigned int st;
@@ -781,16 +952,32 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 	if (!l.rows)
 		return bad(r, 500, "out of memory");
 	if (!strcmp(path, "sensors")) {
-		st = parse_params(r, 1U << P_FORMAT, args, nargs);
+		type = "sensors";
+		level = STRATA_LVL_SENSOR;
+		cf = sensor_fields;
+		ncf = NF(sensor_fields);
+		all = true;
+		wns = 0;
+		st = parse_params(r, 1U << P_FORMAT | 1U << P_FIELDS, args, nargs);
 		if (!st) {
 			rc = strata_cstore_sensors(r->a->cs, sensor_row, &l, err, sizeof(err));
 			st = rc ? bad(r, 503, "%s", err) : 0;
 		}
 	} else if (!strcmp(path, "macroflows")) {
+		type = "macroflows";
+		level = STRATA_LVL_MACROFLOW;
+		cf = macro_fields;
+		ncf = NF(macro_fields);
+		all = true;
 		st = parse_params(r, list | grp | 1U << P_SORT, args, nargs);
 		if (!st)
 			st = list_macroflows(r, &l);
+		wns = l.nm ? l.m[0].window_ns : 0;
 	} else if (!strcmp(path, "flows")) {
+		type = "flows";
+		level = STRATA_LVL_CFLOW;
+		cf = cflow_fields;
+		ncf = NF(cflow_fields);
 		st = parse_params(r, list | grp, args, nargs);
 		if (!st)
 			st = list_flows(r, &l);
@@ -804,7 +991,9 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 			 strcmp(rest, "/packets"))
 			st = bad(r, 404, "no such endpoint: flows/ID%s",
 				 strata_api_printable(rest, shown, sizeof(shown)));
-		else if ((st = parse_params(r, rest ? 1U << P_FORMAT : 0, args, nargs)))
+		else if ((st = parse_params(r, rest ? 1U << P_FORMAT |
+					    (strcmp(rest, "/locations") ? 0 : 1U << P_FIELDS) : 0,
+					    args, nargs)))
 			;
 		else if ((rc = strata_cstore_cflow_get(r->a->cs, w, seq, &c, err, sizeof(err))))
 			st = bad(r, rc == -ENOENT ? 404 : 503, "%s", err);
@@ -818,10 +1007,12 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 			json_decref(l.rows);
 			return drill(r, &c, !strcmp(rest, "/microflows"));
 		} else {
-			unsigned int i;
+			unsigned int i, k;
 
-			unsigned int k;
-
+			type = "locations";
+			level = STRATA_LVL_FLOW;
+			cf = lflow_fields;
+			ncf = NF(lflow_fields);
 			/* Each hop's location flows: two where it had two keys. */
 			for (i = 0; i < c.nhops && i < STRATA_PATH_MAX && !st; i++) {
 				for (k = 0; k < (c.hop[i].nkeys > 1 ? 2U : 1U) && !st; k++) {
@@ -842,13 +1033,13 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 		st = bad(r, 404, "no such endpoint: /api/v1/%s (see /api/openapi.json)",
 			 strata_api_printable(path, shown, sizeof(shown)));
 	}
-	if (!st) {
-		st = answer(r, l.rows, l.rows, "strata.csv");
-		r->resp->truncated = l.truncated;
-	} else if (st == 200) {
-		st = answer(r, l.rows, l.rows, "strata.csv");
+	if ((!st || st == 200) && type)
+		st = container(r, type, level, wns, cf, ncf, all, l.rows, &doc);
+	if (!st || st == 200) {
+		st = answer(r, doc ? doc : l.rows, l.rows, "strata.csv");
 		r->resp->truncated = l.truncated;
 	}
+	json_decref(doc);
 	json_decref(l.rows);
 	free(l.m);
 	return st;
@@ -875,6 +1066,7 @@ int strata_capi_handle(struct strata_capi *a, const char *method, const char *pa
 		rc = strata_api_error(resp, resp->status, "%s", r->msg);
 	}
 	free(r->sensors);
+	free(r->shown);
 	free(r);
 	return rc;
 }

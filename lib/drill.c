@@ -229,6 +229,12 @@ static int json_recs(struct fetch *f, unsigned int loc, const char *time_field,
 	size_t i;
 
 	*arr = json_loadb(f->body ? f->body : "", f->len, 0, NULL);
+	/* Microflows come in a container: their rows. */
+	if (json_is_array(json_object_get(*arr, "rows"))) {
+		o = json_incref(json_object_get(*arr, "rows"));
+		json_decref(*arr);
+		*arr = o;
+	}
 	if (!json_is_array(*arr))
 		return -EBADMSG;
 	json_array_foreach(*arr, i, o) {

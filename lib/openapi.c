@@ -9,8 +9,10 @@
 	"\",\"schema\":{\"type\":\"string\"}}"
 #define TIME P("from", "start: seconds since the epoch or RFC 3339") "," \
 	P("to", "end, likewise")
+#define FIELDS P("fields", "derived metrics to compute into each row, comma-separated " \
+	"(Documentation/metrics.rst); a name that is not one of these rows' is a 400")
 #define LIST TIME "," P("limit", "at most this many rows (1..100000, default 1000)") "," \
-	P("format", "json (default) or csv")
+	P("format", "json (default) or csv") "," FIELDS
 #define GROUP P("group", "service (default), client or application") "," \
 	P("addr", "service or client address") "," P("port", "service port") "," \
 	P("proto", "tcp, udp, ... or a number") "," P("app", "application name")
@@ -27,20 +29,24 @@ const char strata_capi_openapi[] =
 	"{\"openapi\":\"3.0.3\","
 	"\"info\":{\"title\":\"strata central API\",\"version\":\"1\","
 	"\"description\":\"Sensors, 15-minute macroflows, connected flows and their "
-	"locations (Documentation/central.rst). Every error is {\\\"error\\\": MESSAGE}.\"},"
+	"locations (Documentation/central.rst). Every list is a container "
+	"{\\\"schema\\\": ..., \\\"rows\\\": [...]}: the schema names each field's "
+	"kind, type, unit, path and formula (Documentation/metrics.rst). Every error "
+	"is {\\\"error\\\": MESSAGE}.\"},"
 	"\"paths\":{"
 	GET("/api/openapi.json", "this document", "", "the document") ","
 	GET("/api/v1/info", "the central store at a glance", "", "counts and budget") ","
 	GET("/api/v1/sensors", "every sensor that said hello",
-	    P("format", "json (default) or csv"), "one row per sensor") ","
+	    P("format", "json (default) or csv") "," FIELDS, "{schema, rows}: one row per sensor") ","
 	GET("/api/v1/macroflows", "macroflows of a time range, one grouping",
 	    LIST "," GROUP "," P("sort", "bytes (default), packets, flows, lost or time"),
-	    "one row per macroflow, with the query of its flows") ","
+	    "{schema, rows}: one row per macroflow, with the query of its flows") ","
 	GET("/api/v1/flows", "connected flows of a time range, of one group if given",
-	    LIST "," GROUP, "one row per connected flow, with its path") ","
+	    LIST "," GROUP, "{schema, rows}: one row per connected flow, with its path") ","
 	GET("/api/v1/flows/{id}", "one connected flow", ID, "the flow and its path") ","
 	GET("/api/v1/flows/{id}/locations", "the location flows of a connected flow",
-	    ID "," P("format", "json (default) or csv"), "one row per location") ","
+	    ID "," P("format", "json (default) or csv") "," FIELDS,
+	    "{schema, rows}: one row per location") ","
 	GET("/api/v1/flows/{id}/microflows", "the microflows of a connected flow, from "
 	    "every sensor on its path, by time, each tagged with its location",
 	    ID, "{locations, microflows}; header Strata-Partial names sensors that did not answer") ","

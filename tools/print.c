@@ -4,6 +4,7 @@
  * The printer behind every field: builds a jansson tree for -j and dumps it
  * at pr_end(), or prints text straight away.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,38 @@ void pr_u64(const char *name, const char *fmt, uint64_t v)
 		add(name, json_integer((json_int_t)v));
 	else if (fmt)
 		printf(fmt, (unsigned long long)v);
+}
+
+void pr_s64(const char *name, const char *fmt, int64_t v)
+{
+	if (pr_json)
+		add(name, json_integer((json_int_t)v));
+	else if (fmt)
+		printf(fmt, (long long)v);
+}
+
+void pr_null(const char *name, const char *fmt)
+{
+	if (pr_json)
+		add(name, json_null());
+	else if (fmt)
+		printf(fmt, "-");
+}
+
+void pr_f64(const char *name, const char *fmt, const char *nofmt, double v)
+{
+	if (isnan(v) || isinf(v))
+		pr_null(name, nofmt);
+	else if (pr_json)
+		add(name, json_real(v));
+	else if (fmt)
+		printf(fmt, v);
+}
+
+void pr_jsonv(const char *name, void *json)
+{
+	if (pr_json)
+		add(name, json_incref(json));
 }
 
 void pr_str(const char *name, const char *fmt, const char *s)

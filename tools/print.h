@@ -37,6 +37,14 @@ void pr_u64(const char *name, const char *fmt, uint64_t v);
 void pr_str(const char *name, const char *fmt, const char *s);
 /* A boolean: true/false in JSON; in text @fmt gets "on" or "off". */
 void pr_bool(const char *name, const char *fmt, bool v);
+/* A signed integer. */
+void pr_s64(const char *name, const char *fmt, int64_t v);
+/* A real; NAN or an infinity is "no value": null in JSON, "-" through @fmt's %s form. */
+void pr_f64(const char *name, const char *fmt, const char *nofmt, double v);
+/* No value: null in JSON; in text "-" through @fmt (a %s format). */
+void pr_null(const char *name, const char *fmt);
+/* A JSON value as it is (JSON only; a reference is taken): a container's schema. */
+void pr_jsonv(const char *name, void *json);
 /* A 64-bit hash: a "0x%016llx" string in JSON (JSON numbers stop at 2^63). */
 void pr_hex(const char *name, const char *fmt, uint64_t v);
 /* Text-only decoration (column headers, newlines). */

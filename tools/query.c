@@ -2,14 +2,17 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * strata query: the central host's API from the command line, as tables or
- * (with -j) as the API's own JSON; packets also as a pcapng file.
+ * (with -j) as the API's own JSON, or aggregated and derived by libstrata's
+ * processor (--by, --fields); packets also as a pcapng file.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include "container.h"
 #include "print.h"
 #include "strata.h"
 
@@ -101,6 +104,8 @@ struct qargs {
 	char query[1024];
 	const char *id;
 	const char *write;
+	const char *by;		/* keys to aggregate by, comma-separated */
+	const char *fields;	/* fields to show, derived ones computed */
 };
 
 static int add_param(struct qargs *q, const char *name, const char *value)
@@ -123,7 +128,8 @@ static int add_param(struct qargs *q, const char *name, const char *value)
  * group filters as keywords (addr A, port N, proto P, app NAME), an ID
  * where the object takes one, and -w FILE for packets.
  */
-static int parse_args(int argc, char **argv, struct qargs *q, bool takes_id, bool takes_w)
+static int parse_args(int argc, char **argv, struct qargs *q, bool takes_id, bool takes_w,
+		      bool container)
 {
 	static const char *const opts[] = { "--from", "--to", "--group", "--sort", "--limit" };
 	static const char *const kws[] = { "addr", "port", "proto", "app" };
@@ -143,6 +149,14 @@ static int parse_args(int argc, char **argv, struct qargs *q, bool takes_id, boo
 		}
 		if (takes_w && i + 1 < argc && !strcmp(a, "-w")) {
 			q->write = argv[++i];
+			continue;
+		}
+		if (container && i + 1 < argc && !strcmp(a, "--by")) {
+			q->by = argv[++i];
+			continue;
+		}
+		if (container && i + 1 < argc && !strcmp(a, "--fields")) {
+			q->fields = argv[++i];
 			continue;
 		}
 		for (k = 0; k < 5 && !done; k++) {
@@ -205,8 +219,9 @@ static const char *delay(json_t *d, char *buf, size_t len)
 	return buf;
 }
 
-static void table_sensors(json_t *rows)
+static void table_sensors(json_t *doc)
 {
+	json_t *rows = json_object_get(doc, "rows");
 	json_t *s;
 	size_t i;
 	char t[32];
@@ -232,8 +247,9 @@ static void macro_key(json_t *m, char *buf, size_t len)
 		snprintf(buf, len, "%s (%s)", jstr(k, "app"), jstr(k, "proto"));
 }
 
-static void table_macroflows(json_t *rows)
+static void table_macroflows(json_t *doc)
 {
+	json_t *rows = json_object_get(doc, "rows");
 	char t[32], key[96];
 	json_t *m;
 	size_t i;
@@ -256,8 +272,9 @@ static void table_macroflows(json_t *rows)
 	}
 }
 
-static void table_flows(json_t *rows)
+static void table_flows(json_t *doc)
 {
+	json_t *rows = json_object_get(doc, "rows");
 	char t[32], ep[128];
 	json_t *c, *h;
 	size_t i, j;
@@ -310,8 +327,9 @@ static void table_path(json_t *c)
 	       "location's conversation after its host rewrote it)\n");
 }
 
-static void table_locations(json_t *rows)
+static void table_locations(json_t *doc)
 {
+	json_t *rows = json_object_get(doc, "rows");
 	json_t *l, *d;
 	size_t i;
 
@@ -380,20 +398,154 @@ static void table_packets(json_t *top)
 	table_locs_status(top);
 }
 
+/* ---- --by and --fields: the processor's rows ---- */
+
+#define NAMES_MAX	64
+
+static unsigned int split(char *s, const char **names)
+{
+	unsigned int n = 0;
+	char *tok, *save;
+
+	for (tok = strtok_r(s, ",", &save); tok && n < NAMES_MAX; tok = strtok_r(NULL, ",", &save))
+		names[n++] = tok;
+	return n;
+}
+
+/* A cell's text form, to size its column. */
+static int cell_width(json_t *v)
+{
+	char buf[64];
+
+	if (json_is_string(v))
+		return (int)strlen(json_string_value(v));
+	if (json_is_integer(v))
+		return snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	if (json_is_real(v) && !isnan(json_real_value(v)))
+		return snprintf(buf, sizeof(buf), "%.6g", json_real_value(v));
+	return 1;
+}
+
+/* One cell through the printer: right-aligned numbers, left-aligned text. */
+static void cell(const char *name, json_t *v, int w, bool last)
+{
+	char fmt[32], nofmt[32];
+	const char *sep = last ? "" : " ";
+
+	snprintf(nofmt, sizeof(nofmt), "%%%ds%s", w, sep);
+	if (json_is_string(v)) {
+		snprintf(fmt, sizeof(fmt), last ? "%%s" : "%%-%ds%s", w, sep);
+		pr_str(name, fmt, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(fmt, sizeof(fmt), "%%%dlld%s", w, sep);
+		pr_s64(name, fmt, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		snprintf(fmt, sizeof(fmt), "%%%d.6g%s", w, sep);
+		pr_f64(name, fmt, nofmt, json_real_value(v));
+	} else {
+		pr_null(name, nofmt);
+	}
+}
+
+/*
+ * The rows of a container, aggregated by --by's keys (summing every
+ * fundamental before dividing) with --fields computed: a table with the
+ * keys and the fields (all fundamentals without --fields), or with -j the
+ * processor's container.
+ */
+static int processed(const struct qargs *q, const char *what, const char *text, size_t len)
+{
+	const char *by[NAMES_MAX], *fields[NAMES_MAX], *cols[2 * NAMES_MAX];
+	struct strata_cquery cq = { .by = by, .fields = fields };
+	char *bybuf = strdup(q->by ? q->by : ""), *fbuf = strdup(q->fields ? q->fields : "");
+	struct strata_container *c = NULL;
+	json_t *out = NULL, *rows, *f, *row;
+	unsigned int ncols = 0, i;
+	int widths[2 * NAMES_MAX], rc = 0;
+	char err[1536];
+	size_t r;
+
+	if (!bybuf || !fbuf) {
+		rc = fail("query", "out of memory");
+		goto out;
+	}
+	cq.group = q->by != NULL;
+	cq.nby = split(bybuf, by);
+	cq.nfields = split(fbuf, fields);
+	if (strata_container_loadb(&c, text, len, err, sizeof(err))) {
+		rc = fail("query", "%s: %s", what, err);
+		goto out;
+	}
+	rc = strata_container_result(c, &cq, &out, err, sizeof(err));
+	if (rc) {
+		rc = rc == -EINVAL ? usage_error("query", "%s", err) : fail("query", "%s", err);
+		goto out;
+	}
+	rows = json_object_get(out, "rows");
+	/* Columns: the keys kept, then what --fields asked (all fundamentals without). */
+	json_array_foreach(json_object_get(json_object_get(out, "schema"), "fields"), r, f) {
+		const char *name = json_string_value(json_object_get(f, "name"));
+		bool key = !strcmp(json_string_value(json_object_get(f, "kind")), "key");
+
+		if (ncols < 2 * NAMES_MAX && (key || (!cq.nfields &&
+		    !strcmp(json_string_value(json_object_get(f, "kind")), "fundamental"))))
+			cols[ncols++] = name;
+	}
+	for (i = 0; i < cq.nfields && ncols < 2 * NAMES_MAX; i++)
+		cols[ncols++] = fields[i];
+	for (i = 0; i < ncols; i++) {
+		widths[i] = (int)strlen(cols[i]);
+		json_array_foreach(rows, r, row) {
+			int w = cell_width(json_object_get(row, cols[i]));
+
+			widths[i] = w > widths[i] ? w : widths[i];
+		}
+	}
+	pr_begin();
+	pr_jsonv("schema", json_object_get(out, "schema"));
+	/* Headers aligned as their cells: text left, numbers right. */
+	for (i = 0; i < ncols; i++) {
+		bool text = false;
+
+		json_array_foreach(json_object_get(json_object_get(out, "schema"), "fields"), r, f)
+			if (!strcmp(json_string_value(json_object_get(f, "name")), cols[i]))
+				text = !strcmp(json_string_value(json_object_get(f, "type")), "string");
+		pr_text(text ? "%-*s%s" : "%*s%s", i + 1 < ncols || !text ? widths[i] : 0, cols[i],
+			i + 1 < ncols ? " " : "\n");
+	}
+	pr_open_arr("rows");
+	json_array_foreach(rows, r, row) {
+		pr_open_obj(NULL);
+		for (i = 0; i < ncols; i++)
+			cell(cols[i], json_object_get(row, cols[i]), widths[i], i + 1 == ncols);
+		pr_close();
+		pr_text("\n");
+	}
+	pr_close();
+	pr_end();
+out:
+	json_decref(out);
+	strata_container_free(c);
+	free(bybuf);
+	free(fbuf);
+	return rc;
+}
+
 /* ---- the command ---- */
 
 static const struct object {
 	const char *name;
 	const char *path;	/* "%s" is the ID */
 	bool id;		/* takes an ID (flows: may) */
+	bool container;		/* answers a container: --by and --fields */
 	void (*table)(json_t *v);
 } objects[] = {
-	{ "sensors", "/api/v1/sensors", false, table_sensors },
-	{ "macroflows", "/api/v1/macroflows", false, table_macroflows },
-	{ "flows", "/api/v1/flows", true, table_flows },
-	{ "locations", "/api/v1/flows/%s/locations", true, table_locations },
-	{ "microflows", "/api/v1/flows/%s/microflows", true, table_microflows },
-	{ "packets", "/api/v1/flows/%s/packets", true, table_packets },
+	{ "sensors", "/api/v1/sensors", false, true, table_sensors },
+	{ "macroflows", "/api/v1/macroflows", false, true, table_macroflows },
+	{ "flows", "/api/v1/flows", true, true, table_flows },
+	{ "locations", "/api/v1/flows/%s/locations", true, true, table_locations },
+	{ "microflows", "/api/v1/flows/%s/microflows", true, false, table_microflows },
+	{ "packets", "/api/v1/flows/%s/packets", true, false, table_packets },
 };
 
 int cmd_query(int argc, char **argv)
@@ -424,9 +576,12 @@ int cmd_query(int argc, char **argv)
 	if (!o)
 		return usage_error("query", "'%s': sensors, macroflows, flows, locations, "
 				   "microflows or packets", argv[0]);
-	rc = parse_args(argc - 1, argv + 1, &q, o->id, o->table == table_packets);
+	rc = parse_args(argc - 1, argv + 1, &q, o->id, o->table == table_packets,
+			o->container);
 	if (rc)
 		return rc;
+	if ((q.by || q.fields) && o->table == table_flows && q.id)
+		return usage_error("query", "--by and --fields are for lists: flows without an ID");
 	if (strchr(o->path, '%') && !q.id)
 		return usage_error("query", "%s: the connected flow's ID (from 'strata query flows')",
 				   o->name);
@@ -448,6 +603,13 @@ int cmd_query(int argc, char **argv)
 			rc = fail("query", "%s: %s", q.write, strerror(errno));
 			goto out;
 		}
+		goto out;
+	}
+	if (q.by || q.fields) {
+		rc = processed(&q, path, b.p ? b.p : "", b.len);
+		if (!rc && b.truncated)
+			fprintf(stderr, "strata: query: more rows match; raise --limit or narrow "
+				"--from/--to: the aggregates miss them\n");
 		goto out;
 	}
 	if (pr_json) {

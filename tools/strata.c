@@ -63,8 +63,9 @@ static const struct cmd cmds[] = {
 	  cmd_store },
 	{ "query", "sensors|macroflows|flows [--central URL] [--from TIME] [--to TIME]\n"
 		   "[--group service|client|application] [--sort bytes|packets|flows|lost|time]\n"
-		   "[--limit N] [addr A] [port N] [proto P] [app NAME]",
-	  "the central host's sensors, 15-minute macroflows, connected flows (of a group)",
+		   "[--limit N] [addr A] [port N] [proto P] [app NAME] [--by KEYS] [--fields NAMES]",
+	  "the central host's sensors, 15-minute macroflows, connected flows (of a group); "
+	  "--by/--fields: aggregated by keys, derived metrics computed (also for locations ID)",
 	  cmd_query },
 	{ "query", "flows|locations|microflows|packets ID [--central URL] [-w FILE.pcapng]",
 	  "one connected flow's path, its location flows, or its microflows and packets from every sensor on the path, by time (--central: default $STRATA_CENTRAL or http://127.0.0.1:8470)",

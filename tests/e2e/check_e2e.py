@@ -43,9 +43,11 @@ PROTO = {"tcp": 6, "udp": 17}
 
 
 def get(api, path, **args):
+    """The answer; of a list (a container: schema and rows), its rows."""
     url = api + path + ("?" + urllib.parse.urlencode(args) if args else "")
     with urllib.request.urlopen(url, timeout=60) as r:
-        return json.loads(r.read())
+        d = json.loads(r.read())
+    return d["rows"] if isinstance(d, dict) and "schema" in d and "rows" in d else d
 
 
 def parse_conv(s):

@@ -74,7 +74,7 @@ delivered() {
 	curl -sf "$api/api/v1/sensors" | python3 -c '
 import json, sys
 need = int(sys.argv[1]) * 10**9
-s = json.load(sys.stdin)
+s = json.load(sys.stdin)["rows"]
 sys.exit(0 if len(s) == 3 and all(x["through_ns"] >= need for x in s) else 1)' "$need" &&
 	curl -sf "$api/api/v1/info" | grep -q '"windows_to_stitch":0'
 }

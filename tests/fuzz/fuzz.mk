@@ -24,7 +24,7 @@ FUZZ_PKGS := $(PKGS)
 FUZZ_CFLAGS := -g -O1 $(WFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib \
 	$(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_LDLIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_LDLIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 .SECONDARY: $(FUZZ_LIB_OBJ) $(B)/fuzz/obj/tests/fuzz/fuzz_ipfix.o \
 	$(B)/fuzz/obj/tests/fuzz/fuzz_capi.o

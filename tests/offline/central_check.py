@@ -16,6 +16,8 @@ sensor --capture no` serve them and export their closed flow windows to one
   - macroflows: per grouping, the totals are the sums over the connected
     flows, and each macroflow's "flows" query lists exactly its flows;
   - CSV: the flow list as CSV has a header and one line per flow;
+  - aggregates: `strata query ... --by K --fields F` (libstrata's processor)
+    equals a recomputation from the plain rows; the API's fields= likewise
   - CLI: `strata query` lists sensors and flows as tables and JSON, shows a
     flow's path, writes its packets as pcapng, and exits 1 on an API error
     and 2 on a usage error;
@@ -104,11 +106,119 @@ def get(api, path, args=None, **kw):
         return e.code, dict(e.headers), e.read()
 
 
-def jget(api, path, args=None, **kw):
+def cget(api, path, args=None, **kw):
+    """The answer, whole: of a list, the container {"schema": ..., "rows": [...]}."""
     st, _, body = get(api, path, args, **kw)
     if st != 200:
         raise AssertionError("%s: %d %s" % (path, st, body[:200]))
     return json.loads(body)
+
+
+def jget(api, path, args=None, **kw):
+    """The answer; of a list, its rows."""
+    d = cget(api, path, args, **kw)
+    return d["rows"] if isinstance(d, dict) and "schema" in d and "rows" in d else d
+
+
+def ratio(a, b):
+    return a / b if b else None
+
+
+def close(got, want):
+    if want is None or got is None:
+        return got is None and want is None
+    return abs(got - want) <= 1e-9 * abs(want) + 1e-12
+
+
+def recompute(rows, key, fields):
+    """--by KEY --fields FIELDS by hand: sums per group, then the formulas."""
+    groups = {}
+    for r in rows:
+        g = groups.setdefault(key(r), {"packets": 0, "bytes": 0, "lost": 0, "n": 0, "sum": 0,
+                                       "from": r["window_start_ns"], "to": r["window_end_ns"]})
+        g["packets"] += sum(fields["packets"](r))
+        g["bytes"] += sum(fields["bytes"](r))
+        g["lost"] += sum(fields["lost"](r))
+        g["n"] += fields["rtt_n"](r)
+        g["sum"] += fields["rtt_sum"](r)
+        g["from"] = min(g["from"], r["window_start_ns"])
+        g["to"] = max(g["to"], r["window_end_ns"])
+    out = {}
+    for k, g in groups.items():
+        secs = (g["to"] - g["from"]) / 1e9
+        out[k] = {"packets": g["packets"], "avg_rtt_hs": ratio(g["sum"], g["n"]),
+                  "pkt_rate": ratio(g["packets"], secs), "loss_ratio": ratio(g["lost"], g["packets"]),
+                  "avg_pkt_size": ratio(g["bytes"], g["packets"])}
+    return out
+
+
+def check_cli_aggregates(q, api):
+    """`strata query ... --by ... --fields ...` against a recomputation from the plain rows."""
+    bad = []
+    want_fields = ["avg_rtt_hs", "pkt_rate", "loss_ratio", "avg_pkt_size"]
+    macro = {"packets": lambda r: r["packets"], "bytes": lambda r: r["bytes"],
+             "lost": lambda r: r["lost"], "rtt_n": lambda r: r["rtt_handshake_ns"]["n"],
+             "rtt_sum": lambda r: r["rtt_handshake_ns"]["sum"]}
+    cflow = {"packets": lambda r: r["path"][0]["packets"], "bytes": lambda r: r["path"][0]["bytes"],
+             "lost": lambda r: [x for h in r["path"] for x in h["lost"]],
+             "rtt_n": lambda r: 0, "rtt_sum": lambda r: 0}
+    cases = [
+        (["macroflows", "--group", "client"], "client", lambda r: (r["key"]["addr"],), macro,
+         want_fields),
+        (["macroflows", "--group", "service"], "server,port", lambda r: (r["key"]["addr"],
+                                                                         r["key"]["port"]),
+         macro, want_fields),
+        (["macroflows", "--group", "application"], "", lambda r: (), macro, want_fields),
+        (["flows"], "server,proto", lambda r: (r["server"], r["proto"]), cflow,
+         ["pkt_rate", "loss_ratio", "avg_pkt_size"]),
+    ]
+    for args, by, key, fields, names in cases:
+        path = "/api/v1/" + args[0]
+        qargs = {"limit": 100000}
+        if len(args) > 1:
+            qargs["group"] = args[2]
+        want = recompute(jget(api, path, qargs), key, fields)
+        t = q("-j", *args, "--limit", "100000", "--by", by, "--fields", ",".join(names))
+        if t.returncode:
+            bad.append("%s --by %s: exit %d %r" % (" ".join(args), by, t.returncode, t.stderr[:200]))
+            continue
+        got = json.loads(t.stdout)
+        if got["schema"].get("aggregated_by") != [b for b in by.split(",") if b]:
+            bad.append("%s --by %s: aggregated_by %r" % (args[0], by, got["schema"].get("aggregated_by")))
+        if len(got["rows"]) != len(want) or not want:
+            bad.append("%s --by %s: %d rows, the plain rows make %d groups" % (
+                " ".join(args), by, len(got["rows"]), len(want)))
+        for row in got["rows"]:
+            k = tuple(row[b] for b in by.split(",") if b)
+            w = want.get(k)
+            if w is None:
+                bad.append("%s: group %r not in the plain rows" % (args[0], k))
+                continue
+            for f in names:
+                if not close(row.get(f), w[f]):
+                    bad.append("%s %r: %s %r, recomputed %r" % (args[0], k, f, row.get(f), w[f]))
+        # The text table: a header, one line per group.
+        t = q(*args, "--limit", "100000", "--by", by, "--fields", ",".join(names))
+        lines = t.stdout.splitlines()
+        if t.returncode or len(lines) != len(want) + 1 or names[0] not in lines[0]:
+            bad.append("%s --by %s as text: exit %d, %d lines" % (args[0], by, t.returncode, len(lines)))
+    for args, what in ((("macroflows", "--by", "nokey"), "'nokey' is not a key"),
+                       (("macroflows", "--fields", "avg_bogus"), "'avg_bogus' is not a metric")):
+        t = q(*args)
+        if t.returncode != 2 or what not in t.stderr:
+            bad.append("query %s: exit %d %r" % (" ".join(args), t.returncode, t.stderr[:120]))
+    # The API computes the same when asked: fields=, and a 400 naming what exists.
+    d = cget(api, "/api/v1/macroflows", limit=100000, fields="loss_ratio,avg_pkt_size")
+    names = [f["name"] for f in d["schema"]["fields"]]
+    if "loss_ratio" not in names or d["schema"]["type"] != "macroflows":
+        bad.append("macroflows?fields=loss_ratio: schema %r" % names)
+    for r in d["rows"]:
+        if not close(r["loss_ratio"], ratio(sum(r["lost"]), sum(r["packets"]))):
+            bad.append("macroflows?fields=loss_ratio: %r for %r" % (r["loss_ratio"], r["lost"]))
+    st, _, body = get(api, "/api/v1/macroflows", fields="nonesuch")
+    if st != 400 or b"derived ones here: " not in body:
+        bad.append("macroflows?fields=nonesuch: %d %r" % (st, body[:100]))
+    return bad
 
 
 class Daemon:
@@ -781,7 +891,7 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         if t.returncode or not all(s in t.stdout for s in SENSORS):
             bad.append("query --central URL sensors: %d %r" % (t.returncode, t.stderr[:100]))
         j = q("-j", "flows", "--limit", "100000")
-        if j.returncode or len(json.loads(j.stdout or "[]")) != len(cflows):
+        if j.returncode or len(json.loads(j.stdout or "{}").get("rows", [])) != len(cflows):
             bad.append("query -j flows: %d, %r" % (j.returncode, j.stderr[:100]))
         c = sample[0]
         t = q("flows", c["id"])
@@ -801,6 +911,10 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
                                                                 want, t.stderr[:80]))
         res.append((not bad, "central.cli", "; ".join(bad[:3]) if bad else
                     "strata query sensors/flows/packets: tables, -j, pcapng, exit codes"))
+        bad = check_cli_aggregates(q, api)
+        res.append((not bad, "central.aggregates", "; ".join(bad[:3]) if bad else
+                    "strata query macroflows/flows --by --fields equal a recomputation "
+                    "from the plain rows; fields= and its 400"))
 
         # A sensor down: a partial answer that says which location is missing.
         sensors[1].stop()

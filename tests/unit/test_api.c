@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <unistd.h>
 #include <jansson.h>
 #include <lmdb.h>
@@ -15,6 +16,7 @@
 #include "unit.h"
 #include "pktbuild.h"
 #include "api.h"
+#include "container.h"
 #include "core/parse.h"
 
 #define T0		1700000000000000000ULL	/* 2023-11-14T22:13:20Z */
@@ -279,7 +281,8 @@ static json_t *parse(const struct strata_api_resp *resp)
 }
 
 /* A 200 JSON answer, parsed; @truncated says whether the limit cut it. */
-static json_t *vget_json(const char *path, bool *truncated, va_list ap)
+/* A 200 answer, whole. */
+static json_t *vget_doc(const char *path, bool *truncated, va_list ap)
 {
 	struct strata_api_resp resp;
 	unsigned int st;
@@ -294,6 +297,40 @@ static json_t *vget_json(const char *path, bool *truncated, va_list ap)
 	if (truncated)
 		*truncated = resp.truncated;
 	strata_api_resp_free(&resp);
+	return j;
+}
+
+/*
+ * A 200 answer; of a container (blocks, microflows, flows), its rows, once
+ * the processor has taken it: every path of its schema leads to integers
+ * where it must.
+ */
+static json_t *vget_json(const char *path, bool *truncated, va_list ap)
+{
+	json_t *j = vget_doc(path, truncated, ap), *rows = json_object_get(j, "rows");
+	struct strata_container *c;
+	char err[512];
+
+	if (!rows)
+		return j;
+	assert_true(json_is_array(rows));
+	if (strata_container_load(&c, j, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(strata_container_rows(c), json_array_size(rows));
+	strata_container_free(c);
+	json_incref(rows);
+	json_decref(j);
+	return rows;
+}
+
+static json_t *get_doc(const char *path, ...)
+{
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, path);
+	j = vget_doc(path, NULL, ap);
+	va_end(ap);
 	return j;
 }
 
@@ -662,6 +699,102 @@ static void check_microflows(const char *flow, __u64 t1, __u64 t2)
 	}
 	json_decref(j);
 	free(ms);
+}
+
+static const char *jfield(json_t *doc, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(doc, "schema"), "fields"), i), "name"));
+}
+
+static bool has_field(json_t *doc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; jfield(doc, i); i++)
+		if (!strcmp(jfield(doc, i), name))
+			return true;
+	return false;
+}
+
+/*
+ * Lists are containers naming this sensor; the processor sums a
+ * conversation's microflows (both directions) as the store's records do.
+ */
+static void test_containers(void **state)
+{
+	static const char *const by[] = { "addr0", "port0", "addr1", "port1", "ip_proto" };
+	static const char *const fields[] = { "avg_pkt_size", "size_mean", "pkt_rate" };
+	struct strata_cquery q = { true, by, 5, fields, 3 };
+	struct strata_container *c;
+	json_t *doc, *schema, *out, *row;
+	char err[1024];
+	size_t i, m;
+
+	(void)state;
+	strata_api_set_producer("edge-1");
+	doc = get_doc("/api/v1/microflows", NULL);
+	strata_api_set_producer(NULL);
+	schema = json_object_get(doc, "schema");
+	assert_string_equal(jstr(schema, "type"), "microflows");
+	assert_string_equal(jstr(schema, "level"), "microflow");
+	assert_string_equal(jstr(json_array_get(json_object_get(schema, "sensors"), 0), "id"),
+			    "edge-1");
+	assert_string_equal(jstr(schema, "version"), STRATA_VERSION);
+	assert_string_equal(jfield(doc, 0), "window");
+	assert_true(has_field(doc, "rtt_data_sumsq"));
+	assert_false(has_field(doc, "microflows"));	/* flows only */
+	assert_int_equal(strata_container_load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(strata_container_result(c, &q, &out, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(out, "rows")), NCONV);
+	json_array_foreach(json_object_get(out, "rows"), i, row) {
+		__u64 pk = 0, by_ = 0, sn = 0, ss = 0, from = ~0ULL, to = 0;
+		double secs;
+
+		for (m = 0; m < fx.nmf; m++) {
+			const struct strata_mflow *w = &fx.mf[m];
+
+			if (w->key.port[0] != jint(row, "port0") ||
+			    w->key.port[1] != jint(row, "port1"))
+				continue;
+			pk += w->dir[0].packets + w->dir[1].packets;
+			by_ += w->dir[0].bytes + w->dir[1].bytes;
+			sn += w->dir[0].size.n + w->dir[1].size.n;
+			ss += w->dir[0].size.sum + w->dir[1].size.sum;
+			from = w->window_start < from ? w->window_start : from;
+			to = w->window_start + WIN_NS > to ? w->window_start + WIN_NS : to;
+		}
+		assert_true(pk > 0);
+		assert_int_equal(jint(row, "packets"), pk);
+		assert_int_equal(jint(row, "bytes"), by_);
+		assert_true(json_real_value(json_object_get(row, "avg_pkt_size")) ==
+			    (double)by_ / (double)pk);
+		assert_true(json_real_value(json_object_get(row, "size_mean")) ==
+			    (double)ss / (double)sn);
+		secs = (double)(to - from) / 1e9;
+		assert_true(fabs(json_real_value(json_object_get(row, "pkt_rate")) -
+				 (double)pk / secs) <= 1e-9 * (double)pk / secs);
+	}
+	json_decref(out);
+	strata_container_free(c);
+	json_decref(doc);
+
+	doc = get_doc("/api/v1/flows", NULL);
+	assert_string_equal(jstr(json_object_get(doc, "schema"), "level"), "flow");
+	assert_true(has_field(doc, "microflows"));
+	/* No producer set: an empty id, still a sensor entry. */
+	assert_string_equal(jstr(json_array_get(json_object_get(json_object_get(doc, "schema"),
+							     "sensors"), 0), "id"), "");
+	json_decref(doc);
+	doc = get_doc("/api/v1/blocks", NULL);
+	assert_string_equal(jstr(json_object_get(doc, "schema"), "type"), "blocks");
+	assert_string_equal(jfield(doc, 0), "block");
+	assert_true(has_field(doc, "stored_bytes"));
+	json_decref(doc);
+	/* Packets are records, not metric rows: a plain array. */
+	doc = get_doc("/api/v1/packets", "limit", "1", NULL);
+	assert_true(json_is_array(doc));
+	json_decref(doc);
 }
 
 static void test_microflows(void **state)
@@ -1204,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_microflows),
 		cmocka_unit_test(test_flows),
+		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_packets_json),
 		cmocka_unit_test(test_packets_pcap),
 		cmocka_unit_test(test_bad_requests),

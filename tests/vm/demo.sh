@@ -48,13 +48,14 @@ sys.exit(0 if i["connected_flows"] > 0 and i["windows_to_stitch"] == 0 else 1)';
 lab_wait "the first connected flows" stitched 240 || exit 1
 Q="build/strata query --central http://127.0.0.1:$port"
 id=$(curl -sf "$api/api/v1/flows?proto=tcp&port=80&group=service&addr=10.2.0.2&limit=1" |
-	python3 -c 'import json,sys; f=json.load(sys.stdin); print(f[0]["id"] if f else "")')
+	python3 -c 'import json,sys; f=json.load(sys.stdin)["rows"]; print(f[0]["id"] if f else "")')
 step "ready. From the host, in the repository (another terminal):"
 cat <<EOF
     $Q sensors
     $Q macroflows                          # 15-minute macroflows per service
     $Q macroflows --group client
     $Q macroflows --group application
+    $Q macroflows --group client --by client --fields avg_rtt_hs,pkt_rate,loss_ratio
     $Q flows port 80 proto tcp addr 10.2.0.2  # connected flows of a service
     $Q flows ${id:-ID}            # one flow's path: delay and loss per hop
     $Q locations ${id:-ID}
