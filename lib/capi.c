@@ -234,14 +234,18 @@ static const char *sensor_name(struct req *r, __u32 num)
 }
 
 /*
- * A location whose sensor's clock was not known to be synchronised at its
- * last hello: its times may not line up with the other locations'. The
- * central store keeps only that last state, not one per window.
+ * A location whose sensor's clock was not known to be synchronised: its
+ * times may not line up with the other locations'. @clock is the state its
+ * location flows noted when their window closed there; where that is
+ * unknown (a sensor before 0.3), the state at the sensor's last hello.
  */
-static bool unsynced(struct req *r, __u32 num)
+static bool unsynced(struct req *r, __u32 num, __u8 clock)
 {
-	const struct strata_sensor *s = sensor_of(r, num);
+	const struct strata_sensor *s;
 
+	if (clock != STRATA_CLOCK_UNKNOWN)
+		return clock != STRATA_CLOCK_SYNCED;
+	s = sensor_of(r, num);
 	return !s || s->clock_sync != STRATA_CLOCK_SYNCED;
 }
 
@@ -317,8 +321,10 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 			"lost", json_pack("[II]", (json_int_t)h->lost[0], (json_int_t)h->lost[1]));
 		if (o && h->nkeys > 2)
 			json_object_set_new(o, "more_conversations", json_integer(h->nkeys - 2));
+		if (o)
+			json_object_set_new(o, "clock", json_string(strata_clock_name(h->clock_sync)));
 		json_array_append_new(hops, o);
-		unsync += unsynced(r, h->sensor);
+		unsync += unsynced(r, h->sensor, h->clock_sync);
 	}
 	o = json_pack("{s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:s,s:I,s:o}",
 		      "id", id, "window_start_ns", (json_int_t)c->window_start,
@@ -367,7 +373,7 @@ static json_t *lflow_json(struct req *r, const struct strata_lflow *lf)
 			"ttl_min", (json_int_t)s->ttl_min, "ttl_max", (json_int_t)s->ttl_max,
 			"fingerprints", fp));
 	}
-	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I}",
+	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:s}",
 			 "sensor", sensor_name(r, lf->sensor), "sensor_num", (json_int_t)lf->sensor,
 			 "conversation", jconv(&f->key),
 			 "window_start_ns", (json_int_t)f->window_start,
@@ -377,7 +383,8 @@ static json_t *lflow_json(struct req *r, const struct strata_lflow *lf)
 			 "microflows", (json_int_t)f->microflows,
 			 "initiator", (json_int_t)f->initiator,
 			 "initiator_known", json_boolean(f->has_initiator), "dir", dirs,
-			 "unsync_sensors", (json_int_t)unsynced(r, lf->sensor));
+			 "unsync_sensors", (json_int_t)unsynced(r, lf->sensor, f->clock_sync),
+			 "clock", strata_clock_name(f->clock_sync));
 }
 
 /* ---- groups and filters ---- */

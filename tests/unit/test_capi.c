@@ -50,6 +50,9 @@ static void ep6(struct ep *e, __u16 last, __u16 port)
 }
 
 /* Conversation @k seen by its first @nhops sensors in @win. */
+/* The clock state each hop's location flows note (STRATA_CLOCK_*). */
+static __u8 put_clock[3];
+
 static void put_conv(struct conv *cv, int nhops, __u64 win)
 {
 	struct strata_lflow lf;
@@ -63,6 +66,7 @@ static void put_conv(struct conv *cv, int nhops, __u64 win)
 		if (cv == &fx.cv[A] && h)
 			at.packets[0] -= 3;
 		mklf(&lf, &at, fx.num[h], h, nhops);
+		lf.f.clock_sync = put_clock[h];
 		put_window(fx.d.cs, fx.num[h], win, &lf, 1);
 	}
 }
@@ -1151,6 +1155,33 @@ static void test_clock_flags(void **state)
 	assert_int_equal(flagged, 2);	/* A and B */
 	json_decref(doc);
 	hello(fx.d.cs, "dc", WIN);
+
+	/*
+	 * Per window: dc's location flow of A noted an unsynchronised clock
+	 * when it closed, though dc's hello says synchronised now. B's, from
+	 * the same sensor, noted nothing (an older sensor): the hello decides.
+	 */
+	put_clock[2] = STRATA_CLOCK_UNSYNCED;
+	put_conv(&fx.cv[A], 3, WIN);
+	put_clock[2] = STRATA_CLOCK_UNKNOWN;
+	assert_int_equal(stitch_all(fx.d.cs), 1);
+	doc = get_doc("/api/v1/flows", NULL);
+	flagged = 0;
+	json_array_foreach(json_object_get(doc, "rows"), i, c) {
+		bool a = jnum(c, "client_port") == fx.cv[A].cli.port &&
+			 jnum(c, "server_port") == fx.cv[A].srv.port;
+
+		assert_int_equal(jnum(c, "unsync_sensors"), a);
+		flagged += a;
+		json_array_foreach(json_object_get(c, "path"), j, hop)
+			assert_string_equal(jstr(hop, "clock"),
+					    a && !strcmp(jstr(hop, "sensor"), "dc") ?
+					    "unsynchronised" : "unknown");
+	}
+	assert_int_equal(flagged, 1);
+	json_decref(doc);
+	put_conv(&fx.cv[A], 3, WIN);
+	assert_int_equal(stitch_all(fx.d.cs), 1);
 }
 
 static void test_threads(void **state)
