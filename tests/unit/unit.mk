@@ -6,7 +6,7 @@
 
 UNIT_SUITES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := tests/unit/pktbuild.c tests/unit/central_build.c
-UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA)
+UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA) -lm
 UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
