@@ -682,6 +682,17 @@ static int meta_set(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v)
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
 
+/* Whether a stored alarm is open (LMDB's values are not aligned: copied out). */
+static bool stored_open(const MDB_val *v)
+{
+	__u8 open;
+
+	if (v->mv_size != sizeof(struct strata_alarm))
+		return false;
+	memcpy(&open, (const __u8 *)v->mv_data + offsetof(struct strata_alarm, open), 1);
+	return open;
+}
+
 static void add(__u64 *c, __u64 n)
 {
 	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
@@ -745,8 +756,7 @@ static int count_open(struct strata_alarms *al, MDB_txn *txn)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (v.mv_size == sizeof(struct strata_alarm) &&
-		    ((const struct strata_alarm *)v.mv_data)->open)
+		if (stored_open(&v))
 			al->st.active++;
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -951,7 +961,8 @@ static int base_step(struct wctx *x, const struct strata_macroflow *m, __u64 h, 
 	if (rc && rc != MDB_NOTFOUND)
 		return rc;
 	if (!rc && v.mv_size == al->base_size &&
-	    ((const struct base_hdr *)v.mv_data)->season == al->c.hw.season) {
+	    !memcmp((const __u8 *)v.mv_data + offsetof(struct base_hdr, season), &al->c.hw.season,
+		    sizeof(__u32))) {
 		memcpy(al->buf, v.mv_data, al->base_size);
 	} else {
 		/* New, or of another season length: learnt afresh. */
@@ -1035,7 +1046,7 @@ static int absent_keys(struct wctx *x, MDB_dbi dbi, const __u8 *prefix, size_t p
 	     mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const __u8 *kb = k.mv_data;
 
-		if (k.mv_size != plen + 9 || memcmp(kb, prefix, plen))
+		if (k.mv_size != plen + 9 || (plen && memcmp(kb, prefix, plen)))
 			break;
 		if (v.mv_size < sizeof(struct strata_macro_key) + 16)
 			continue;
@@ -1149,8 +1160,7 @@ static int trim_history(struct wctx *x)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && over;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (v.mv_size == sizeof(struct strata_alarm) &&
-		    ((const struct strata_alarm *)v.mv_data)->open)
+		if (stored_open(&v))
 			continue;
 		rc = mdb_cursor_del(cur, 0);
 		over--;
@@ -1377,8 +1387,7 @@ static int make_room(struct strata_alarms *al)
 			break;
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && drop;
 		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			if (dbs[i] == al->alarm && v.mv_size == sizeof(struct strata_alarm) &&
-			    ((const struct strata_alarm *)v.mv_data)->open)
+			if (dbs[i] == al->alarm && stored_open(&v))
 				continue;
 			rc = mdb_cursor_del(cur, 0);
 			drop--;
