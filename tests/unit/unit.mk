@@ -12,8 +12,8 @@ UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 # The store's committer thread and the reader threads of test_store; the
 # central store's readers beside its writer (test_cstore); the central API
-# answering from several threads (test_capi).
-UNIT_TSAN_SUITES := store cstore capi
+# answering from several threads (test_capi); the notifier thread (test_notify).
+UNIT_TSAN_SUITES := store cstore capi notify
 UNIT_TSAN := -fsanitize=thread
 
 UNIT_BIN := $(UNIT_SUITES:%=$(B)/unit/test_%)
