@@ -69,6 +69,10 @@ static const struct cmd cmds[] = {
 	{ "query", "flows|locations|microflows|packets ID [--central URL] [-w FILE.pcapng]",
 	  "one connected flow's path, its location flows, or its microflows and packets from every sensor on the path, by time (--central: default $STRATA_CENTRAL or http://127.0.0.1:8470)",
 	  cmd_query },
+	{ "alarm", "list [--all] [--from TIME] [--to TIME] [--limit N] | show ID | stats\n"
+		   "| ack ID [--by NAME] [--token SECRET] [--central URL]",
+	  "the central host's alarms: active ones (--all: the history), one, counters; ack: acknowledge one (token: $STRATA_API_TOKEN)",
+	  cmd_alarm },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };
