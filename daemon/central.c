@@ -137,17 +137,6 @@ static int ack(struct conn *k, __u8 status, __u64 through, const char *msg)
 	return rc;
 }
 
-/* Constant time: how long the compare takes says nothing of the token. */
-static bool token_ok(const char *want, const char *got)
-{
-	size_t n = strlen(want), m = strlen(got), i;
-	unsigned char d = n != m;
-
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
-	return !d;
-}
-
 static bool id_ok(const char *id)
 {
 	if (!*id)
@@ -186,7 +175,7 @@ static int on_hello(const struct strata_hello *h, void *arg)
 		return -EPROTO;
 	}
 	/* No token configured: any sensor is taken, whatever it shows. */
-	if (c->cfg->token[0] && !token_ok(c->cfg->token, h->token)) {
+	if (c->cfg->token[0] && !strata_token_equal(c->cfg->token, h->token)) {
 		refuse(k, STRATA_ACK_DENIED, "bad token");
 		return -EACCES;
 	}

@@ -170,25 +170,8 @@ static int parse_primary(struct fparse *p, int nest)
 	return parse_name(p, start, (size_t)(p->s - start), nest);
 }
 
-static int parse_term(struct fparse *p, int nest)
-{
-	int rc = parse_primary(p, nest);
-	char c;
-
-	while (!rc) {
-		skip_ws(p);
-		c = *p->s;
-		if (c != '*' && c != '/')
-			break;
-		p->s++;
-		rc = parse_primary(p, nest);
-		if (!rc)
-			rc = emit(p, c == '*' ? OP_MUL : OP_DIV, 0, 0);
-	}
-	return rc;
-}
-
-static int parse_expr(struct fparse *p, int nest)
+/* A run of terms joined by + and - (@sum), or of primaries joined by * and /. */
+static int parse_run(struct fparse *p, int nest, bool sum)
 {
 	int rc;
 	char c;
@@ -196,18 +179,24 @@ static int parse_expr(struct fparse *p, int nest)
 	if (nest > 8)
 		return strata_seterr(p->err, p->errlen, EINVAL, "metric '%s': nested too deep",
 				     p->f->text);
-	rc = parse_term(p, nest);
+	rc = sum ? parse_run(p, nest, false) : parse_primary(p, nest);
 	while (!rc) {
 		skip_ws(p);
 		c = *p->s;
-		if (c != '+' && c != '-')
+		if (!c || !strchr(sum ? "+-" : "*/", c))
 			break;
 		p->s++;
-		rc = parse_term(p, nest);
+		rc = sum ? parse_run(p, nest, false) : parse_primary(p, nest);
 		if (!rc)
-			rc = emit(p, c == '+' ? OP_ADD : OP_SUB, 0, 0);
+			rc = emit(p, c == '+' ? OP_ADD : c == '-' ? OP_SUB : c == '*' ? OP_MUL : OP_DIV,
+				  0, 0);
 	}
 	return rc;
+}
+
+static int parse_expr(struct fparse *p, int nest)
+{
+	return parse_run(p, nest, true);
 }
 
 int strata_formula_parse(const char *text, struct strata_formula *f, char *err, size_t errlen)
@@ -1721,8 +1710,7 @@ static unsigned int api_json(json_t *v, struct strata_api_resp *resp, char *msg,
 	return 200;
 }
 
-/* Constant time: how long the compare takes says nothing of the token. */
-static bool token_eq(const char *want, const char *got)
+bool strata_token_equal(const char *want, const char *got)
 {
 	size_t n = strlen(want), m = strlen(got), i;
 	unsigned char d = n != m;
@@ -1744,7 +1732,7 @@ static int api_row(const struct strata_alarm *a, void *arg)
 
 	if (json_array_size(l->rows) == l->limit) {
 		l->truncated = true;
-		return 1;
+		return -ECANCELED;	/* enough */
 	}
 	return json_array_append_new(l->rows, strata_alarm_json(a)) ? -ENOMEM : 0;
 }
@@ -1828,7 +1816,7 @@ static unsigned int api_list(struct strata_alarms *al, const struct strata_api_a
 		return api_bad(msg, msglen, 500, "out of memory");
 	rc = strata_alarms_list(al, from, to, val[2] && !strcmp(val[2], "active"), api_row, &l,
 				err, sizeof(err));
-	if (rc < 0) {
+	if (rc && rc != -ECANCELED) {
 		json_decref(l.rows);
 		return api_bad(msg, msglen, rc == -ENOMEM ? 500 : 503, "%s",
 			       rc == -ENOMEM ? "out of memory" : err);
@@ -1893,7 +1881,7 @@ unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, cons
 	if (!*token)
 		return api_bad(msg, msglen, 403, "acknowledgements are off: the central host has no "
 			       "api-token");
-	if (!val[1] || !token_eq(token, val[1]))
+	if (!val[1] || !strata_token_equal(token, val[1]))
 		return api_bad(msg, msglen, 403, "token: missing or wrong");
 	if (!val[0])
 		return api_bad(msg, msglen, 400, "by: who acknowledges (a name)");

@@ -391,4 +391,13 @@ unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, cons
 			       unsigned int nargs, struct strata_api_resp *resp, char *msg,
 			       size_t msglen);
 
+/**
+ * strata_token_equal() - whether a secret shown is the one wanted
+ * @want: the secret
+ * @got: what was shown
+ *
+ * In constant time: how long the compare takes says nothing of @want.
+ */
+bool strata_token_equal(const char *want, const char *got);
+
 #endif /* STRATA_ALARM_H */

@@ -84,19 +84,25 @@ static __u64 mono_ms(void)
 	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
 }
 
+/* @ms from now on CLOCK_MONOTONIC (the condition variables' clock). */
+static void deadline(struct timespec *t, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
 /* Sleeps @ms unless told to stop. Return: true when told to stop. */
 static bool nap(struct strata_notify *n, unsigned int ms)
 {
 	struct timespec t;
 	bool stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	deadline(&t, ms);
 	pthread_mutex_lock(&n->mu);
 	while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &t) == 0)
 		;
@@ -438,13 +444,7 @@ int strata_notify_flush(struct strata_notify *n, unsigned int timeout_ms)
 	struct timespec t;
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	deadline(&t, timeout_ms);
 	pthread_mutex_lock(&n->mu);
 	while ((n->n || n->busy) && !rc)
 		rc = pthread_cond_timedwait(&n->idle, &n->mu, &t);

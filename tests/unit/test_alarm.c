@@ -555,6 +555,23 @@ static void test_api(void **state)
 	assert_true(json_is_null(json_object_get(json_array_get(v, 0), "end_ns")));
 	assert_true(json_real_value(json_object_get(json_array_get(v, 0), "peak")) == 9500);
 	json_decref(v);
+	/* A limit cuts the list and says so. */
+	one(&f, 2, 1000);
+	one(&f, 3, 9000);
+	{
+		const struct strata_api_arg lim[] = { { "limit", "1" } };
+		struct strata_api_resp resp;
+		char msg[256] = "";
+
+		memset(&resp, 0, sizeof(resp));
+		assert_int_equal(strata_alarms_api(f.al, "s3cret", "GET", "", lim, 1, &resp, msg,
+						   sizeof(msg)), 200);
+		assert_true(resp.truncated);
+		v = json_loadb(resp.body, resp.len, 0, NULL);
+		assert_int_equal(json_array_size(v), 1);
+		json_decref(v);
+		free(resp.body);
+	}
 	assert_int_equal(api(&f, "GET", "", badstate, 1, &v), 400);
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/1/ack", ack, 2, &v), 405);
@@ -573,9 +590,9 @@ static void test_api(void **state)
 	assert_int_equal(json_integer_value(json_object_get(v, "id")), 1);
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/stats", NULL, 0, &v), 200);
-	assert_int_equal(json_integer_value(json_object_get(v, "alarms_raised")), 1);
+	assert_int_equal(json_integer_value(json_object_get(v, "alarms_raised")), 2);
 	assert_int_equal(json_integer_value(json_object_get(v, "alarms_active")), 1);
-	assert_int_equal(json_integer_value(json_object_get(v, "windows_evaluated")), 2);
+	assert_int_equal(json_integer_value(json_object_get(v, "windows_evaluated")), 4);
 	assert_int_equal(json_integer_value(json_object_get(v, "baseline_keys")), 1);
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/x", NULL, 0, &v), 404);
