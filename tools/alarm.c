@@ -36,7 +36,7 @@ static const char *num(json_t *v, char *buf, size_t len)
 
 static void table(json_t *rows)
 {
-	char t1[32], t2[32], v1[32], v2[32];
+	char t1[32], t2[32], v1[32], v2[32], v3[32];
 	json_t *a;
 	size_t i;
 
@@ -53,7 +53,7 @@ static void table(json_t *rows)
 		       when(json_object_get(a, "start_ns"), t1, sizeof(t1)),
 		       when(json_object_get(a, "end_ns"), t2, sizeof(t2)),
 		       num(json_object_get(a, "value_start"), v2, sizeof(v2)),
-		       num(json_object_get(a, "peak"), v1, sizeof(v1)),
+		       num(json_object_get(a, "peak"), v3, sizeof(v3)),
 		       json_is_object(ack) ? jstr(ack, "by") : "-");
 	}
 }
