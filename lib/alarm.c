@@ -1533,25 +1533,34 @@ int strata_alarms_list(struct strata_alarms *al, __u64 from, __u64 to, bool acti
 	return rend(txn, rc == MDB_NOTFOUND ? 0 : rc, err, errlen, "alarms");
 }
 
-int strata_alarms_get(struct strata_alarms *al, __u64 id, struct strata_alarm *out,
-		      char *err, size_t errlen)
+/* One value of @dbi, copied to @out (@size bytes). Return: 0, MDB_NOTFOUND, or an error. */
+static int get_one(struct strata_alarms *al, MDB_dbi dbi, MDB_val *key, void *out, size_t size,
+		   char *err, size_t errlen)
 {
-	struct k17 k;
 	MDB_txn *txn;
 	MDB_val v;
 	int rc = rtxn(al, &txn, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = mdb_get(txn, al->alarm, k8(&k, id), &v);
-	if (!rc && v.mv_size != sizeof(*out))
+	rc = mdb_get(txn, dbi, key, &v);
+	if (!rc && v.mv_size != size)
 		rc = MDB_CORRUPTED;
 	if (!rc)
-		memcpy(out, v.mv_data, sizeof(*out));
+		memcpy(out, v.mv_data, size);
 	mdb_txn_abort(txn);
+	return rc;
+}
+
+int strata_alarms_get(struct strata_alarms *al, __u64 id, struct strata_alarm *out,
+		      char *err, size_t errlen)
+{
+	struct k17 k;
+	int rc = get_one(al, al->alarm, k8(&k, id), out, sizeof(*out), err, errlen);
+
 	if (rc == MDB_NOTFOUND)
 		return strata_seterr(err, errlen, ENOENT, "no alarm %llu", (unsigned long long)id);
-	return rc ? lmdb_err(err, errlen, rc, "an alarm") : 0;
+	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, "an alarm") : rc;
 }
 
 int strata_alarms_ack(struct strata_alarms *al, __u64 id, const char *who, __u64 now_ns,
@@ -1611,21 +1620,12 @@ int strata_alarms_label(struct strata_alarms *al, const struct strata_macroflow 
 			struct strata_mlabel *out, char *err, size_t errlen)
 {
 	struct k17 k;
-	MDB_txn *txn;
-	MDB_val v;
-	int rc = rtxn(al, &txn, err, errlen);
+	int rc = get_one(al, al->label, k17(&k, m->window_start, m->key.group, key_hash(&m->key)),
+			 out, sizeof(*out), err, errlen);
 
-	if (rc)
-		return rc;
-	rc = mdb_get(txn, al->label, k17(&k, m->window_start, m->key.group, key_hash(&m->key)), &v);
-	if (!rc && v.mv_size != sizeof(*out))
-		rc = MDB_CORRUPTED;
-	if (!rc)
-		memcpy(out, v.mv_data, sizeof(*out));
-	mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;
-	return rc ? lmdb_err(err, errlen, rc, "a label") : 0;
+	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, "a label") : rc;
 }
 
 /* ---- JSON ---- */

@@ -346,6 +346,17 @@ static void *notify_main(void *arg)
 	return NULL;
 }
 
+/* What strata_notify_start() set up, once its thread is gone (or never was). */
+static void notify_free(struct strata_notify *n)
+{
+	pthread_cond_destroy(&n->cv);
+	pthread_cond_destroy(&n->idle);
+	pthread_mutex_destroy(&n->mu);
+	curl_global_cleanup();
+	free(n->q);
+	free(n);
+}
+
 struct strata_notify *strata_notify_start(const struct strata_notify_config *c, char *err,
 					  size_t errlen)
 {
@@ -397,12 +408,7 @@ struct strata_notify *strata_notify_start(const struct strata_notify_config *c, 
 	pthread_condattr_destroy(&ca);
 	rc = pthread_create(&n->th, NULL, notify_main, n);
 	if (rc) {
-		pthread_cond_destroy(&n->cv);
-		pthread_cond_destroy(&n->idle);
-		pthread_mutex_destroy(&n->mu);
-		curl_global_cleanup();
-		free(n->q);
-		free(n);
+		notify_free(n);
 		strata_seterr(err, errlen, rc, "notify: a thread: %s", strerror(rc));
 		return NULL;
 	}
@@ -480,10 +486,5 @@ void strata_notify_stop(struct strata_notify *n)
 	n->st.dropped += dropped;
 	if (dropped)
 		say(n, STRATA_NOTIFY_WARN, "notify: stopping: %u notifications not sent", dropped);
-	pthread_cond_destroy(&n->cv);
-	pthread_cond_destroy(&n->idle);
-	pthread_mutex_destroy(&n->mu);
-	curl_global_cleanup();
-	free(n->q);
-	free(n);
+	notify_free(n);
 }
