@@ -16,6 +16,13 @@
  * waits on one peer), within HANDSHAKE_TIMEOUT_MS; one that fails is
  * logged, counted and closed. Reads then drain what OpenSSL holds, which
  * poll() cannot see.
+ *
+ * After each round of stitching, the stitcher evaluates the macroflow
+ * windows that are done (alarm-wait after their end): baselines, labels
+ * and alarm rules (lib/alarm.c), in an alarm store of their own under the
+ * central store's directory. What an alarm sets off (a notification, a
+ * request to sensors to record) goes on the notifier's thread: the
+ * stitcher never waits on the network.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -27,12 +34,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include "alarm.h"
 #include "bytes.h"
 #include "capi.h"
 #include "cstore.h"
 #include "http.h"
 #include "ipfix.h"
 #include "net.h"
+#include "notify.h"
+#include "record.h"
 #include "stratad.h"
 #include "tls.h"
 
@@ -78,6 +88,10 @@ struct central {
 	/* Since the start; stitched and store_errors also by the stitcher (atomics). */
 	__u64 accepted, refused, bad_messages, windows, lflows, stitched, store_errors;
 	__u64 tls_failed;	/* handshakes that failed or timed out */
+	struct strata_alarms *al;
+	struct strata_notify *nt;
+	struct strata_notify_stats nt_seen;	/* what was added to the alarms' counters */
+	unsigned int late;	/* alarms of windows caught up on, not notified */
 };
 
 static __u64 realtime_ns(void)
@@ -123,17 +137,6 @@ static int ack(struct conn *k, __u8 status, __u64 through, const char *msg)
 	return rc;
 }
 
-/* Constant time: how long the compare takes says nothing of the token. */
-static bool token_ok(const char *want, const char *got)
-{
-	size_t n = strlen(want), m = strlen(got), i;
-	unsigned char d = n != m;
-
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
-	return !d;
-}
-
 static bool id_ok(const char *id)
 {
 	if (!*id)
@@ -172,7 +175,7 @@ static int on_hello(const struct strata_hello *h, void *arg)
 		return -EPROTO;
 	}
 	/* No token configured: any sensor is taken, whatever it shows. */
-	if (c->cfg->token[0] && !token_ok(c->cfg->token, h->token)) {
+	if (c->cfg->token[0] && !strata_token_equal(c->cfg->token, h->token)) {
 		refuse(k, STRATA_ACK_DENIED, "bad token");
 		return -EACCES;
 	}
@@ -446,6 +449,298 @@ static void stitch(struct central *c, bool all)
 	__atomic_add_fetch(&c->stitched, n, __ATOMIC_RELAXED);
 }
 
+/* ---- alarms ---- */
+
+struct record_job {
+	struct central *c;
+	__u64 alarm_id;
+	char sensor[STRATA_SENSOR_ID_MAX];
+	char url[128];
+	struct strata_record_req req;
+};
+
+/* On the notifier's thread: the one call of triggered recording. */
+static void record_job(void *arg, bool run)
+{
+	struct record_job *j = arg;
+	char err[256];
+
+	if (!run) {
+		free(j);
+		return;
+	}
+	if (!j->url[0]) {
+		strata_alarms_count(j->c->al, STRATA_AC_RECORD_FAILED, 1);
+		log_warn("central: alarm %llu: sensor %s has no api-url: cannot ask it to record",
+			 (unsigned long long)j->alarm_id, j->sensor);
+	} else if (strata_record_request(j->url, j->c->cfg->token, &j->req, err, sizeof(err))) {
+		strata_alarms_count(j->c->al, STRATA_AC_RECORD_FAILED, 1);
+		log_err("central: alarm %llu: recording on %s: %s",
+			(unsigned long long)j->alarm_id, j->sensor, err);
+	} else {
+		log_info("central: alarm %llu: %s records for %u s",
+			 (unsigned long long)j->alarm_id, j->sensor, j->req.duration_s);
+	}
+	free(j);
+}
+
+/* The sensors that saw an alarm's traffic: those on the paths of its connected flows. */
+struct rec_find {
+	const struct strata_alarm *a;
+	__u32 sensor[64];
+	unsigned int n;
+	bool matched;
+	__u8 proto;
+	__u16 port;
+};
+
+static int rec_cflow(const struct strata_cflow *cf, void *arg)
+{
+	struct strata_macro_key keys[__STRATA_GROUP_MAX];
+	struct rec_find *f = arg;
+	unsigned int i, j;
+
+	strata_macro_keys(cf, keys);
+	if (memcmp(&keys[f->a->key.group], &f->a->key, sizeof(f->a->key)))
+		return 0;
+	if (!f->matched) {
+		f->matched = true;
+		f->proto = cf->key.proto;
+		f->port = cf->key.port[1];
+	}
+	for (i = 0; i < cf->nhops && i < STRATA_PATH_MAX; i++) {
+		for (j = 0; j < f->n && f->sensor[j] != cf->hop[i].sensor; j++)
+			;
+		if (j == f->n && f->n < 64)
+			f->sensor[f->n++] = cf->hop[i].sensor;
+	}
+	return 0;
+}
+
+struct rec_ask {
+	struct central *c;
+	struct rec_find *f;
+	__u64 alarm_id;
+	struct strata_record_req req;
+};
+
+static int rec_sensor(const struct strata_sensor *s, void *arg)
+{
+	struct rec_ask *k = arg;
+	struct record_job *j;
+	unsigned int i;
+
+	for (i = 0; i < k->f->n && k->f->sensor[i] != s->num; i++)
+		;
+	if (i == k->f->n)
+		return 0;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->c = k->c;
+	snprintf(j->sensor, sizeof(j->sensor), "%s", s->id);
+	snprintf(j->url, sizeof(j->url), "%s", s->api_url);
+	j->alarm_id = k->alarm_id;
+	j->req = k->req;
+	strata_alarms_count(k->c->al, STRATA_AC_RECORD_REQUESTS, 1);
+	if (strata_notify_run(k->c->nt, record_job, j)) {
+		strata_alarms_count(k->c->al, STRATA_AC_RECORD_FAILED, 1);
+		log_err("central: alarm %llu: recording on %s not asked: the notifier's queue is full",
+			(unsigned long long)k->alarm_id, s->id);
+		free(j);
+	}
+	return 0;
+}
+
+/* An alarm with "record DURATION": each sensor that saw its traffic is asked. */
+static void record(struct central *c, const struct strata_alarm *a, __u64 window_ns)
+{
+	struct rec_find f = { .a = a };
+	struct rec_ask k = { .c = c, .f = &f };
+	struct strata_record_req *r = &k.req;
+	char err[256];
+
+	int rc = strata_cstore_cflows(c->cs, a->raised_ns, a->raised_ns + window_ns - 1, rec_cflow,
+				      &f, err, sizeof(err));
+
+	/*
+	 * The filter: the key's address, port and protocol; an application's
+	 * server port. The whole packet (snaplen 0); the label names the
+	 * alarm, so that asking again renews the same recording.
+	 */
+	k.alarm_id = a->id;
+	r->duration_s = (__u32)((a->record_ns + 999999999ULL) / 1000000000ULL);
+	if (r->duration_s > STRATA_RECORD_DURATION_MAX)
+		r->duration_s = STRATA_RECORD_DURATION_MAX;
+	snprintf(r->label, sizeof(r->label), "alarm-%llu", (unsigned long long)a->id);
+	if (a->key.group != STRATA_GROUP_APP) {
+		r->filter.has_addr = true;
+		memcpy(r->filter.addr, a->key.addr, sizeof(r->filter.addr));
+		r->filter.prefix = 128;
+	}
+	if (a->key.group == STRATA_GROUP_SERVICE) {
+		r->filter.has_proto = r->filter.has_port = true;
+		r->filter.proto = a->key.proto;
+		r->filter.port = a->key.port;
+	} else if (a->key.group == STRATA_GROUP_APP) {
+		r->filter.has_proto = r->filter.has_port = f.matched;
+		r->filter.proto = f.proto;
+		r->filter.port = f.port;
+	}
+	if (!rc)
+		rc = strata_cstore_sensors(c->cs, rec_sensor, &k, err, sizeof(err));
+	if (rc) {
+		strata_alarms_count(c->al, STRATA_AC_RECORD_FAILED, 1);
+		log_err("central: alarm %llu: the sensors to record: %s", (unsigned long long)a->id, err);
+		return;
+	}
+	if (!f.n)
+		log_warn("central: alarm %llu: no connected flow of %s in its window: no sensor to "
+			 "ask to record", (unsigned long long)a->id, a->rule);
+}
+
+/*
+ * Called by strata_alarms_window() after the window is stored. The filter
+ * of a recording is the key: a service's address, port and protocol, a
+ * client's address, an application's protocol and server port.
+ */
+struct alarm_ctx {
+	struct central *c;
+	__u64 window_ns;
+	bool late;
+};
+
+static void on_alarm(const struct strata_alarm *a, bool raised,
+		     const struct strata_alarm_rule *rule, void *arg)
+{
+	struct alarm_ctx *x = arg;
+	struct central *c = x->c;
+	char key[96];
+
+	if (raised)
+		log_warn("central: alarm %llu raised: %s %s on %s (%s, %s %g): %g",
+			 (unsigned long long)a->id, strata_alarm_severity_name(a->severity), a->rule,
+			 strata_alarm_key_str(&a->key, key, sizeof(key)), a->metric,
+			 a->above ? "above" : "below", a->threshold, a->value_start);
+	else
+		log_info("central: alarm %llu cleared: %s on %s (peak %g)", (unsigned long long)a->id,
+			 a->rule, strata_alarm_key_str(&a->key, key, sizeof(key)), a->peak);
+	/* Windows of the past, caught up on: in the history, not sent. */
+	if (x->late) {
+		c->late++;
+		return;
+	}
+	if (strata_notify_alarm(c->nt, a, raised))
+		strata_alarms_count(c->al, STRATA_AC_NOTIFY_DROPPED, 1);
+	if (raised && rule && rule->record_ns)
+		record(c, a, x->window_ns);
+}
+
+struct first_win {
+	__u64 w;
+};
+
+static int first_window(const struct strata_macroflow *m, void *arg)
+{
+	struct first_win *f = arg;
+
+	if (m->window_start < f->w)
+		f->w = m->window_start;
+	return -ECANCELED;	/* the first of this grouping is enough */
+}
+
+struct mvec {
+	struct strata_macroflow *v;
+	size_t n, cap;
+};
+
+static int mvec_add(const struct strata_macroflow *m, void *arg)
+{
+	struct mvec *mv = arg;
+	struct strata_macroflow *v = strata_vec_room(mv->v, mv->n, &mv->cap, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	mv->v = v;
+	mv->v[mv->n++] = *m;
+	return 0;
+}
+
+/* The notifier's counts since the last look, into the alarms' counters. */
+static void notify_counts(struct central *c)
+{
+	struct strata_notify_stats s;
+
+	strata_notify_stats(c->nt, &s);
+	strata_alarms_count(c->al, STRATA_AC_NOTIFY_SENT, s.sent + s.commands -
+			    c->nt_seen.sent - c->nt_seen.commands);
+	strata_alarms_count(c->al, STRATA_AC_NOTIFY_FAILED, s.failed + s.command_failed -
+			    c->nt_seen.failed - c->nt_seen.command_failed);
+	c->nt_seen = s;
+}
+
+/* Windows evaluated at most per round: a long history is caught up on in steps. */
+#define ALARM_WINDOWS_PER_ROUND	16
+
+/*
+ * The macroflow windows done: the next with macroflows (a window without
+ * any, of any grouping, is a gap of the monitoring, not a window without
+ * traffic), once alarm-wait has passed since its end.
+ */
+static void alarms(struct central *c, bool all)
+{
+	const __u64 mw = c->cfg->macro_window_s * 1000000000ULL;
+	const __u64 wait = c->cfg->alarm_wait_s * 1000000000ULL;
+	struct alarm_ctx x = { .c = c, .window_ns = mw };
+	struct mvec mv = { 0 };
+	char err[256];
+	unsigned int i, g;
+	__u64 now = realtime_ns();
+	int rc = 0;
+
+	for (i = 0; i < ALARM_WINDOWS_PER_ROUND || all; i++) {
+		struct first_win f = { ~0ULL };
+		__u64 next = strata_alarms_next(c->al);
+
+		for (g = 0; g < __STRATA_GROUP_MAX && !rc; g++) {
+			rc = strata_cstore_macroflows(c->cs, next, ~0ULL, g, first_window, &f, err,
+						      sizeof(err));
+			if (rc == -ECANCELED)
+				rc = 0;
+		}
+		if (rc || f.w == ~0ULL || f.w + mw + wait > now)
+			break;
+		mv.n = 0;
+		for (g = 0; g < __STRATA_GROUP_MAX && !rc; g++)
+			rc = strata_cstore_macroflows(c->cs, f.w, f.w, g, mvec_add, &mv, err,
+						      sizeof(err));
+		if (rc)
+			break;
+		/* Older than a window past the wait: the history is being caught up on. */
+		x.late = f.w + 2 * mw + wait < now;
+		rc = strata_alarms_window(c->al, f.w, mw, mv.v, mv.n, on_alarm, &x, err, sizeof(err));
+		if (rc)
+			break;
+	}
+	if (rc) {
+		log_err("central: alarms: %s", rc == -ENOMEM ? "out of memory" : err);
+		__atomic_add_fetch(&c->store_errors, 1, __ATOMIC_RELAXED);
+	}
+	if (c->late) {
+		log_info("central: alarms: %u alarms of past windows caught up on were stored, "
+			 "not notified", c->late);
+		c->late = 0;
+	}
+	free(mv.v);
+	notify_counts(c);
+}
+
+static void notify_log(int level, const char *msg, void *arg)
+{
+	(void)arg;
+	stratad_log(level, "%s", msg);
+}
+
 /* The stitcher thread: the settled windows once a second, until told to stop. */
 struct stitcher {
 	struct central *c;
@@ -464,6 +759,7 @@ static void *stitcher_main(void *arg)
 	while (!st->stop) {
 		pthread_mutex_unlock(&st->mu);
 		stitch(st->c, false);
+		alarms(st->c, false);
 		pthread_mutex_lock(&st->mu);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		t.tv_sec++;
@@ -514,6 +810,23 @@ static void log_stats(struct central *c)
 		 (unsigned long long)c->windows, (unsigned long long)c->lflows,
 		 (unsigned long long)__atomic_load_n(&c->stitched, __ATOMIC_RELAXED),
 		 (unsigned long long)__atomic_load_n(&c->store_errors, __ATOMIC_RELAXED));
+	if (c->al) {
+		struct strata_alarms_stats a;
+
+		strata_alarms_stats(c->al, &a);
+		log_info("central: alarms: %llu windows evaluated, %llu rule evaluations, %llu raised, "
+			 "%llu cleared, %llu active, %llu baselines (%llu key windows past "
+			 "baseline-keys), %llu notified, %llu notifications failed, %llu dropped, "
+			 "%llu recordings asked, %llu failed", (unsigned long long)a.windows,
+			 (unsigned long long)a.rules_evaluated, (unsigned long long)a.raised,
+			 (unsigned long long)a.cleared, (unsigned long long)a.active,
+			 (unsigned long long)a.base_keys, (unsigned long long)a.keys_dropped,
+			 (unsigned long long)a.c[STRATA_AC_NOTIFY_SENT],
+			 (unsigned long long)a.c[STRATA_AC_NOTIFY_FAILED],
+			 (unsigned long long)a.c[STRATA_AC_NOTIFY_DROPPED],
+			 (unsigned long long)a.c[STRATA_AC_RECORD_REQUESTS],
+			 (unsigned long long)a.c[STRATA_AC_RECORD_FAILED]);
+	}
 	if (c->tls)
 		log_info("central: since the start %llu TLS handshakes failed",
 			 (unsigned long long)c->tls_failed);
@@ -554,8 +867,29 @@ int stratad_central(const struct stratad_config *cfg)
 		log_err("%s", err);
 		goto out;
 	}
+	{
+		struct strata_alarm_config ac = cfg->alarm;
+		struct strata_notify_config nc = cfg->notify;
+		char path[sizeof(cfg->store) + 8];
+
+		ac.rules = cfg->alarms;
+		ac.nrules = cfg->nalarms;
+		snprintf(path, sizeof(path), "%s/alarms", cfg->store);
+		if (strata_alarms_open(path, &ac, &c->al, err, sizeof(err))) {
+			log_err("central: %s", err);
+			goto out;
+		}
+		nc.log = notify_log;
+		c->nt = strata_notify_start(&nc, err, sizeof(err));
+		if (!c->nt) {
+			log_err("central: %s", err);
+			goto out;
+		}
+	}
 	if (*cfg->listen) {
 		api = strata_capi_new(c->cs, err, sizeof(err));
+		if (api)
+			strata_capi_set_alarms(api, c->al, cfg->api_token);
 		http = api ? stratad_http_start(cfg->listen, strata_capi_handler, api, err,
 						sizeof(err)) : NULL;
 		if (!http) {
@@ -628,6 +962,11 @@ int stratad_central(const struct stratad_config *cfg)
 	stitcher_stop(&st);
 	stitching = false;
 	stitch(c, true);
+	alarms(c, true);
+	/* What the last windows raised is sent, within a bound. */
+	if (strata_notify_flush(c->nt, 5000))
+		log_warn("central: notifications still under way after 5 s: stopping them");
+	notify_counts(c);
 	log_stats(c);
 	log_info("central: stopped");
 out:
@@ -639,6 +978,8 @@ out:
 		conn_close(c, c->nconn - 1, 0);
 	if (lfd >= 0)
 		close(lfd);
+	strata_notify_stop(c->nt);
+	strata_alarms_close(c->al);
 	strata_cstore_close(c->cs);
 	stratad_tls_free(c->tls);
 	free(c);

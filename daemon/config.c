@@ -33,6 +33,73 @@ void stratad_config_defaults(struct stratad_config *c)
 	snprintf(c->collect, sizeof(c->collect), "0.0.0.0:4739");
 	c->macro_window_s = STRATA_MACRO_WINDOW_NS / 1000000000ULL;
 	c->capture = true;
+	strata_alarm_config_default(&c->alarm);
+	c->alarm_wait_s = 120;
+	strata_notify_config_default(&c->notify);
+}
+
+/* A positive number ("4", "2.5"). */
+static int parse_positive(const char *s, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	return end == s || *end || !(*v > 0) || *v > 1e6 ? -EINVAL : 0;
+}
+
+/* "service,application", "client", "none": bits of STRATA_GROUP_*. */
+static int parse_groups(const char *s, unsigned int *groups)
+{
+	static const char *const names[__STRATA_GROUP_MAX] = { "service", "client", "application" };
+	char buf[64], *w, *save;
+	unsigned int g, bits = 0;
+
+	if (!strcmp(s, "none")) {
+		*groups = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		for (g = 0; g < __STRATA_GROUP_MAX && strcmp(w, names[g]); g++)
+			;
+		if (g == __STRATA_GROUP_MAX)
+			return -EINVAL;
+		bits |= 1U << g;
+	}
+	if (!bits)
+		return -EINVAL;
+	*groups = bits;
+	return 0;
+}
+
+/* An "alarm" line: one more rule, its name not taken. */
+static int add_alarm(struct stratad_config *c, const char *v, char *err, size_t errlen)
+{
+	struct strata_alarm_rule *r = &c->alarms[c->nalarms];
+	char msg[256];
+	unsigned int i;
+
+	if (c->nalarms == STRATAD_ALARMS_MAX) {
+		snprintf(err, errlen, "alarm: more than %d rules", STRATAD_ALARMS_MAX);
+		return -EINVAL;
+	}
+	if (strata_alarm_rule_parse(v, r, msg, sizeof(msg))) {
+		snprintf(err, errlen, "alarm '%s': %s", v, msg);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->nalarms; i++) {
+		if (!strcmp(c->alarms[i].name, r->name)) {
+			snprintf(err, errlen, "alarm '%s': a rule named %s already (names are unique)",
+				 v, r->name);
+			return -EINVAL;
+		}
+	}
+	c->nalarms++;
+	c->alarm.rules = c->alarms;
+	c->alarm.nrules = c->nalarms;
+	return 0;
 }
 
 /* A sensor id: printable ASCII without spaces, quotes or slashes. */
@@ -205,6 +272,64 @@ int stratad_config_set(struct stratad_config *c, const char *key, const char *v,
 			rc = -ERANGE;
 		if (!rc)
 			c->macro_window_s = x;
+	} else if (!strcmp(key, "alarm")) {
+		return add_alarm(c, v, err, errlen);
+	} else if (!strcmp(key, "alarm-wait")) {
+		want = "a duration up to a day (2m, 90s)";
+		rc = parse_duration(v, &x);
+		if (!rc && x > 86400)
+			rc = -ERANGE;
+		if (!rc)
+			c->alarm_wait_s = x;
+	} else if (!strcmp(key, "alarm-budget")) {
+		want = "a size from 4M (256M, 1G)";
+		rc = strata_kw_size(v, 4ULL << 20, 1ULL << 40, &c->alarm.budget);
+	} else if (!strcmp(key, "alarm-history")) {
+		want = "a number of alarms from 10 to 10000000";
+		rc = strata_kw_u32(v, 10, 10000000, &u);
+		if (!rc)
+			c->alarm.history_max = u;
+	} else if (!strcmp(key, "baseline-season")) {
+		want = "a number of macroflow windows from 1 to 1440";
+		rc = strata_kw_u32(v, 1, STRATA_HW_SEASON_MAX, &u);
+		if (!rc)
+			c->alarm.hw.season = u;
+	} else if (!strcmp(key, "baseline-possibly")) {
+		want = "a score above 0 (4, 3.5)";
+		rc = parse_positive(v, &c->alarm.hw.possibly);
+	} else if (!strcmp(key, "baseline-abnormal")) {
+		want = "a score above 0 (6, 8.5)";
+		rc = parse_positive(v, &c->alarm.hw.abnormal);
+	} else if (!strcmp(key, "baseline-groups")) {
+		want = "service, client, application, a list of them (service,application) or none";
+		rc = parse_groups(v, &c->alarm.base_groups);
+	} else if (!strcmp(key, "baseline-keys")) {
+		want = "a number of keys from 1 to 10000000";
+		rc = strata_kw_u32(v, 1, 10000000, &u);
+		if (!rc)
+			c->alarm.base_keys_max = u;
+	} else if (!strcmp(key, "api-token")) {
+		want = "a secret under 128 bytes";
+		rc = copy_str(c->api_token, sizeof(c->api_token), v);
+	} else if (!strcmp(key, "notify-url")) {
+		want = "http://... or https://..., under 256 bytes, or empty";
+		rc = *v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8) ? -EINVAL :
+			copy_str(c->notify.url, sizeof(c->notify.url), v);
+	} else if (!strcmp(key, "notify-command")) {
+		want = "a command line under 512 bytes (no shell), or empty";
+		rc = copy_str(c->notify.command, sizeof(c->notify.command), v);
+	} else if (!strcmp(key, "notify-timeout")) {
+		want = "a duration from 1 s to 5 min";
+		rc = parse_duration(v, &x);
+		if (!rc && (!x || x > 300))
+			rc = -ERANGE;
+		if (!rc)
+			c->notify.timeout_ms = (unsigned int)x * 1000;
+	} else if (!strcmp(key, "notify-retries")) {
+		want = "a number from 0 to 10";
+		rc = strata_kw_u32(v, 0, 10, &u);
+		if (!rc)
+			c->notify.retries = u;
 	} else {
 		snprintf(err, errlen, "unknown key '%s'", key);
 		return -ENOENT;
@@ -283,8 +408,13 @@ void stratad_config_log(const struct stratad_config *c)
 			 *c->central ? c->central : "off", *c->api_url ? c->api_url : "(none)",
 			 *c->token ? "set" : "none");
 	else
-		log_info("collect %s, macro-window %llu s, token %s", c->collect,
-			 (unsigned long long)c->macro_window_s, *c->token ? "set" : "none");
+		log_info("collect %s, macro-window %llu s, token %s, %u alarm rules, baselines of "
+			 "%u windows, notify %s%s%s, api-token %s", c->collect,
+			 (unsigned long long)c->macro_window_s, *c->token ? "set" : "none",
+			 c->nalarms, c->alarm.hw.season, *c->notify.url ? c->notify.url : "",
+			 *c->notify.url && *c->notify.command ? " and " : "",
+			 *c->notify.url || *c->notify.command ? c->notify.command : "off",
+			 *c->api_token ? "set" : "none");
 	if (c->tls)
 		log_info("tls yes, tls-cert %s, tls-key %s, tls-ca %s%s%s",
 			 *c->tls_cert ? c->tls_cert : "(none)",

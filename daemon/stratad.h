@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <linux/types.h>
 #include "metrics.h"
+#include "alarm.h"
+#include "notify.h"
 
 #define STRATAD_VERSION		STRATA_VERSION	/* lib/metrics.h: what containers name */
 
@@ -21,6 +23,9 @@ enum stratad_level {
 	LOG_LVL_INFO = 6,
 	LOG_LVL_DEBUG = 7,
 };
+
+/* Alarm rules a central host takes. */
+#define STRATAD_ALARMS_MAX	64
 
 /**
  * struct stratad_config - everything stratad is told (file, then options)
@@ -53,6 +58,14 @@ enum stratad_level {
  *	which are then required ("": none asked)
  * @tls_name: sensor: the name or address the central host's certificate
  *	must carry ("": the address of @central)
+ * @alarms: central: the alarm rules ("alarm" lines, Documentation/alarms.rst)
+ * @nalarms: how many
+ * @alarm: central: the alarm store's settings (its rules: @alarms)
+ * @alarm_wait_s: central: how long after a macroflow window's end it is
+ *	evaluated (sensors' late flows)
+ * @api_token: central: the secret that acknowledging an alarm takes ("":
+ *	acknowledgements are refused)
+ * @notify: central: where alarms are notified (its log: set by the daemon)
  */
 struct stratad_config {
 	char role[16];
@@ -78,6 +91,12 @@ struct stratad_config {
 	char tls_key[256];
 	char tls_ca[256];
 	char tls_name[256];
+	struct strata_alarm_rule alarms[STRATAD_ALARMS_MAX];
+	unsigned int nalarms;
+	struct strata_alarm_config alarm;
+	__u64 alarm_wait_s;
+	char api_token[128];
+	struct strata_notify_config notify;
 };
 
 /* config.c */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <jansson.h>
 #include <curl/curl.h>
+#include "alarm.h"
 #include "bytes.h"
 #include "capi.h"
 #include "container.h"
@@ -24,7 +25,15 @@
 
 struct strata_capi {
 	struct strata_cstore *cs;
+	struct strata_alarms *al;	/* NULL: no alarms served */
+	char token[128];
 };
+
+void strata_capi_set_alarms(struct strata_capi *a, struct strata_alarms *al, const char *token)
+{
+	a->al = al;
+	snprintf(a->token, sizeof(a->token), "%s", token);
+}
 
 struct strata_capi *strata_capi_new(struct strata_cstore *cs, char *err, size_t errlen)
 {
@@ -539,8 +548,14 @@ static unsigned int list_macroflows(struct req *r, struct list *l)
 		return bad(r, rc == -ENOMEM ? 500 : 503, "%s", rc == -ENOMEM ? "out of memory" : err);
 	if (l->nm)	/* l->m is NULL when none matched: not for qsort_r() */
 		qsort_r(l->m, l->nm, sizeof(*l->m), macro_cmp, &by);
-	for (i = 0; i < l->nm && i < r->limit; i++)
-		json_array_append_new(l->rows, macro_json(&l->m[i]));
+	for (i = 0; i < l->nm && i < r->limit; i++) {
+		json_t *o = macro_json(&l->m[i]);
+
+		/* Its label against its baselines (lib/alarm.c). */
+		if (o && r->a->al)
+			json_object_set_new(o, "quality", strata_mlabel_json(r->a->al, &l->m[i]));
+		json_array_append_new(l->rows, o);
+	}
 	l->truncated = l->nm > r->limit;
 	return 200;
 }
@@ -913,6 +928,10 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 	__u32 seq;
 	int rc;
 
+	/* Alarms (lib/alarm.c): their own methods, a POST among them. */
+	if (r->a->al && !strncmp(path, "/api/v1/alarms", 14) && (!path[14] || path[14] == '/'))
+		return strata_alarms_api(r->a->al, r->a->token, method, path + 14, args, nargs,
+					 r->resp, r->msg, sizeof(r->msg));
 	if (strcmp(method, "GET")) {
 		r->resp->allow = "GET";
 		return bad(r, 405, "%s: only GET is served",

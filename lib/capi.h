@@ -23,6 +23,16 @@ struct strata_capi;
  */
 struct strata_capi *strata_capi_new(struct strata_cstore *cs, char *err, size_t errlen);
 
+struct strata_alarms;
+
+/**
+ * strata_capi_set_alarms() - serve /api/v1/alarms and macroflows' quality
+ * @a: the API, before it serves
+ * @al: the alarm store, open for as long as the API is
+ * @token: the secret an acknowledgement takes ("": none taken; copied)
+ */
+void strata_capi_set_alarms(struct strata_capi *a, struct strata_alarms *al, const char *token);
+
 /* strata_capi_free() - free an API (NULL is fine). */
 void strata_capi_free(struct strata_capi *a);
 

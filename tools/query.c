@@ -16,19 +16,11 @@
 #include "print.h"
 #include "strata.h"
 
-#define CENTRAL_DEFAULT	"http://127.0.0.1:8470"
 #define QUERY_TIMEOUT_S	60
-
-struct body {
-	char *p;
-	size_t len;
-	char partial[256];
-	bool truncated;
-};
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
-	struct body *b = arg;
+	struct central_body *b = arg;
 	char *q = realloc(b->p, b->len + size * n + 1);
 
 	if (!q)
@@ -42,7 +34,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct body *b = arg;
+	struct central_body *b = arg;
 	size_t len = size * n;
 
 	if (len > 16 && !strncasecmp(p, "Strata-Partial:", 15)) {
@@ -60,8 +52,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* GETs @path?@query from the central API. Return: 0, or the exit code (1). */
-static int api_get(const char *central, const char *path, const char *query, struct body *b)
+int central_api(const char *op, const char *method, const char *central, const char *path,
+		const char *query, struct central_body *b)
 {
 	char url[2048], err[CURL_ERROR_SIZE] = "";
 	long status = 0;
@@ -72,8 +64,10 @@ static int api_get(const char *central, const char *path, const char *query, str
 	snprintf(url, sizeof(url), "%s%s%s%s", central, path, *query ? "?" : "", query);
 	h = curl_easy_init();
 	if (!h)
-		return fail("query", "libcurl failed to start");
+		return fail(op, "libcurl failed to start");
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	if (!strcmp(method, "POST"))
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -85,11 +79,11 @@ static int api_get(const char *central, const char *path, const char *query, str
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
 	if (rc != CURLE_OK)
-		return fail("query", "%s: %s", central, err[0] ? err : curl_easy_strerror(rc));
+		return fail(op, "%s: %s", central, err[0] ? err : curl_easy_strerror(rc));
 	if (status != 200) {
 		json_t *e = json_loadb(b->p ? b->p : "", b->len, 0, NULL);
 		const char *msg = json_string_value(json_object_get(e, "error"));
-		int r = fail("query", "%s: HTTP %ld: %s", path, status, msg ? msg : "(no message)");
+		int r = fail(op, "%s: HTTP %ld: %s", path, status, msg ? msg : "(no message)");
 
 		json_decref(e);
 		return r;
@@ -552,7 +546,7 @@ int cmd_query(int argc, char **argv)
 {
 	const struct object *o = NULL;
 	struct qargs q;
-	struct body b;
+	struct central_body b;
 	char path[256];
 	json_t *v;
 	unsigned int i;
@@ -591,7 +585,7 @@ int cmd_query(int argc, char **argv)
 		snprintf(path, sizeof(path), o->path, q.id);
 	if (q.write && (rc = add_param(&q, "format", "pcapng")))
 		return rc;
-	rc = api_get(q.central, path, q.query, &b);
+	rc = central_api("query", "GET", q.central, path, q.query, &b);
 	if (rc)
 		goto out;
 	if (b.partial[0])

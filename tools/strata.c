@@ -77,6 +77,10 @@ static const struct cmd cmds[] = {
 	{ "record", "list [--sensor URL]",
 	  "the sensor's recordings in force",
 	  cmd_record },
+	{ "alarm", "list [--all] [--from TIME] [--to TIME] [--limit N] | show ID | stats\n"
+		   "| ack ID [--by NAME] [--token SECRET] [--central URL]",
+	  "the central host's alarms: active ones (--all: the history), one, counters; ack: acknowledge one (token: $STRATA_API_TOKEN)",
+	  cmd_alarm },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };

@@ -8,6 +8,7 @@
 #define STRATA_TOOL_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -53,6 +54,26 @@ const char *time_str(__u64 ns, unsigned int digits, char *buf, size_t len);
  */
 extern volatile sig_atomic_t stop_requested;
 void stop_on_signals(void);
+
+/* query.c: a request to the central API ($STRATA_CENTRAL or this by default). */
+#define CENTRAL_DEFAULT	"http://127.0.0.1:8470"
+
+struct central_body {
+	char *p;		/* the body (malloc'ed, NUL-terminated), the caller frees */
+	size_t len;
+	char partial[256];	/* Strata-Partial: the locations missing */
+	bool truncated;		/* Strata-Truncated */
+};
+
+/*
+ * @method ("GET", "POST" with an empty body) @path?@query on the central
+ * API at @central into @b. Return: 0, or 1 after "strata: OP: ..." (an
+ * error of the transfer, or the API's own message of a status not 200).
+ */
+int central_api(const char *op, const char *method, const char *central, const char *path,
+		const char *query, struct central_body *b);
+
+int cmd_alarm(int argc, char **argv);
 
 /* Parse the count of -c: 1 or more. Return 0 or the usage error's code. */
 int parse_count(const char *op, const char *s, unsigned long long *n);

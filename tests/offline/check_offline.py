@@ -25,6 +25,7 @@ import conv_check  # noqa: E402
 import store_check  # noqa: E402
 import corrupt_check  # noqa: E402
 import central_check  # noqa: E402
+import alarm_check  # noqa: E402
 
 
 def main():
@@ -70,6 +71,8 @@ def main():
                      "scripts/deps.sh check installs it)")])
         report(central_check.run_checks(a.strata, a.stratad, a.pcaps,
                                         os.path.join(a.workdir, "central"), log=log))
+        report(alarm_check.run_checks(a.strata, a.stratad, a.pcaps,
+                                      os.path.join(a.workdir, "alarm"), log=log))
         report(asan_sweep.run(a.asan, a.ref, a.pcaps, a.jobs,
                               os.path.join(a.workdir, "asan"), a.leaks, log=log))
 

@@ -6,14 +6,14 @@
 
 UNIT_SUITES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := tests/unit/pktbuild.c tests/unit/central_build.c
-UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA)
+UNIT_LDLIBS := -lcmocka $(LDLIBS_STRATA) -lm
 UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 # The store's committer thread and the reader threads of test_store; the
 # central store's readers beside its writer (test_cstore); the central API
-# answering from several threads (test_capi).
-UNIT_TSAN_SUITES := store cstore capi
+# answering from several threads (test_capi); the notifier thread (test_notify).
+UNIT_TSAN_SUITES := store cstore capi notify
 UNIT_TSAN := -fsanitize=thread
 
 UNIT_BIN := $(UNIT_SUITES:%=$(B)/unit/test_%)
