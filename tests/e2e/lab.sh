@@ -15,6 +15,8 @@ LAB=${LAB:-/tmp/strata-lab}
 LAB_TOKEN=${LAB_TOKEN:-lab-token}
 LAB_API=${LAB_API:-0.0.0.0:8471}
 LAB_NS=(client router server)
+# More options for the central stratad (alarm_record.sh: rules, windows).
+[ -n "${LAB_CENTRAL_ARGS+x}" ] || LAB_CENTRAL_ARGS=()
 declare -A LAB_MGMT=([client]=10.99.0.1 [router]=10.99.0.2 [server]=10.99.0.3)
 STRATA_BIN=${STRATA_BIN:-$STRATA_REPO/build}
 
@@ -30,7 +32,7 @@ lab_no_offload() { # ns dev
 lab_central_start() {
 	"$STRATA_BIN/stratad" --role central --store "$LAB/central" --collect 10.99.0.254:4739 \
 		--listen "$LAB_API" --token "$LAB_TOKEN" --stats-interval 30 \
-		>>"$LAB/central.log" 2>&1 &
+		"${LAB_CENTRAL_ARGS[@]}" >>"$LAB/central.log" 2>&1 &
 	echo $! >"$LAB/central.pid"
 }
 

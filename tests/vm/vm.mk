@@ -16,9 +16,11 @@ check-vm: module selftests tools daemon
 	$(VM_RUN) -- tests/vm/selftests.sh $(B)/selftests
 
 # The lab of tests/e2e: three sensors and a central host under traffic and
-# faults, checked against captures (several minutes: flow windows must close).
+# faults, checked against captures (several minutes: flow windows must close);
+# then, in a VM of its own, an alarm's triggered recording the whole way.
 check-e2e: module tools daemon
 	$(VM_RUN) --timeout 900 --results $(B)/vm/e2e -- tests/e2e/e2e.sh
+	$(VM_RUN) --timeout 600 --results $(B)/vm/e2e-record -- tests/e2e/alarm_record.sh
 
 # The lab, with the central API forwarded to the host's 127.0.0.1:$(DEMO_PORT),
 # for STRATA_DEMO_MINUTES (30); ^C ends it.
