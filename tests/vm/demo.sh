@@ -9,6 +9,9 @@
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e" && pwd)
+# One rule to watch: the bulk service's bytes in a 15-minute window (about
+# 45 MB of it here); its alarm asks the sensors to record it whole for 2 min.
+LAB_CENTRAL_ARGS=(--alarm "bulk service=10.2.0.2:5001/tcp bytes above 20000000 record 2m")
 . "$here/lab.sh"
 port=${STRATA_FORWARD:-8471}
 LAB_API=0.0.0.0:$port
@@ -56,6 +59,8 @@ cat <<EOF
     $Q macroflows --group client
     $Q macroflows --group application
     $Q macroflows --group client --by client --fields avg_rtt_hs,pkt_rate,loss_ratio
+    build/strata alarm list --all --central http://127.0.0.1:$port   # after the first 15-min window ends (+2 min): rule "bulk"
+    build/strata alarm stats --central http://127.0.0.1:$port
     $Q flows port 80 proto tcp addr 10.2.0.2  # connected flows of a service
     $Q flows ${id:-ID}            # one flow's path: delay and loss per hop
     $Q locations ${id:-ID}
