@@ -20,6 +20,7 @@
 #include <xxhash.h>
 #include "alarm.h"
 #include "bytes.h"
+#include "container.h"
 #include "err.h"
 #include "keywords.h"
 #include "metrics.h"
@@ -1706,6 +1707,58 @@ static int api_row(const struct strata_alarm *a, void *arg)
 	return json_array_append_new(l->rows, strata_alarm_json(a)) ? -ENOMEM : 0;
 }
 
+/*
+ * The fields of an alarm list's rows (strata_alarm_json()): what describes
+ * the alarm is a key; the times, which add up over alarms as a span, are
+ * fundamentals. The values (threshold, first value, peak) are in the
+ * metric's unit, which differs from rule to rule, and do not add up (a
+ * peak is the farthest past the threshold, up or down by the rule): keys.
+ */
+static const struct {
+	const char *name;
+	unsigned char kind, type, agg;
+	const char *unit, *path;
+} list_fields[] = {
+	{ "id", STRATA_MK_KEY, STRATA_MT_U64, 0, "", "id" },
+	{ "rule", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "rule" },
+	{ "metric", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "metric" },
+	{ "group", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "group" },
+	{ "key", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "key" },
+	{ "severity", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "severity" },
+	{ "kind", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "kind" },
+	{ "direction", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "direction" },
+	{ "state", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "state" },
+	{ "threshold", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "threshold" },
+	{ "value_start", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "value_start" },
+	{ "peak", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "peak" },
+	{ "record_s", STRATA_MK_KEY, STRATA_MT_U64, 0, "s", "record_s" },
+	{ "ack_by", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "ack.by" },
+	{ "start_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MIN, "ns", "start_ns" },
+	{ "raised_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MIN, "ns", "raised_ns" },
+	{ "end_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MAX, "ns", "end_ns" },
+	{ "ack_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MAX, "ns", "ack.at_ns" },
+};
+
+/* {"schema": ..., "rows": @rows} of an alarm list over [@from, @to]. */
+static json_t *list_container(json_t *rows, __u64 from, __u64 to)
+{
+	json_t *schema = strata_schema_new("alarms", 0, from, to, 0), *doc;
+	size_t i;
+	int rc = schema ? json_object_set_new(schema, "level", json_string("alarm")) : -ENOMEM;
+
+	for (i = 0; i < sizeof(list_fields) / sizeof(list_fields[0]) && !rc; i++)
+		rc = strata_schema_field_own(schema, list_fields[i].name, list_fields[i].kind,
+					     list_fields[i].type, list_fields[i].agg,
+					     list_fields[i].unit, list_fields[i].path);
+	if (rc) {
+		json_decref(schema);
+		json_decref(rows);
+		return NULL;
+	}
+	doc = json_pack("{s:o,s:o}", "schema", schema, "rows", rows);
+	return doc;
+}
+
 static json_t *stats_json(struct strata_alarms *al)
 {
 	struct strata_alarms_stats s;
@@ -1791,7 +1844,7 @@ static unsigned int api_list(struct strata_alarms *al, const struct strata_api_a
 			       rc == -ENOMEM ? "out of memory" : err);
 	}
 	resp->truncated = l.truncated;
-	return api_json(l.rows, resp, msg, msglen);
+	return api_json(list_container(l.rows, from, to), resp, msg, msglen);
 }
 
 unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, const char *method,

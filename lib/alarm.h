@@ -372,7 +372,9 @@ struct json_t *strata_mlabel_json(struct strata_alarms *al, const struct strata_
  * @sub: the path after "/api/v1/alarms" ("", "/stats", "/ID", "/ID/ack")
  * @args: the query parameters
  * @nargs: how many
- * @resp: filled with the body on a 200
+ * @resp: filled with the body on a 200: the list a container (type
+ *	"alarms", Documentation/alarms.rst), one alarm and an acknowledged
+ *	one strata_alarm_json(), the counters an object
  * @msg: filled with the error on any other status
  * @msglen: its size
  *
