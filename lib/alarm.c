@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Copyright (C) 2026 The strata authors. */
 /*
- * Alarms: metric formulas, rules, and their evaluation window by window with
+ * Alarms: metrics over macroflows, rules, and their evaluation window by window with
  * the baselines, in an LMDB environment of its own (the alarm store).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,258 +20,207 @@
 #include <xxhash.h>
 #include "alarm.h"
 #include "bytes.h"
+#include "container.h"
 #include "err.h"
 #include "keywords.h"
+#include "metrics.h"
 
-/* ---- metrics ---- */
+/* ---- metrics: the catalog's, over a macroflow ---- */
 
+/*
+ * An alarm's metric is a formula of the metric catalog's evaluator
+ * (strata_expr_*, lib/metrics.c) over the names below, each a slot of the
+ * value array a macroflow fills: the catalog's macroflow fundamentals, the
+ * shares of each direction the catalog does not carry (a macroflow
+ * container sums both), and then the catalog's derived macroflow metrics
+ * and the older names kept as aliases, each computed from those before it.
+ */
 enum {
-	F_CFLOWS, F_PKT_C2S, F_PKT_S2C, F_BYTES_C2S, F_BYTES_S2C, F_LOST_C2S, F_LOST_S2C,
-	F_RTT_N, F_RTT_SUM, F_RTT_MIN, F_RTT_MAX, F_DELAY_N, F_DELAY_SUM, F_DELAY_MIN,
-	F_DELAY_MAX, F_HOPS, F_DURATION, F_WINDOW, __F_MAX
+	S_FROM, S_TO, S_PACKETS, S_BYTES, S_RTT_N, S_RTT_SUM, S_RTT_SUMSQ, S_RTT_MIN,
+	S_RTT_MAX, S_LOST, S_DELAY_N, S_DELAY_SUM, S_DELAY_SUMSQ, S_DELAY_MIN, S_DELAY_MAX,
+	S_CFLOWS, S_LOCATIONS,
+	/* Not in the catalog: the directions' shares, and the time with traffic. */
+	S_PKT_C2S, S_PKT_S2C, S_BYTES_C2S, S_BYTES_S2C, S_LOST_C2S, S_LOST_S2C, S_DURATION,
+	__S_FUND
 };
 
-/* The fundamentals, as struct strata_macroflow has them. */
-static const char *const fields[__F_MAX] = {
-	"connected_flows", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c",
-	"lost_c2s", "lost_s2c", "rtt_hs_n", "rtt_hs_sum", "rtt_hs_min", "rtt_hs_max",
-	"delay_n", "delay_sum", "delay_min", "delay_max", "locations", "duration_s",
-	"window_s",
+static const char *const fund_names[__S_FUND] = {
+	"from_ns", "to_ns", "packets", "bytes", "rtt_hs_n", "rtt_hs_sum", "rtt_hs_sumsq",
+	"rtt_hs_min", "rtt_hs_max", "lost", "delay_n", "delay_sum", "delay_sumsq", "delay_min",
+	"delay_max", "cflows", "locations",
+	"packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "lost_c2s", "lost_s2c",
+	"duration_s",
 };
 
-/* Derived metrics: formulas over the fundamentals. */
-static const struct { const char *name, *formula; } derived[] = {
-	{ "bytes", "bytes_c2s + bytes_s2c" },
-	{ "packets", "packets_c2s + packets_s2c" },
-	{ "flows", "connected_flows" },
-	{ "rtt_ms", "rtt_hs_sum / rtt_hs_n / 1000000" },
-	{ "loss_ratio", "(lost_c2s + lost_s2c) / (packets_c2s + packets_s2c)" },
-	{ "lost", "lost_c2s + lost_s2c" },
-	{ "delay_ms", "delay_sum / delay_n / 1000000" },
-	{ "path_length", "locations / connected_flows" },
-	{ "bytes_per_flow", "(bytes_c2s + bytes_s2c) / connected_flows" },
-	{ "bits_per_second", "(bytes_c2s + bytes_s2c) * 8 / window_s" },
+/* The names alarm rules had before they took the catalog's (alarms.rst). */
+static const struct { const char *name, *formula; } aliases[] = {
+	{ "flows", "cflows" },
+	{ "connected_flows", "cflows" },
+	{ "rtt_ms", "avg_rtt_hs / 1000000" },
+	{ "delay_ms", "avg_delay / 1000000" },
+	{ "bytes_per_flow", "bytes / cflows" },
+	{ "bits_per_second", "bit_rate" },
+	{ "window_s", "interval_s" },
 };
 
-/* The metrics with baselines: the first five derived ones. */
-const char *strata_base_metric_name(unsigned int i)
-{
-	return i < STRATA_BASE_METRICS ? derived[i].name : "any";
-}
+#define NALIASES	(sizeof(aliases) / sizeof(aliases[0]))
+/* Derived macroflow metrics of the catalog: a few dozen at most. */
+#define MAX_DERIVED	48
 
-/* The floor of each baseline metric's deviation (struct strata_hw_params.min_abs). */
+/* The metrics with baselines, in STRATA_BASE_* order, and their floors. */
+static const char *const base_names[STRATA_BASE_METRICS] = {
+	"bytes", "packets", "flows", "rtt_ms", "loss_ratio",
+};
 static const double base_min_abs[STRATA_BASE_METRICS] = { 10000, 10, 2, 1, 0.005 };
 
-enum { OP_FIELD, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG };
+/*
+ * The computed slots, compiled once (the catalog is constant): derived
+ * metrics from __S_FUND on, then the aliases.
+ */
+static struct {
+	pthread_once_t once;
+	int rc;
+	char err[256];
+	unsigned int nder;	/* catalog derived metrics */
+	const char *name[MAX_DERIVED + NALIASES];
+	struct strata_expr *e[MAX_DERIVED + NALIASES];
+} mx = { .once = PTHREAD_ONCE_INIT };
 
-#define STACK_MAX	16
+#define NSLOTS	(__S_FUND + MAX_DERIVED + NALIASES)
 
-struct fparse {
-	const char *s;
-	struct strata_formula *f;
-	int depth;		/* stack depth the program reaches */
-	int max;
-	char *err;
-	size_t errlen;
+/* Slots usable so far: @upto computed ones (those a formula may build on). */
+struct slot_scope {
+	unsigned int upto;
+	char bad[64];		/* the name refused, for the message */
 };
 
-static int emit(struct fparse *p, __u8 code, __u8 field, double k)
+static int slot_of(const char *name, void *arg)
 {
-	if (p->f->n == STRATA_FORMULA_OPS)
-		return strata_seterr(p->err, p->errlen, EINVAL, "metric '%s': too long",
-				     p->f->text);
-	p->f->op[p->f->n].code = code;
-	p->f->op[p->f->n].field = field;
-	p->f->op[p->f->n].k = k;
-	p->f->n++;
-	if (code == OP_FIELD || code == OP_CONST)
-		p->depth++;
-	else if (code != OP_NEG)
-		p->depth--;
-	if (p->depth > p->max)
-		p->max = p->depth;
-	if (p->max > STACK_MAX)
-		return strata_seterr(p->err, p->errlen, EINVAL, "metric '%s': nested too deep",
-				     p->f->text);
+	struct slot_scope *sc = arg;
+	unsigned int i;
+
+	for (i = 0; i < __S_FUND; i++)
+		if (!strcmp(name, fund_names[i]))
+			return (int)i;
+	for (i = 0; i < sc->upto; i++)
+		if (!strcmp(name, mx.name[i]))
+			return (int)(__S_FUND + i);
+	snprintf(sc->bad, sizeof(sc->bad), "%s", name);
+	return -ENOENT;
+}
+
+static void compile_computed(void)
+{
+	struct slot_scope sc = { 0 };
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < strata_nmetrics && !mx.rc; i++) {
+		const struct strata_metric *m = &strata_metrics[i];
+
+		if (m->kind != STRATA_MK_DERIVED || !(m->levels & STRATA_LVL_MACROFLOW))
+			continue;
+		if (n == MAX_DERIVED) {
+			mx.rc = strata_seterr(mx.err, sizeof(mx.err), E2BIG, "alarm metrics: more "
+					      "than %d derived macroflow metrics", MAX_DERIVED);
+			break;
+		}
+		/* Derived metrics build on fundamentals only. */
+		mx.rc = strata_expr_parse(m->formula, slot_of, &sc, &mx.e[n], mx.err,
+					  sizeof(mx.err));
+		mx.name[n++] = m->name;
+	}
+	mx.nder = n;
+	for (i = 0; i < NALIASES && !mx.rc; i++) {
+		sc.upto = n;
+		mx.rc = strata_expr_parse(aliases[i].formula, slot_of, &sc, &mx.e[n], mx.err,
+					  sizeof(mx.err));
+		mx.name[n++] = aliases[i].name;
+	}
+}
+
+static int computed_ready(char *err, size_t errlen)
+{
+	pthread_once(&mx.once, compile_computed);
+	if (mx.rc)
+		return strata_seterr(err, errlen, -mx.rc, "%s", mx.err);
 	return 0;
 }
 
-static void skip_ws(struct fparse *p)
+int strata_alarm_metric_parse(const char *text, struct strata_expr **out, char *err,
+			      size_t errlen)
 {
-	while (*p->s == ' ' || *p->s == '\t')
-		p->s++;
+	struct slot_scope sc;
+	char why[256];
+	int rc;
+
+	*out = NULL;
+	rc = computed_ready(err, errlen);
+	if (rc)
+		return rc;
+	if (strlen(text) >= STRATA_FORMULA_TEXT)
+		return strata_seterr(err, errlen, EINVAL, "metric '%.20s...': longer than %d bytes",
+				     text, STRATA_FORMULA_TEXT - 1);
+	memset(&sc, 0, sizeof(sc));
+	sc.upto = mx.nder + NALIASES;
+	rc = strata_expr_parse(text, slot_of, &sc, out, why, sizeof(why));
+	if (rc == -EINVAL && *sc.bad)
+		return strata_seterr(err, errlen, EINVAL, "metric '%s': '%s' is no metric of a "
+				     "macroflow (bytes, packets, cflows, avg_rtt_hs, loss_ratio, "
+				     "...: Documentation/alarms.rst)", text, sc.bad);
+	if (rc)
+		return strata_seterr(err, errlen, -rc, "metric '%s': %s", text, why);
+	return 0;
 }
 
-static int parse_expr(struct fparse *p, int nest);
-
-static int parse_name(struct fparse *p, const char *name, size_t n, int nest)
+/* The value of each slot in @m; @v of NSLOTS. */
+static void fill_slots(const struct strata_macroflow *m, double *v)
 {
 	unsigned int i;
 
-	for (i = 0; i < __F_MAX; i++)
-		if (strlen(fields[i]) == n && !strncmp(fields[i], name, n))
-			return emit(p, OP_FIELD, (__u8)i, 0);
-	for (i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
-		if (strlen(derived[i].name) == n && !strncmp(derived[i].name, name, n)) {
-			const char *save = p->s;
-			int rc;
-
-			/* A derived metric is its formula, in place. */
-			p->s = derived[i].formula;
-			rc = parse_expr(p, nest + 1);
-			p->s = save;
-			return rc;
-		}
-	}
-	return strata_seterr(p->err, p->errlen, EINVAL,
-			     "metric '%s': '%.*s' is no metric (bytes, packets, flows, rtt_ms, "
-			     "loss_ratio, ...: Documentation/alarms.rst)", p->f->text, (int)n, name);
+	v[S_FROM] = (double)m->window_start;
+	v[S_TO] = (double)(m->window_start + m->window_ns);
+	v[S_PKT_C2S] = (double)m->packets[0];
+	v[S_PKT_S2C] = (double)m->packets[1];
+	v[S_PACKETS] = v[S_PKT_C2S] + v[S_PKT_S2C];
+	v[S_BYTES_C2S] = (double)m->bytes[0];
+	v[S_BYTES_S2C] = (double)m->bytes[1];
+	v[S_BYTES] = v[S_BYTES_C2S] + v[S_BYTES_S2C];
+	v[S_LOST_C2S] = (double)m->lost[0];
+	v[S_LOST_S2C] = (double)m->lost[1];
+	v[S_LOST] = v[S_LOST_C2S] + v[S_LOST_S2C];
+	v[S_RTT_N] = (double)m->rtt_hs.n;
+	v[S_RTT_SUM] = (double)m->rtt_hs.sum;
+	v[S_RTT_SUMSQ] = ldexp((double)m->rtt_hs.sumsq_hi, 64) + (double)m->rtt_hs.sumsq_lo;
+	/* A min or max of no samples is no value (containers: "guard"). */
+	v[S_RTT_MIN] = m->rtt_hs.n ? (double)m->rtt_hs.min : NAN;
+	v[S_RTT_MAX] = m->rtt_hs.n ? (double)m->rtt_hs.max : NAN;
+	v[S_DELAY_N] = (double)m->delay.n;
+	v[S_DELAY_SUM] = (double)m->delay.sum;
+	v[S_DELAY_SUMSQ] = ldexp((double)m->delay.sumsq_hi, 64) + (double)m->delay.sumsq_lo;
+	v[S_DELAY_MIN] = m->delay.n ? (double)m->delay.min : NAN;
+	v[S_DELAY_MAX] = m->delay.n ? (double)m->delay.max : NAN;
+	v[S_CFLOWS] = (double)m->cflows;
+	v[S_LOCATIONS] = (double)m->hops;
+	v[S_DURATION] = m->last_ns > m->first_ns ? (m->last_ns - m->first_ns) / 1e9 : 0;
+	/* In order: each computed slot builds only on those before it. */
+	for (i = 0; i < mx.nder + NALIASES; i++)
+		v[__S_FUND + i] = strata_expr_eval(mx.e[i], v);
 }
 
-static int parse_primary(struct fparse *p, int nest)
+double strata_alarm_metric_value(const struct strata_expr *e, const struct strata_macroflow *m)
 {
-	const char *start;
-	char *end;
-	double k;
-	int rc;
+	double v[NSLOTS], r;
 
-	skip_ws(p);
-	if (*p->s == '(') {
-		p->s++;
-		rc = parse_expr(p, nest + 1);
-		if (rc)
-			return rc;
-		skip_ws(p);
-		if (*p->s != ')')
-			return strata_seterr(p->err, p->errlen, EINVAL,
-					     "metric '%s': a ')' is missing", p->f->text);
-		p->s++;
-		return 0;
-	}
-	if (*p->s == '-') {
-		p->s++;
-		rc = parse_primary(p, nest);
-		return rc ? rc : emit(p, OP_NEG, 0, 0);
-	}
-	if (isdigit((unsigned char)*p->s) || *p->s == '.') {
-		k = strtod(p->s, &end);
-		if (end == p->s || !isfinite(k))
-			return strata_seterr(p->err, p->errlen, EINVAL,
-					     "metric '%s': a bad number", p->f->text);
-		p->s = end;
-		return emit(p, OP_CONST, 0, k);
-	}
-	start = p->s;
-	while (isalnum((unsigned char)*p->s) || *p->s == '_')
-		p->s++;
-	if (p->s == start)
-		return strata_seterr(p->err, p->errlen, EINVAL,
-				     "metric '%s': expected a name, a number or '(' at '%s'",
-				     p->f->text, *start ? start : "the end");
-	return parse_name(p, start, (size_t)(p->s - start), nest);
+	/* Every compiled metric went through strata_alarm_metric_parse(). */
+	fill_slots(m, v);
+	r = strata_expr_eval(e, v);
+	return isfinite(r) ? r : NAN;
 }
 
-/* A run of terms joined by + and - (@sum), or of primaries joined by * and /. */
-static int parse_run(struct fparse *p, int nest, bool sum)
+const char *strata_base_metric_name(unsigned int i)
 {
-	int rc;
-	char c;
-
-	if (nest > 8)
-		return strata_seterr(p->err, p->errlen, EINVAL, "metric '%s': nested too deep",
-				     p->f->text);
-	rc = sum ? parse_run(p, nest, false) : parse_primary(p, nest);
-	while (!rc) {
-		skip_ws(p);
-		c = *p->s;
-		if (!c || !strchr(sum ? "+-" : "*/", c))
-			break;
-		p->s++;
-		rc = sum ? parse_run(p, nest, false) : parse_primary(p, nest);
-		if (!rc)
-			rc = emit(p, c == '+' ? OP_ADD : c == '-' ? OP_SUB : c == '*' ? OP_MUL : OP_DIV,
-				  0, 0);
-	}
-	return rc;
-}
-
-static int parse_expr(struct fparse *p, int nest)
-{
-	return parse_run(p, nest, true);
-}
-
-int strata_formula_parse(const char *text, struct strata_formula *f, char *err, size_t errlen)
-{
-	struct fparse p = { .s = text, .f = f, .err = err, .errlen = errlen };
-	int rc;
-
-	memset(f, 0, sizeof(*f));
-	if (strlen(text) >= sizeof(f->text))
-		return strata_seterr(err, errlen, EINVAL, "metric '%.20s...': longer than %zu bytes",
-				     text, sizeof(f->text) - 1);
-	strcpy(f->text, text);
-	rc = parse_expr(&p, 0);
-	if (rc)
-		return rc;
-	skip_ws(&p);
-	if (*p.s)
-		return strata_seterr(err, errlen, EINVAL, "metric '%s': unexpected '%s'", text, p.s);
-	return 0;
-}
-
-static double field_value(const struct strata_macroflow *m, unsigned int i)
-{
-	switch (i) {
-	case F_CFLOWS: return (double)m->cflows;
-	case F_PKT_C2S: return (double)m->packets[0];
-	case F_PKT_S2C: return (double)m->packets[1];
-	case F_BYTES_C2S: return (double)m->bytes[0];
-	case F_BYTES_S2C: return (double)m->bytes[1];
-	case F_LOST_C2S: return (double)m->lost[0];
-	case F_LOST_S2C: return (double)m->lost[1];
-	case F_RTT_N: return (double)m->rtt_hs.n;
-	case F_RTT_SUM: return (double)m->rtt_hs.sum;
-	case F_RTT_MIN: return m->rtt_hs.n ? (double)m->rtt_hs.min : NAN;
-	case F_RTT_MAX: return m->rtt_hs.n ? (double)m->rtt_hs.max : NAN;
-	case F_DELAY_N: return (double)m->delay.n;
-	case F_DELAY_SUM: return (double)m->delay.sum;
-	case F_DELAY_MIN: return m->delay.n ? (double)m->delay.min : NAN;
-	case F_DELAY_MAX: return m->delay.n ? (double)m->delay.max : NAN;
-	case F_HOPS: return (double)m->hops;
-	case F_DURATION: return m->last_ns > m->first_ns ? (m->last_ns - m->first_ns) / 1e9 : 0;
-	case F_WINDOW: return m->window_ns / 1e9;
-	}
-	return NAN;
-}
-
-double strata_metric_value(const struct strata_formula *f, const struct strata_macroflow *m)
-{
-	double st[STACK_MAX], a, b;
-	unsigned int i, sp = 0;
-
-	for (i = 0; i < f->n; i++) {
-		switch (f->op[i].code) {
-		case OP_FIELD:
-			st[sp++] = field_value(m, f->op[i].field);
-			continue;
-		case OP_CONST:
-			st[sp++] = f->op[i].k;
-			continue;
-		case OP_NEG:
-			st[sp - 1] = -st[sp - 1];
-			continue;
-		}
-		b = st[--sp];
-		a = st[sp - 1];
-		switch (f->op[i].code) {
-		case OP_ADD: a += b; break;
-		case OP_SUB: a -= b; break;
-		case OP_MUL: a *= b; break;
-		default: a = b == 0 ? NAN : a / b; break;
-		}
-		st[sp - 1] = a;
-	}
-	return sp == 1 && isfinite(st[0]) ? st[0] : NAN;
+	return i < STRATA_BASE_METRICS ? base_names[i] : "any";
 }
 
 /* ---- rules ---- */
@@ -533,18 +483,22 @@ int strata_alarm_rule_parse(const char *text, struct strata_alarm_rule *r, char 
 	if (r->kind == STRATA_ALARM_SCORE) {
 		if (!r->above || r->raise <= 0)
 			return rule_bad(err, errlen, "score: only 'score above N', N above 0");
-		for (g = 0; g < STRATA_BASE_METRICS && strcmp(metric, derived[g].name); g++)
+		for (g = 0; g < STRATA_BASE_METRICS && strcmp(metric, base_names[g]); g++)
 			;
 		if (g == STRATA_BASE_METRICS && strcmp(metric, "any"))
 			return rule_bad(err, errlen, "score of '%s': the metrics with baselines are "
 					"bytes, packets, flows, rtt_ms, loss_ratio, or any", metric);
 		r->base = (__u8)g;
-		snprintf(r->metric.text, sizeof(r->metric.text), "%s", metric);
 	} else {
-		rc = strata_formula_parse(metric, &r->metric, err, errlen);
+		/* Checked here; strata_alarms_open() compiles it again for itself. */
+		struct strata_expr *e;
+
+		rc = strata_alarm_metric_parse(metric, &e, err, errlen);
 		if (rc)
 			return rc;
+		strata_expr_free(e);
 	}
+	strcpy(r->metric, metric);
 	r->hold = 1;
 	r->severity = STRATA_SEV_WARNING;
 	return parse_options(r, w, nw, i + 2, err, errlen);
@@ -629,7 +583,8 @@ struct strata_alarms {
 	MDB_dbi meta, base, label, rstate, alarm;
 	struct strata_alarm_config c;
 	struct strata_alarm_rule *rules;
-	struct strata_formula base_f[STRATA_BASE_METRICS];
+	struct strata_expr *base_e[STRATA_BASE_METRICS];
+	struct strata_expr **rule_e;	/* per rule: its metric (NULL: SCORE) */
 	struct strata_hw_params hwp[STRATA_BASE_METRICS];
 	size_t base_size;
 	__u8 *buf;		/* a base record being worked on */
@@ -780,9 +735,10 @@ int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		return strata_seterr(err, errlen, ENOMEM, "alarm store: out of memory");
 	al->c = *c;
 	al->rules = calloc(c->nrules ? c->nrules : 1, sizeof(*al->rules));
+	al->rule_e = calloc(c->nrules ? c->nrules : 1, sizeof(*al->rule_e));
 	al->base_size = sizeof(struct base_hdr) + STRATA_BASE_METRICS * strata_hw_size(c->hw.season);
 	al->buf = malloc(al->base_size);
-	if (!al->rules || !al->buf) {
+	if (!al->rules || !al->rule_e || !al->buf) {
 		rc = strata_seterr(err, errlen, ENOMEM, "alarm store: out of memory");
 		goto fail;
 	}
@@ -790,11 +746,18 @@ int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		memcpy(al->rules, c->rules, c->nrules * sizeof(*al->rules));
 	al->c.rules = al->rules;
 	for (i = 0; i < STRATA_BASE_METRICS; i++) {
-		rc = strata_formula_parse(derived[i].name, &al->base_f[i], err, errlen);
+		rc = strata_alarm_metric_parse(base_names[i], &al->base_e[i], err, errlen);
 		if (rc)
 			goto fail;
 		al->hwp[i] = c->hw;
 		al->hwp[i].min_abs = base_min_abs[i];
+	}
+	for (i = 0; i < c->nrules; i++) {
+		if (al->rules[i].kind == STRATA_ALARM_SCORE)
+			continue;
+		rc = strata_alarm_metric_parse(al->rules[i].metric, &al->rule_e[i], err, errlen);
+		if (rc)
+			goto fail;
 	}
 	rc = mdb_env_create(&al->env);
 	if (!rc)
@@ -852,10 +815,17 @@ fail:
 
 void strata_alarms_close(struct strata_alarms *al)
 {
+	unsigned int i;
+
 	if (!al)
 		return;
 	if (al->env)
 		mdb_env_close(al->env);
+	for (i = 0; i < STRATA_BASE_METRICS; i++)
+		strata_expr_free(al->base_e[i]);
+	for (i = 0; al->rule_e && i < al->c.nrules; i++)
+		strata_expr_free(al->rule_e[i]);
+	free(al->rule_e);
 	free(al->rules);
 	free(al->buf);
 	free(al);
@@ -974,7 +944,7 @@ static int base_step(struct wctx *x, const struct strata_macroflow *m, __u64 h, 
 	lab.label = STRATA_LABEL_NONE;
 	for (i = 0; i < STRATA_BASE_METRICS; i++) {
 		strata_hw_step(base_model(al, i), &al->hwp[i], x->wno,
-			       strata_metric_value(&al->base_f[i], m), &o);
+			       strata_alarm_metric_value(al->base_e[i], m), &o);
 		lab.labels[i] = (__u8)o.label;
 		lab.scores[i] = o.score;
 		lab.forecast[i] = o.forecast;
@@ -1162,11 +1132,11 @@ static int trim_history(struct wctx *x)
 static void metric_desc(const struct strata_alarm_rule *r, char *buf, size_t len)
 {
 	if (r->kind == STRATA_ALARM_SCORE)
-		snprintf(buf, len, "score of %s", r->metric.text);
+		snprintf(buf, len, "score of %s", r->metric);
 	else if (r->kind == STRATA_ALARM_CHANGE)
-		snprintf(buf, len, "change of %s (%%)", r->metric.text);
+		snprintf(buf, len, "change of %s (%%)", r->metric);
 	else
-		snprintf(buf, len, "%s", r->metric.text);
+		snprintf(buf, len, "%s", r->metric);
 }
 
 /* The value a rule watches in a macroflow (NaN: none this window). */
@@ -1181,9 +1151,9 @@ static int rule_value(struct wctx *x, const struct strata_alarm_rule *r,
 
 	*v = NAN;
 	if (r->kind == STRATA_ALARM_THRESHOLD) {
-		*v = strata_metric_value(&r->metric, m);
+		*v = strata_alarm_metric_value(x->al->rule_e[r - x->al->rules], m);
 	} else if (r->kind == STRATA_ALARM_CHANGE) {
-		cur = strata_metric_value(&r->metric, m);
+		cur = strata_alarm_metric_value(x->al->rule_e[r - x->al->rules], m);
 		if (!isnan(s->prev) && s->prev != 0 && s->last + 1 == x->wno)
 			*v = (cur - s->prev) / fabs(s->prev) * 100;
 		s->prev = cur;
@@ -1671,14 +1641,14 @@ json_t *strata_mlabel_json(struct strata_alarms *al, const struct strata_macrofl
 		return json_null();
 	per = json_object();
 	for (i = 0; i < STRATA_BASE_METRICS && per; i++)
-		json_object_set_new(per, derived[i].name,
+		json_object_set_new(per, base_names[i],
 				    json_pack("{s:s,s:o,s:o}", "label", strata_label_name(l.labels[i]),
 					      "score", jnum(l.labels[i] >= STRATA_LABEL_NORMAL ?
 							    l.scores[i] : NAN),
 					      "forecast", jnum(l.forecast[i])));
 	o = json_pack("{s:s,s:o,s:s,s:o}", "label", strata_label_name(l.label),
 		      "score", jnum(l.label >= STRATA_LABEL_NORMAL ? l.score : NAN),
-		      "metric", l.label >= STRATA_LABEL_NORMAL ? derived[l.worst].name : "",
+		      "metric", l.label >= STRATA_LABEL_NORMAL ? base_names[l.worst] : "",
 		      "metrics", per ? per : json_null());
 	return o ? o : json_null();
 }
@@ -1735,6 +1705,58 @@ static int api_row(const struct strata_alarm *a, void *arg)
 		return -ECANCELED;	/* enough */
 	}
 	return json_array_append_new(l->rows, strata_alarm_json(a)) ? -ENOMEM : 0;
+}
+
+/*
+ * The fields of an alarm list's rows (strata_alarm_json()): what describes
+ * the alarm is a key; the times, which add up over alarms as a span, are
+ * fundamentals. The values (threshold, first value, peak) are in the
+ * metric's unit, which differs from rule to rule, and do not add up (a
+ * peak is the farthest past the threshold, up or down by the rule): keys.
+ */
+static const struct {
+	const char *name;
+	unsigned char kind, type, agg;
+	const char *unit, *path;
+} list_fields[] = {
+	{ "id", STRATA_MK_KEY, STRATA_MT_U64, 0, "", "id" },
+	{ "rule", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "rule" },
+	{ "metric", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "metric" },
+	{ "group", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "group" },
+	{ "key", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "key" },
+	{ "severity", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "severity" },
+	{ "kind", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "kind" },
+	{ "direction", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "direction" },
+	{ "state", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "state" },
+	{ "threshold", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "threshold" },
+	{ "value_start", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "value_start" },
+	{ "peak", STRATA_MK_KEY, STRATA_MT_F64, 0, "", "peak" },
+	{ "record_s", STRATA_MK_KEY, STRATA_MT_U64, 0, "s", "record_s" },
+	{ "ack_by", STRATA_MK_KEY, STRATA_MT_STR, 0, "", "ack.by" },
+	{ "start_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MIN, "ns", "start_ns" },
+	{ "raised_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MIN, "ns", "raised_ns" },
+	{ "end_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MAX, "ns", "end_ns" },
+	{ "ack_ns", STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_MAX, "ns", "ack.at_ns" },
+};
+
+/* {"schema": ..., "rows": @rows} of an alarm list over [@from, @to]. */
+static json_t *list_container(json_t *rows, __u64 from, __u64 to)
+{
+	json_t *schema = strata_schema_new("alarms", 0, from, to, 0), *doc;
+	size_t i;
+	int rc = schema ? json_object_set_new(schema, "level", json_string("alarm")) : -ENOMEM;
+
+	for (i = 0; i < sizeof(list_fields) / sizeof(list_fields[0]) && !rc; i++)
+		rc = strata_schema_field_own(schema, list_fields[i].name, list_fields[i].kind,
+					     list_fields[i].type, list_fields[i].agg,
+					     list_fields[i].unit, list_fields[i].path);
+	if (rc) {
+		json_decref(schema);
+		json_decref(rows);
+		return NULL;
+	}
+	doc = json_pack("{s:o,s:o}", "schema", schema, "rows", rows);
+	return doc;
 }
 
 static json_t *stats_json(struct strata_alarms *al)
@@ -1822,7 +1844,7 @@ static unsigned int api_list(struct strata_alarms *al, const struct strata_api_a
 			       rc == -ENOMEM ? "out of memory" : err);
 	}
 	resp->truncated = l.truncated;
-	return api_json(l.rows, resp, msg, msglen);
+	return api_json(list_container(l.rows, from, to), resp, msg, msglen);
 }
 
 unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, const char *method,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Copyright (C) 2026 The strata authors. */
 /*
- * Alarms on macroflows: metrics as formulas over their fundamentals, rules,
+ * Alarms on macroflows: metrics as catalog formulas over them, rules,
  * their evaluation window by window with the baselines, and the history.
  */
 #ifndef STRATA_ALARM_H
@@ -16,47 +16,37 @@
 
 /* ---- metrics ---- */
 
-#define STRATA_FORMULA_OPS	48
+/* The longest metric a rule may name, as written. */
 #define STRATA_FORMULA_TEXT	96
 
-/**
- * struct strata_formula - a metric: a formula over a macroflow's
- *	fundamentals, compiled to a stack program
- * @n: operations in @op
- * @op: each an operator, a field or a constant
- * @text: the formula as written
- */
-struct strata_formula {
-	__u32 n;
-	struct { __u8 code; __u8 field; __u8 pad[6]; double k; } op[STRATA_FORMULA_OPS];
-	char text[STRATA_FORMULA_TEXT];
-};
+struct strata_expr;
 
 /**
- * strata_formula_parse() - compile a metric
- * @text: a metric's name (bytes, rtt_ms, loss_ratio, ...: the catalog in
- *	Documentation/alarms.rst), or a formula of names and numbers with
- *	+ - * / and parentheses ("bytes_s2c / bytes_c2s")
- * @f: filled
+ * strata_alarm_metric_parse() - compile an alarm's metric
+ * @text: a formula of the metric catalog's evaluator (strata_expr_parse():
+ *	names, numbers, + - * /, sqrt(), parentheses) over a macroflow's
+ *	metrics: the catalog's macroflow fundamentals and derived metrics
+ *	(bytes, packets, cflows, avg_rtt_hs, loss_ratio, ...), the
+ *	directions' shares (bytes_c2s, ...) and the aliases of
+ *	Documentation/alarms.rst (rtt_ms, flows, ...)
+ * @out: the compiled metric, freed with strata_expr_free()
  * @err: filled with what is wrong, naming the word at fault
  * @errlen: its size
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, -EINVAL or -ENOMEM.
  */
-int strata_formula_parse(const char *text, struct strata_formula *f, char *err, size_t errlen);
+int strata_alarm_metric_parse(const char *text, struct strata_expr **out, char *err,
+			      size_t errlen);
 
 /**
- * strata_metric_value() - a metric of a macroflow
- * @f: the metric
+ * strata_alarm_metric_value() - a metric of a macroflow
+ * @e: the metric, from strata_alarm_metric_parse()
  * @m: the macroflow
  *
- * The one place metrics are looked up: where a catalog shared with the API
- * comes, it comes here.
- *
- * Return: the value, or NaN where it is undefined (a division by zero: a
- * mean RTT of no handshake).
+ * Return: the value, or NaN where it has none (a division by zero: a mean
+ * RTT of no handshake).
  */
-double strata_metric_value(const struct strata_formula *f, const struct strata_macroflow *m);
+double strata_alarm_metric_value(const struct strata_expr *e, const struct strata_macroflow *m);
 
 /*
  * The metrics every macroflow key has a baseline of (STRATA_BASE_*), in
@@ -95,7 +85,9 @@ enum strata_alarm_severity {
  * @severity: STRATA_SEV_*
  * @base: SCORE: the baseline metric (STRATA_BASE_METRICS: the highest
  *	score of them all, "any")
- * @metric: THRESHOLD, CHANGE: the metric
+ * @metric: the metric as written (THRESHOLD, CHANGE: checked by
+ *	strata_alarm_metric_parse(), compiled by strata_alarms_open()); SCORE:
+ *	the baseline metric's name or "any"
  * @raise: the value past which the condition holds
  * @clear: the value back past which an alarm clears (hysteresis); @raise
  *	when not given
@@ -115,7 +107,7 @@ struct strata_alarm_rule {
 	__u8 base;
 	__u8 pad;
 	struct strata_macro_key key;
-	struct strata_formula metric;
+	char metric[STRATA_FORMULA_TEXT];
 	double raise, clear;
 	__u32 hold;
 	__u32 pad2;
@@ -380,7 +372,9 @@ struct json_t *strata_mlabel_json(struct strata_alarms *al, const struct strata_
  * @sub: the path after "/api/v1/alarms" ("", "/stats", "/ID", "/ID/ack")
  * @args: the query parameters
  * @nargs: how many
- * @resp: filled with the body on a 200
+ * @resp: filled with the body on a 200: the list a container (type
+ *	"alarms", Documentation/alarms.rst), one alarm and an acknowledged
+ *	one strata_alarm_json(), the counters an object
  * @msg: filled with the error on any other status
  * @msglen: its size
  *

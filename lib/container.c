@@ -37,22 +37,24 @@ static unsigned int schema_level(json_t *schema)
 	return 0;
 }
 
-/* A catalog entry as a schema's field description. */
-static json_t *describe(const struct strata_metric *m, json_t *paths)
+/* A field's description; @agg and @guard for a fundamental, @formula for a derived one. */
+static json_t *describe_as(const char *name, unsigned int kind, unsigned int type,
+			   unsigned int agg, const char *unit, const char *guard,
+			   const char *formula, json_t *paths)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "name", m->name,
-			      "kind", strata_metric_kind_name(m->kind),
-			      "type", strata_metric_type_name(m->type), "unit", m->unit,
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "name", name,
+			      "kind", strata_metric_kind_name(kind),
+			      "type", strata_metric_type_name(type), "unit", unit,
 			      "path", paths);
 
 	if (!o)
 		return NULL;
-	if (m->kind == STRATA_MK_FUND &&
-	    json_object_set_new(o, "agg", json_string(strata_metric_agg_name(m->agg))))
+	if (kind == STRATA_MK_FUND &&
+	    json_object_set_new(o, "agg", json_string(strata_metric_agg_name(agg))))
 		goto fail;
-	if (m->guard && json_object_set_new(o, "guard", json_string(m->guard)))
+	if (guard && json_object_set_new(o, "guard", json_string(guard)))
 		goto fail;
-	if (m->formula && json_object_set_new(o, "formula", json_string(m->formula)))
+	if (formula && json_object_set_new(o, "formula", json_string(formula)))
 		goto fail;
 	return o;
 fail:
@@ -60,28 +62,62 @@ fail:
 	return NULL;
 }
 
-int strata_schema_field(json_t *schema, const char *name, const char *paths)
+/* A catalog entry as a schema's field description. */
+static json_t *describe(const struct strata_metric *m, json_t *paths)
 {
-	const struct strata_metric *m = strata_metric_find(name);
-	json_t *p, *o;
+	return describe_as(m->name, m->kind, m->type, m->agg, m->unit, m->guard, m->formula,
+			   paths);
+}
+
+/* "a|b.c" as ["a", "b.c"]. */
+static json_t *path_list(const char *paths)
+{
+	json_t *p = json_array();
 	const char *s = paths, *bar;
 
-	if (!m || m->kind == STRATA_MK_DERIVED || !(m->levels & schema_level(schema)))
-		return -ENOENT;
-	p = json_array();
 	for (; p; s = bar + 1) {
 		bar = strchr(s, '|');
 		if (json_array_append_new(p, json_stringn(s, bar ? (size_t)(bar - s) : strlen(s))))
 			break;
-		if (!bar) {
-			o = describe(m, p);
-			if (!o || json_array_append_new(json_object_get(schema, "fields"), o))
-				return -ENOMEM;
-			return 0;
-		}
+		if (!bar)
+			return p;
 	}
 	json_decref(p);
-	return -ENOMEM;
+	return NULL;
+}
+
+static int add_field(json_t *schema, json_t *desc)
+{
+	if (!desc || json_array_append_new(json_object_get(schema, "fields"), desc))
+		return -ENOMEM;
+	return 0;
+}
+
+int strata_schema_field(json_t *schema, const char *name, const char *paths)
+{
+	const struct strata_metric *m = strata_metric_find(name);
+	json_t *p;
+
+	if (!m || m->kind == STRATA_MK_DERIVED || !(m->levels & schema_level(schema)))
+		return -ENOENT;
+	p = path_list(paths);
+	if (!p)
+		return -ENOMEM;
+	return add_field(schema, describe(m, p));
+}
+
+int strata_schema_field_own(json_t *schema, const char *name, unsigned int kind,
+			    unsigned int type, unsigned int agg, const char *unit,
+			    const char *paths)
+{
+	json_t *p;
+
+	if (kind > STRATA_MK_FUND || type > STRATA_MT_STR || agg > STRATA_AGG_MAX)
+		return -EINVAL;
+	p = path_list(paths);
+	if (!p)
+		return -ENOMEM;
+	return add_field(schema, describe_as(name, kind, type, agg, unit, NULL, NULL, p));
 }
 
 int strata_schema_sensor(json_t *schema, const char *id, const char *version,

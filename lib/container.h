@@ -56,6 +56,25 @@ json_t *strata_schema_new(const char *type, unsigned int level, __u64 from_ns, _
 int strata_schema_field(json_t *schema, const char *name, const char *paths);
 
 /**
+ * strata_schema_field_own() - describe a field of rows that are not
+ *	metrics of the catalog (alarms: Documentation/alarms.rst)
+ * @schema: the schema
+ * @name: the field's name (what it means is the container type's: an
+ *	alarm's "id" is not a connected flow's)
+ * @kind: STRATA_MK_KEY or STRATA_MK_FUND
+ * @type: STRATA_MT_*
+ * @agg: STRATA_AGG_* of a fundamental (ignored for a key)
+ * @unit: its unit ("" for none)
+ * @paths: where a row holds it: dotted paths separated by '|'
+ *
+ * Return: 0, -EINVAL for a bad @kind, @type or @agg (a bug of the
+ * caller), -ENOMEM.
+ */
+int strata_schema_field_own(json_t *schema, const char *name, unsigned int kind,
+			    unsigned int type, unsigned int agg, const char *unit,
+			    const char *paths);
+
+/**
  * strata_schema_sensor() - name a producing sensor
  * @schema: the schema
  * @id: its id

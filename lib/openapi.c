@@ -18,11 +18,15 @@
 	P("proto", "tcp, udp, ... or a number") "," P("app", "application name")
 #define ID "{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"description\":" \
 	"\"WINDOW-SEQ, a connected flow's id\",\"schema\":{\"type\":\"string\"}}"
+#define ALARM "{\"name\":\"alarm\",\"in\":\"path\",\"required\":true,\"description\":" \
+	"\"an alarm's id, from 1 up\",\"schema\":{\"type\":\"integer\"}}"
 #define OK(desc) "\"responses\":{\"200\":{\"description\":\"" desc "\"}," \
 	"\"400\":{\"description\":\"a bad parameter: {error}\"}," \
 	"\"404\":{\"description\":\"no such thing: {error}\"}," \
 	"\"503\":{\"description\":\"the central store failed: {error}\"}}"
 #define GET(path, sum, params, desc) "\"" path "\":{\"get\":{\"summary\":\"" sum "\"," \
+	"\"parameters\":[" params "]," OK(desc) "}}"
+#define POST(path, sum, params, desc) "\"" path "\":{\"post\":{\"summary\":\"" sum "\"," \
 	"\"parameters\":[" params "]," OK(desc) "}}"
 
 const char strata_capi_openapi[] =
@@ -32,7 +36,8 @@ const char strata_capi_openapi[] =
 	"locations (Documentation/central.rst). Every list is a container "
 	"{\\\"schema\\\": ..., \\\"rows\\\": [...]}: the schema names each field's "
 	"kind, type, unit, path and formula (Documentation/metrics.rst). Every error "
-	"is {\\\"error\\\": MESSAGE}.\"},"
+	"is {\\\"error\\\": MESSAGE}. The alarm endpoints are served where the central "
+	"host evaluates alarms (Documentation/alarms.rst).\"},"
 	"\"paths\":{"
 	GET("/api/openapi.json", "this document", "", "the document") ","
 	GET("/api/v1/info", "the central store at a glance", "", "counts and budget") ","
@@ -53,5 +58,17 @@ const char strata_capi_openapi[] =
 	GET("/api/v1/flows/{id}/packets", "the packets of a connected flow, from every "
 	    "sensor on its path, by time: JSON, or pcapng with one interface per location",
 	    ID "," P("format", "json (default) or pcapng"),
-	    "{locations, packets} or a pcapng file; header Strata-Partial names sensors that did not answer")
+	    "{locations, packets} or a pcapng file; header Strata-Partial names sensors that did not answer") ","
+	GET("/api/v1/alarms", "the alarms active at some time in a time range, oldest first",
+	    TIME "," P("state", "active (open now) or all (default)") ","
+	    P("limit", "at most this many rows (1..100000, default 1000)"),
+	    "{schema, rows}: one row per alarm; header Strata-Truncated past the limit") ","
+	GET("/api/v1/alarms/stats", "alarm, baseline and notification counters", "",
+	    "an object of counters") ","
+	GET("/api/v1/alarms/{alarm}", "one alarm", ALARM, "the alarm, as a row of the list") ","
+	POST("/api/v1/alarms/{alarm}/ack", "acknowledge an alarm",
+	     ALARM "," P("by", "who acknowledges it (printable, under 64 bytes)") ","
+	     P("token", "the central host's api-token: 403 without one configured or with "
+	       "a wrong one; 409 acknowledged before"),
+	     "the alarm, acknowledged")
 	"}}";

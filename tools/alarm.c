@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * strata alarm list|show|ack|stats: the central host's alarms from the
- * command line, as tables or (with -j) as the API's own JSON.
+ * command line, as tables or (with -j) as the API's own JSON (a container).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,8 +167,16 @@ int cmd_alarm(int argc, char **argv)
 		rc = fail("alarm", "%s: the answer is not JSON", path);
 		goto out;
 	}
-	if (json_is_array(v)) {
-		table(v);
+	if (!strcmp(cmd, "list")) {
+		/* A container (Documentation/metrics.rst): the alarms are its rows. */
+		json_t *rows = json_object_get(v, "rows");
+
+		if (!json_is_array(rows)) {
+			rc = fail("alarm", "%s: the answer has no rows (not a container)", path);
+			json_decref(v);
+			goto out;
+		}
+		table(rows);
 	} else if (!strcmp(cmd, "stats")) {
 		stats(v);
 	} else {

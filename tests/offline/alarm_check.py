@@ -16,6 +16,8 @@ Then:
     in the first window above the threshold, cleared in the first window
     at or below it, a window without the service counting as 0 bytes where
     other traffic was seen), each with its first value and its peak;
+  - container: the list is a container (schema type "alarms", keys and
+    fundamentals with units), alarms/ID one of its rows as an object;
   - counters: /api/v1/alarms/stats has every window with macroflows
     evaluated and the alarms raised;
   - quality: service and application macroflows carry a baseline label,
@@ -41,7 +43,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from central_check import Daemon, free_port, jget, through_of, wait_for  # noqa: E402
+from central_check import Daemon, cget, free_port, jget, through_of, wait_for  # noqa: E402
 
 CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
 TOKEN = "alarm-check-token"
@@ -149,6 +151,17 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         res.append((not bad and len(got) == nwant and nwant > 0, "alarm.raised",
                     "; ".join(bad[:3]) if bad else "%d alarms over %d windows, as the rule "
                     "replayed over the macroflows gives (%d)" % (len(got), len(wins), nwant)))
+        # The list is a container like every list of the API; one alarm and
+        # the counters are objects.
+        doc = cget(api, "/api/v1/alarms", state="all", limit=100000)
+        sch = doc.get("schema", {}) if isinstance(doc, dict) else {}
+        kinds = {f.get("name"): (f.get("kind"), f.get("unit")) for f in sch.get("fields", [])}
+        one = jget(api, "/api/v1/alarms/%d" % got[0]["id"]) if got else {}
+        res.append((sch.get("type") == "alarms" and doc.get("rows") == got and
+                    kinds.get("rule") == ("key", "") and
+                    kinds.get("start_ns") == ("fundamental", "ns") and one == got[0],
+                    "alarm.container", "schema type %s, %d fields, %d rows; alarms/ID its row" % (
+                        sch.get("type"), len(kinds), len(doc.get("rows") or []))))
         res.append((st["windows_evaluated"] == len(wins) and st["alarms_raised"] == nwant and
                     st["rules"] == 1 and st["errors"] == 0, "alarm.stats",
                     "%d windows evaluated, %d raised, %d rule evaluations" % (

@@ -13,6 +13,8 @@
 
 #include "unit.h"
 #include "alarm.h"
+#include "container.h"
+#include "metrics.h"
 #include "series.h"
 
 #define MW	(900ULL * 1000000000ULL)
@@ -131,9 +133,23 @@ static void one(struct fx *f, unsigned int i, double bytes)
 
 /* ---- metrics ---- */
 
+/* The value of @text in @m, through the catalog's evaluator. */
+static double mval(const char *text, const struct strata_macroflow *m)
+{
+	struct strata_expr *e;
+	char err[256] = "";
+	double v;
+
+	if (strata_alarm_metric_parse(text, &e, err, sizeof(err)))
+		fail_msg("%s: %s", text, err);
+	v = strata_alarm_metric_value(e, m);
+	strata_expr_free(e);
+	return v;
+}
+
 static void test_metrics(void **state)
 {
-	struct strata_formula fo;
+	struct strata_expr *e;
 	struct strata_macroflow m;
 	char err[256];
 
@@ -141,31 +157,81 @@ static void test_metrics(void **state)
 	mf(&m, 0, 1, 100000);
 	m.lost[0] = 3;
 	m.lost[1] = 1;
-	assert_int_equal(strata_formula_parse("bytes", &fo, err, sizeof(err)), 0);
-	assert_true(strata_metric_value(&fo, &m) == 100000);
-	assert_int_equal(strata_formula_parse("rtt_ms", &fo, err, sizeof(err)), 0);
-	assert_true(fabs(strata_metric_value(&fo, &m) - 1.5) < 1e-9);
-	assert_int_equal(strata_formula_parse("loss_ratio", &fo, err, sizeof(err)), 0);
-	assert_true(fabs(strata_metric_value(&fo, &m) - 4.0 / 202) < 1e-12);
-	assert_int_equal(strata_formula_parse("(bytes_s2c - bytes_c2s) / -(2 * flows)", &fo, err,
-					      sizeof(err)), 0);
-	assert_true(fabs(strata_metric_value(&fo, &m) - -(80000.0 - 20000) / 40) < 1e-9);
-	assert_int_equal(strata_formula_parse("bits_per_second", &fo, err, sizeof(err)), 0);
-	assert_true(fabs(strata_metric_value(&fo, &m) - 100000.0 * 8 / 900) < 1e-9);
+	strata_stat_add(&m.delay, 2000000);
+	strata_stat_add(&m.delay, 4000000);
+	/* The catalog's names, fundamental and derived. */
+	assert_true(mval("bytes", &m) == 100000);
+	assert_true(mval("packets", &m) == 202);
+	assert_true(mval("cflows", &m) == 20);
+	assert_true(mval("lost", &m) == 4);
+	assert_true(fabs(mval("avg_rtt_hs", &m) - 1500000) < 1e-6);
+	assert_true(fabs(mval("loss_ratio", &m) - 4.0 / 202) < 1e-12);
+	assert_true(fabs(mval("bit_rate", &m) - 100000.0 * 8 / 900) < 1e-9);
+	assert_true(fabs(mval("avg_delay", &m) - 3000000) < 1e-6);
+	assert_true(fabs(mval("path_length", &m) - 2) < 1e-12);
+	assert_true(mval("delay_max", &m) == 4000000);
+	/* Two samples 1 ms apart from their mean: a variance of 1e12 ns^2. */
+	assert_true(fabs(mval("sqrt(delay_sumsq / delay_n - avg_delay * avg_delay)", &m) -
+			 1000000) < 1e-3);
+	/* The directions' shares and the aliases kept from before the catalog. */
+	assert_true(fabs(mval("rtt_ms", &m) - 1.5) < 1e-9);
+	assert_true(mval("flows", &m) == mval("cflows", &m));
+	assert_true(mval("connected_flows", &m) == 20);
+	assert_true(fabs(mval("delay_ms", &m) - 3) < 1e-9);
+	assert_true(mval("bits_per_second", &m) == mval("bit_rate", &m));
+	assert_true(mval("window_s", &m) == 900);
+	assert_true(fabs(mval("bytes_per_flow", &m) - 5000) < 1e-9);
+	assert_true(fabs(mval("(bytes_s2c - bytes_c2s) / -(2 * flows)", &m) -
+			 -(80000.0 - 20000) / 40) < 1e-9);
+	assert_true(mval("packets_c2s + packets_s2c", &m) == mval("packets", &m));
+	assert_true(mval("lost_c2s", &m) == 3);
+	assert_true(fabs(mval("duration_s", &m) - (MW - 1) / 1e9) < 1e-9);
 	/* No handshake: no mean RTT (not 0, which would look like a fast one). */
 	m.rtt_hs.n = 0;
 	m.rtt_hs.sum = 0;
-	assert_int_equal(strata_formula_parse("rtt_ms", &fo, err, sizeof(err)), 0);
-	assert_true(isnan(strata_metric_value(&fo, &m)));
+	assert_true(isnan(mval("rtt_ms", &m)));
+	assert_true(isnan(mval("avg_rtt_hs", &m)));
+	assert_true(isnan(mval("rtt_hs_min", &m)));
 
-	assert_int_equal(strata_formula_parse("bytez", &fo, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "'bytez' is no metric"));
-	assert_int_equal(strata_formula_parse("(bytes + 1", &fo, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "')' is missing"));
-	assert_int_equal(strata_formula_parse("bytes 2", &fo, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "unexpected '2'"));
-	assert_int_equal(strata_formula_parse("bytes * ", &fo, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "expected a name"));
+	assert_int_equal(strata_alarm_metric_parse("bytez", &e, err, sizeof(err)), -EINVAL);
+	assert_null(e);
+	assert_non_null(strstr(err, "'bytez' is no metric of a macroflow"));
+	/* A metric of another level is none of a macroflow's. */
+	assert_int_equal(strata_alarm_metric_parse("retrans / 2", &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'retrans' is no metric"));
+	assert_int_equal(strata_alarm_metric_parse("(bytes + 1", &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "')' expected"));
+	assert_int_equal(strata_alarm_metric_parse("bytes 2", &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "an operator or the end expected"));
+	assert_int_equal(strata_alarm_metric_parse("bytes * ", &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unexpected end"));
+}
+
+/* Every metric the catalog has for macroflows is one an alarm may watch. */
+static void test_metrics_catalog(void **state)
+{
+	struct strata_macroflow m;
+	struct strata_expr *e;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	mf(&m, 0, 1, 100000);
+	for (i = 0; i < strata_nmetrics; i++) {
+		const struct strata_metric *c = &strata_metrics[i];
+
+		if (c->kind == STRATA_MK_KEY || !(c->levels & STRATA_LVL_MACROFLOW))
+			continue;
+		if (strata_alarm_metric_parse(c->name, &e, err, sizeof(err)))
+			fail_msg("catalog metric %s: %s", c->name, err);
+		/* A fundamental of a macroflow with traffic has a value. */
+		if (c->kind == STRATA_MK_FUND && c->guard == NULL)
+			assert_false(isnan(strata_alarm_metric_value(e, &m)));
+		strata_expr_free(e);
+	}
+	/* A derived metric is its catalog formula. */
+	assert_true(mval("pkt_rate", &m) == mval("packets / ((to_ns - from_ns) / 1000000000)", &m));
+	assert_true(mval("avg_pkt_size", &m) == mval("bytes / packets", &m));
 }
 
 /* ---- rules ---- */
@@ -209,7 +275,7 @@ static void test_rule_parse(void **state)
 	assert_false(r.has_key);
 	assert_int_equal(strata_alarm_rule_parse("ratio service (bytes_s2c / bytes_c2s) above 10",
 						 &r, err, sizeof(err)), 0);
-	assert_string_equal(r.metric.text, "(bytes_s2c / bytes_c2s)");
+	assert_string_equal(r.metric, "(bytes_s2c / bytes_c2s)");
 }
 
 /* Bad rules are refused, each with a message that says what is wrong. */
@@ -224,6 +290,7 @@ static void test_rule_refused(void **state)
 		{ "x service=10.0.0.1/tcp bytes above 1", "expected ADDR:PORT/PROTO" },
 		{ "x client=nowhere bytes above 1", "not an IPv4 or IPv6" },
 		{ "x service bytez above 1", "'bytez' is no metric" },
+		{ "x service bytes / above 1", "unexpected end" },
 		{ "x service bytes above lots", "expected a number" },
 		{ "x service bytes change above 50", "with %" },
 		{ "x service bytes above 50%", "expected a number" },
@@ -532,6 +599,44 @@ static unsigned int api(struct fx *f, const char *method, const char *sub,
 	return st;
 }
 
+/* @v: an alarm list, a container (schema and rows) of @n rows the processor takes. */
+static void list_check(json_t *v, size_t n)
+{
+	static const char *const by[] = { "rule" };
+	const struct strata_cquery q = { .group = true, .by = by, .nby = 1 };
+	json_t *schema = json_object_get(v, "schema"), *fd, *out;
+	struct strata_container *c;
+	bool key = false, fund = false;
+	char err[512];
+	size_t i;
+
+	assert_true(json_is_object(schema));
+	assert_string_equal(json_string_value(json_object_get(schema, "type")), "alarms");
+	assert_string_equal(json_string_value(json_object_get(schema, "level")), "alarm");
+	json_array_foreach(json_object_get(schema, "fields"), i, fd) {
+		const char *name = json_string_value(json_object_get(fd, "name"));
+		const char *kind = json_string_value(json_object_get(fd, "kind"));
+
+		if (!strcmp(name, "rule"))
+			key = !strcmp(kind, "key");
+		if (!strcmp(name, "start_ns"))
+			fund = !strcmp(kind, "fundamental") &&
+			       !strcmp(json_string_value(json_object_get(fd, "unit")), "ns") &&
+			       !strcmp(json_string_value(json_object_get(fd, "agg")), "min");
+	}
+	assert_true(key && fund);
+	assert_int_equal(json_array_size(json_object_get(v, "rows")), n);
+	/* The processor takes it, and groups alarms by rule. */
+	if (strata_container_load(&c, v, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(strata_container_rows(c), n);
+	if (strata_container_result(c, &q, &out, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(json_array_size(json_object_get(out, "rows")), 1);
+	json_decref(out);
+	strata_container_free(c);
+}
+
 static void test_api(void **state)
 {
 	static const char *const rules[] = { "big service bytes above 5000", NULL };
@@ -539,7 +644,7 @@ static void test_api(void **state)
 	const struct strata_api_arg badstate[] = { { "state", "open" } };
 	const struct strata_api_arg ack[] = { { "by", "alice" }, { "token", "s3cret" } };
 	const struct strata_api_arg badtok[] = { { "by", "alice" }, { "token", "guess" } };
-	json_t *v;
+	json_t *v, *r;
 	struct fx f;
 
 	(void)state;
@@ -547,13 +652,13 @@ static void test_api(void **state)
 	one(&f, 0, 9000);
 	one(&f, 1, 9500);
 	assert_int_equal(api(&f, "GET", "", active, 1, &v), 200);
-	assert_int_equal(json_array_size(v), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "key")),
-			    "10.0.0.1:443/tcp");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "state")),
-			    "active");
-	assert_true(json_is_null(json_object_get(json_array_get(v, 0), "end_ns")));
-	assert_true(json_real_value(json_object_get(json_array_get(v, 0), "peak")) == 9500);
+	list_check(v, 1);
+	r = json_array_get(json_object_get(v, "rows"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "rule")), "big");
+	assert_string_equal(json_string_value(json_object_get(r, "key")), "10.0.0.1:443/tcp");
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "active");
+	assert_true(json_is_null(json_object_get(r, "end_ns")));
+	assert_true(json_real_value(json_object_get(r, "peak")) == 9500);
 	json_decref(v);
 	/* A limit cuts the list and says so. */
 	one(&f, 2, 1000);
@@ -568,7 +673,7 @@ static void test_api(void **state)
 						   sizeof(msg)), 200);
 		assert_true(resp.truncated);
 		v = json_loadb(resp.body, resp.len, 0, NULL);
-		assert_int_equal(json_array_size(v), 1);
+		list_check(v, 1);
 		json_decref(v);
 		free(resp.body);
 	}
@@ -614,6 +719,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_catalog),
 		cmocka_unit_test(test_rule_parse),
 		cmocka_unit_test(test_rule_refused),
 		cmocka_unit_test(test_score_series),

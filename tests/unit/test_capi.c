@@ -5,12 +5,15 @@
  * central store: every endpoint's JSON and CSV, the flows links, errors.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "central_build.h"
+#include "alarm.h"
 #include "capi.h"
 #include "container.h"
 #include "keywords.h"
@@ -33,6 +36,10 @@ static const char *const sensor_ids[] = { "edge", "core", "dc" };
 static struct {
 	struct cdir d;
 	struct strata_capi *api;
+	/* The same store, served with an alarm store of one alarm. */
+	struct strata_capi *api_al;
+	struct strata_alarms *al;
+	char al_dir[64];
 	struct conv cv[NCONV];
 	__u32 num[3], lab;
 	__u64 cflows;
@@ -69,6 +76,65 @@ static void put_conv(struct conv *cv, int nhops, __u64 win)
 		lf.f.clock_sync = put_clock[h];
 		put_window(fx.d.cs, fx.num[h], win, &lf, 1);
 	}
+}
+
+/* An alarm store whose rule raised one alarm on A's service in WIN's macroflow window. */
+static void alarms_setup(void)
+{
+	struct strata_alarm_config c;
+	struct strata_alarm_rule rule;
+	struct strata_macroflow m;
+	char err[256] = "";
+
+	strcpy(fx.al_dir, "/tmp/strata-capi-alarm-XXXXXX");
+	assert_non_null(mkdtemp(fx.al_dir));
+	strata_alarm_config_default(&c);
+	c.budget = 16ULL << 20;
+	if (strata_alarm_rule_parse("big service bytes above 10", &rule, err, sizeof(err)))
+		fail_msg("%s", err);
+	c.rules = &rule;
+	c.nrules = 1;
+	if (strata_alarms_open(fx.al_dir, &c, &fx.al, err, sizeof(err)))
+		fail_msg("%s", err);
+	memset(&m, 0, sizeof(m));
+	m.window_start = MW_OF(WIN);
+	m.window_ns = MW_NS;
+	m.key.group = STRATA_GROUP_SERVICE;
+	m.key.family = 4;
+	m.key.proto = 6;
+	m.key.port = 80;
+	m.key.addr[10] = m.key.addr[11] = 0xff;
+	m.key.addr[12] = 192;
+	m.key.addr[14] = 2;
+	m.key.addr[15] = 1;
+	m.cflows = 1;
+	m.packets[0] = m.packets[1] = 2;
+	m.bytes[0] = m.bytes[1] = 100;
+	if (strata_alarms_window(fx.al, m.window_start, MW_NS, &m, 1, NULL, NULL, err,
+				 sizeof(err)))
+		fail_msg("%s", err);
+	fx.api_al = strata_capi_new(fx.d.cs, err, sizeof(err));
+	assert_non_null(fx.api_al);
+	strata_capi_set_alarms(fx.api_al, fx.al, "");
+}
+
+static void alarms_teardown(void)
+{
+	char p[sizeof(fx.al_dir) + 256];
+	struct dirent *e;
+	DIR *d;
+
+	strata_capi_free(fx.api_al);
+	strata_alarms_close(fx.al);
+	d = opendir(fx.al_dir);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", fx.al_dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(fx.al_dir);
 }
 
 static int setup(void **state)
@@ -115,6 +181,7 @@ static int setup(void **state)
 	fx.cflows = NCONV;
 	fx.api = strata_capi_new(fx.d.cs, err, sizeof(err));
 	assert_non_null(fx.api);
+	alarms_setup();
 	return 0;
 }
 
@@ -122,6 +189,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	strata_capi_free(fx.api);
+	alarms_teardown();
 	cdir_rm(&fx.d);
 	return 0;
 }
@@ -181,11 +249,11 @@ static json_t *body_json(const struct strata_api_resp *resp)
 	return j;
 }
 
-/* GET @url: a 200 in JSON, parsed whole; *@truncated (may be NULL) as answered. */
-static json_t *get_doc(const char *url, bool *truncated)
+/* GET @url of @api: a 200 in JSON, parsed whole; *@truncated (may be NULL) as answered. */
+static json_t *get_doc_of(struct strata_capi *api, const char *url, bool *truncated)
 {
 	struct strata_api_resp resp;
-	unsigned int st = req(fx.api, "GET", url, &resp);
+	unsigned int st = req(api, "GET", url, &resp);
 	json_t *j;
 
 	if (st != 200)
@@ -203,9 +271,9 @@ static json_t *get_doc(const char *url, bool *truncated)
  * whose schema describes its rows: that is checked here, for every list
  * any test asks for (test_containers checks the schemas' contents).
  */
-static json_t *get(const char *url, bool *truncated)
+static json_t *get_of(struct strata_capi *api, const char *url, bool *truncated)
 {
-	json_t *j = get_doc(url, truncated), *rows = json_object_get(j, "rows");
+	json_t *j = get_doc_of(api, url, truncated), *rows = json_object_get(j, "rows");
 	json_t *schema = json_object_get(j, "schema");
 	struct strata_container *c;
 	char err[512];
@@ -223,6 +291,16 @@ static json_t *get(const char *url, bool *truncated)
 	json_incref(rows);
 	json_decref(j);
 	return rows;
+}
+
+static json_t *get_doc(const char *url, bool *truncated)
+{
+	return get_doc_of(fx.api, url, truncated);
+}
+
+static json_t *get(const char *url, bool *truncated)
+{
+	return get_of(fx.api, url, truncated);
 }
 
 /* GET @url: a JSON array of rows; how many. */
@@ -288,28 +366,34 @@ static void cflow_id(int k, char *id, size_t len)
 
 /* ---- the OpenAPI document ---- */
 
-static const char *const endpoints[] = {
-	"/api/openapi.json", "/api/v1/info", "/api/v1/sensors", "/api/v1/macroflows",
-	"/api/v1/flows", "/api/v1/flows/{id}", "/api/v1/flows/{id}/locations",
-	"/api/v1/flows/{id}/microflows", "/api/v1/flows/{id}/packets",
+/* Every endpoint lib/capi.c serves (with an alarm store), and its method. */
+static const struct { const char *path, *method; } endpoints[] = {
+	{ "/api/openapi.json", "get" }, { "/api/v1/info", "get" }, { "/api/v1/sensors", "get" },
+	{ "/api/v1/macroflows", "get" }, { "/api/v1/flows", "get" },
+	{ "/api/v1/flows/{id}", "get" }, { "/api/v1/flows/{id}/locations", "get" },
+	{ "/api/v1/flows/{id}/microflows", "get" }, { "/api/v1/flows/{id}/packets", "get" },
+	{ "/api/v1/alarms", "get" }, { "/api/v1/alarms/stats", "get" },
+	{ "/api/v1/alarms/{alarm}", "get" }, { "/api/v1/alarms/{alarm}/ack", "post" },
 };
 
 static void test_openapi(void **state)
 {
 	struct strata_api_resp resp;
-	json_t *doc, *paths, *v;
-	const char *path;
+	json_t *doc, *paths, *v, *op;
+	const char *path, *method;
 	char id[48], url[128];
 	size_t i;
 
 	(void)state;
-	doc = get("/api/openapi.json", NULL);
+	doc = get_doc_of(fx.api_al, "/api/openapi.json", NULL);
 	assert_string_equal(jstr(doc, "openapi"), "3.0.3");
 	paths = json_object_get(doc, "paths");
 	assert_true(json_is_object(paths));
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
-		if (!json_is_object(json_object_get(json_object_get(paths, endpoints[i]), "get")))
-			fail_msg("%s: not in the document", endpoints[i]);
+		if (!json_is_object(json_object_get(json_object_get(paths, endpoints[i].path),
+						    endpoints[i].method)))
+			fail_msg("%s %s: not in the document", endpoints[i].method,
+				 endpoints[i].path);
 	assert_int_equal(json_object_size(paths), sizeof(endpoints) / sizeof(endpoints[0]));
 
 	/* Every path documented answers a valid request. */
@@ -320,18 +404,30 @@ static void test_openapi(void **state)
 		if (brace)
 			snprintf(url, sizeof(url), "%.*s%s%s", (int)(brace - path), path, id,
 				 brace + 4);
+		else if ((brace = strstr(path, "{alarm}")))
+			snprintf(url, sizeof(url), "%.*s1%s", (int)(brace - path), path, brace + 7);
 		else
 			snprintf(url, sizeof(url), "%s", path);
+		/* One method a path: get, or post (an acknowledgement). */
+		assert_int_equal(json_object_size(v), 1);
+		method = json_is_object(json_object_get(v, "post")) ? "post" : "get";
+		op = json_object_get(v, method);
+		assert_true(json_is_object(op));
 		/*
 		 * Drill-down asks the sensors, and this fixture's have no API:
 		 * the answer says none on the path answered (tests/offline's
 		 * central_check.py drills down through real ones).
 		 */
 		if (strstr(path, "/microflows") || strstr(path, "/packets")) {
-			if (req(fx.api, "GET", url, &resp) != 502 ||
+			if (req(fx.api_al, "GET", url, &resp) != 502 ||
 			    !memmem(resp.body, resp.len, "no sensor on the path answered", 30))
 				fail_msg("%s: %u %.*s", url, resp.status, (int)resp.len, resp.body);
-		} else if (req(fx.api, "GET", url, &resp) != 200) {
+		} else if (!strcmp(method, "post")) {
+			/* An acknowledgement: this API has no api-token to take one. */
+			if (req(fx.api_al, "POST", url, &resp) != 403 ||
+			    !memmem(resp.body, resp.len, "api-token", 9))
+				fail_msg("%s: %u %.*s", url, resp.status, (int)resp.len, resp.body);
+		} else if (req(fx.api_al, "GET", url, &resp) != 200) {
 			fail_msg("%s: %u %.*s", url, resp.status, (int)resp.len, resp.body);
 		}
 		strata_api_resp_free(&resp);
@@ -340,6 +436,52 @@ static void test_openapi(void **state)
 	/* It takes no parameters. */
 	assert_int_equal(req(fx.api, "GET", "/api/openapi.json?format=csv", &resp), 400);
 	strata_api_resp_free(&resp);
+}
+
+/* ---- alarms: a container like every list ---- */
+
+static void test_alarms(void **state)
+{
+	json_t *doc, *rows, *fd, *a;
+	bool rule = false, start = false;
+	size_t i;
+
+	(void)state;
+	doc = get_doc_of(fx.api_al, "/api/v1/alarms?state=all", NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "schema"),
+							      "type")), "alarms");
+	json_array_foreach(json_object_get(json_object_get(doc, "schema"), "fields"), i, fd) {
+		if (!strcmp(jstr(fd, "name"), "rule"))
+			rule = !strcmp(jstr(fd, "kind"), "key") && !strcmp(jstr(fd, "type"), "string");
+		if (!strcmp(jstr(fd, "name"), "start_ns"))
+			start = !strcmp(jstr(fd, "kind"), "fundamental") &&
+				!strcmp(jstr(fd, "unit"), "ns");
+	}
+	assert_true(rule && start);
+	json_decref(doc);
+	/* get_of() checks the schema and that the processor takes the rows. */
+	rows = get_of(fx.api_al, "/api/v1/alarms?state=all", NULL);
+	assert_int_equal(json_array_size(rows), 1);
+	a = json_array_get(rows, 0);
+	assert_string_equal(jstr(a, "rule"), "big");
+	assert_string_equal(jstr(a, "key"), "192.0.2.1:80/tcp");
+	assert_int_equal(jnum(a, "start_ns"), MW_OF(WIN));
+	json_decref(rows);
+	/* One alarm and the counters: objects, not containers. */
+	a = get_doc_of(fx.api_al, "/api/v1/alarms/1", NULL);
+	assert_int_equal(jnum(a, "id"), 1);
+	assert_null(json_object_get(a, "schema"));
+	json_decref(a);
+	a = get_doc_of(fx.api_al, "/api/v1/alarms/stats", NULL);
+	assert_int_equal(jnum(a, "alarms_raised"), 1);
+	json_decref(a);
+	/* Without an alarm store, no alarm endpoint. */
+	{
+		struct strata_api_resp resp;
+
+		assert_int_equal(req(fx.api, "GET", "/api/v1/alarms", &resp), 404);
+		strata_api_resp_free(&resp);
+	}
 }
 
 /* ---- info and sensors ---- */
@@ -1202,6 +1344,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_openapi),
+		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_sensors),
 		cmocka_unit_test(test_macroflows),
