@@ -212,6 +212,20 @@ static unsigned int strata_nf_hook(void *priv, struct sk_buff *skb,
 		strata_count(c, STRATA_STAT_IPV6);
 	if (pkt.flags & STRATA_PKT_FRAG)
 		strata_count(c, STRATA_STAT_FRAGMENTS);
+	/*
+	 * The transaction timing reads the first payload bytes (TCP, DNS),
+	 * which in a non-linear skb (a socket's paged send, GRO) lie past
+	 * the part parsed: 8 bytes copied, only when missing.
+	 */
+	if (pkt.flags & STRATA_PKT_L4 &&
+	    (pkt.proto == IPPROTO_TCP ||
+	     (pkt.proto == IPPROTO_UDP && (pkt.sport == 53 || pkt.dport == 53))) &&
+	    pkt.head_len < min_t(u32, pkt.payload_len, STRATA_PKT_HEAD)) {
+		u32 n = min_t(u32, pkt.payload_len, STRATA_PKT_HEAD);
+
+		if (!skb_copy_bits(skb, pkt.payload_off, pkt.head, n))
+			pkt.head_len = n;
+	}
 	/* GSO and GRO packets stand for several wire packets: the core counts them. */
 	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_size != GSO_BY_FRAGS) {
 		pkt.gso_size = skb_shinfo(skb)->gso_size;

@@ -368,6 +368,30 @@ static int put_dir(struct sk_buff *skb, int type, const struct strata_dir_stats 
 	return 0;
 }
 
+static int put_txn(struct sk_buff *skb, const struct strata_txn_stats *x)
+{
+	struct nlattr *nest = nla_nest_start(skb, STRATA_MF_A_TXN);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (put_sample(skb, STRATA_TXN_A_TTFB, &x->ttfb) ||
+	    put_sample(skb, STRATA_TXN_A_RESP, &x->resp) ||
+	    put_sample(skb, STRATA_TXN_A_FIRST, &x->first) ||
+	    put_sample(skb, STRATA_TXN_A_DNS, &x->dns) ||
+	    nla_put_u64_64bit(skb, STRATA_TXN_A_REQUESTS, x->requests, STRATA_TXN_A_PAD) ||
+	    nla_put_u64_64bit(skb, STRATA_TXN_A_DNS_QUERIES, x->dns_queries,
+			      STRATA_TXN_A_PAD) ||
+	    nla_put_u32(skb, STRATA_TXN_A_DNS_UNANSWERED, x->dns_unanswered) ||
+	    nla_put_u32(skb, STRATA_TXN_A_DNS_OVERFLOW, x->dns_overflow) ||
+	    nla_put_u32(skb, STRATA_TXN_A_DNS_REPEATS, x->dns_repeats) ||
+	    nla_put_u8(skb, STRATA_TXN_A_APP, x->app)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int put_microflow(struct sk_buff *skb, const struct strata_mf_snap *s)
 {
 	const struct strata_mflow *mf = &s->mf;
@@ -394,7 +418,8 @@ static int put_microflow(struct sk_buff *skb, const struct strata_mf_snap *s)
 	      nla_put_u64_64bit(skb, STRATA_MF_A_RING_LAST, s->ring_last,
 				STRATA_MF_A_PAD))) ||
 	    put_dir(skb, STRATA_MF_A_DIR0, &mf->dir[0]) ||
-	    put_dir(skb, STRATA_MF_A_DIR1, &mf->dir[1])) {
+	    put_dir(skb, STRATA_MF_A_DIR1, &mf->dir[1]) ||
+	    put_txn(skb, &mf->txn)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

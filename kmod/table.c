@@ -80,11 +80,6 @@ static const struct rhashtable_params strata_mf_params = {
 
 static struct kmem_cache *strata_mfe_cache;
 
-static bool mf_active(const struct strata_mflow *mf)
-{
-	return mf->dir[0].packets || mf->dir[1].packets;
-}
-
 static void snap_of(const struct strata_mfe *e, u64 window_ns,
 		    struct strata_mf_snap *s)
 {
@@ -109,7 +104,7 @@ static void close_window(struct strata_net *sn, struct strata_mfe *e, u64 w,
 {
 	struct strata_counters __percpu *c = sn->counters;
 
-	if (mf_active(&e->mf)) {
+	if (strata_mflow_active(&e->mf)) {
 		struct strata_mf_closed *cl = kmalloc(sizeof(*cl), GFP_ATOMIC);
 
 		strata_count(c, STRATA_STAT_MF_CLOSED);
@@ -256,7 +251,7 @@ static void scan_entry(struct strata_net *sn, struct strata_mfe *e, u64 now,
 	}
 	if (e->mf.window_start < w)
 		close_window(sn, e, w, cfg->window_ns, cfg->generation);
-	if (!mf_active(&e->mf) && now > e->last_ns + STRATA_IDLE_NS) {
+	if (!strata_mflow_active(&e->mf) && now > e->last_ns + STRATA_IDLE_NS) {
 		e->dead = true;
 		forget = true;
 	}

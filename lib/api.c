@@ -475,6 +475,14 @@ static const struct field dir_fields[] = {
 	DIR(ttl_min, K_UINT), DIR(ttl_max, K_UINT),
 };
 
+/* A microflow's transaction timing ("txn"), as `strata microflows -j` prints it. */
+#define TXN(m, k)	FIELD(struct strata_txn_stats, m, k)
+static const struct field txn_fields[] = {
+	TXN(ttfb, K_STAT), TXN(resp, K_STAT), TXN(first, K_STAT), TXN(dns, K_STAT),
+	TXN(requests, K_UINT), TXN(dns_queries, K_UINT), TXN(dns_unanswered, K_UINT),
+	TXN(dns_overflow, K_UINT), TXN(dns_repeats, K_UINT), TXN(app, K_UINT),
+};
+
 /* ---- requests ---- */
 
 /* Query parameters, as bits of struct endpoint.params. */
@@ -788,6 +796,12 @@ static int on_mflow(const struct strata_store_mflow *m, void *arg)
 		jput_ring_pos(&j, "ring_last", in->ring_last);
 	}
 	jput_dirs(&j, mf->dir);
+	{
+		struct jobj t = { json_object(), false };
+
+		jput_fields(&t, &mf->txn, txn_fields, NFIELDS(txn_fields), 0);
+		jput_obj(&j, "txn", &t);
+	}
 	jput_u64(&j, "first_block", m->first_block);
 	jput_u64(&j, "last_block", m->last_block);
 	return emit(r, &j);

@@ -424,6 +424,7 @@ static const struct pol mf_pol[STRATA_MF_A_MAX + 1] = {
 	[STRATA_MF_A_RING_LAST] = FIXED("ring_last", __u64),
 	[STRATA_MF_A_DIR0] = NEST("dir0"),
 	[STRATA_MF_A_DIR1] = NEST("dir1"),
+	[STRATA_MF_A_TXN] = NEST("txn"),
 };
 
 /* Present in every microflow message; SEQ and RING_* are not. */
@@ -453,6 +454,19 @@ static const struct pol dir_pol[STRATA_DIR_A_MAX + 1] = {
 	[STRATA_DIR_A_FP_SEGMENTED] = FIXED("fp_segmented", __u32),
 	[STRATA_DIR_A_TTL_MIN] = FIXED("ttl_min", __u8),
 	[STRATA_DIR_A_TTL_MAX] = FIXED("ttl_max", __u8),
+};
+
+static const struct pol txn_pol[STRATA_TXN_A_MAX + 1] = {
+	[STRATA_TXN_A_TTFB] = NEST("ttfb"),
+	[STRATA_TXN_A_RESP] = NEST("resp"),
+	[STRATA_TXN_A_FIRST] = NEST("first"),
+	[STRATA_TXN_A_DNS] = NEST("dns"),
+	[STRATA_TXN_A_REQUESTS] = FIXED("requests", __u64),
+	[STRATA_TXN_A_DNS_QUERIES] = FIXED("dns_queries", __u64),
+	[STRATA_TXN_A_DNS_UNANSWERED] = FIXED("dns_unanswered", __u32),
+	[STRATA_TXN_A_DNS_OVERFLOW] = FIXED("dns_overflow", __u32),
+	[STRATA_TXN_A_DNS_REPEATS] = FIXED("dns_repeats", __u32),
+	[STRATA_TXN_A_APP] = FIXED("app", __u8),
 };
 
 static const struct pol sample_pol[STRATA_SAMPLE_A_MAX + 1] = {
@@ -504,13 +518,36 @@ static int parse_sample(const struct nlattr *nest, struct strata_stat *s,
 	return 0;
 }
 
+/* Where the sample sets of a nest go: attribute type, offset in the struct. */
+struct sample_at {
+	unsigned int type;
+	size_t off;
+};
+
+static int parse_samples(const struct nlattr *const *tb, const struct pol *pol,
+			 const struct sample_at *at, unsigned int n, void *base,
+			 const char *where, char *err, size_t errlen)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		char swhere[64];
+
+		snprintf(swhere, sizeof(swhere), "%s %s", where, pol[at[i].type].name);
+		rc = parse_sample(tb[at[i].type],
+				  (struct strata_stat *)((char *)base + at[i].off),
+				  swhere, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_dir(const struct nlattr *nest, struct strata_dir_stats *d,
 		     int dir, char *err, size_t errlen)
 {
-	static const struct {
-		unsigned int type;
-		size_t off;
-	} samples[] = {
+	static const struct sample_at samples[] = {
 		{ STRATA_DIR_A_SIZE, offsetof(struct strata_dir_stats, size) },
 		{ STRATA_DIR_A_IAT, offsetof(struct strata_dir_stats, iat) },
 		{ STRATA_DIR_A_RTT_HS, offsetof(struct strata_dir_stats, rtt_hs) },
@@ -518,7 +555,6 @@ static int parse_dir(const struct nlattr *nest, struct strata_dir_stats *d,
 	};
 	const struct nlattr *tb[STRATA_DIR_A_MAX + 1];
 	char where[48];
-	unsigned int i;
 	int rc;
 
 	snprintf(where, sizeof(where), "microflow: dir%d", dir);
@@ -532,17 +568,10 @@ static int parse_dir(const struct nlattr *nest, struct strata_dir_stats *d,
 	d->packets = get_u64(tb[STRATA_DIR_A_PACKETS]);
 	d->bytes = get_u64(tb[STRATA_DIR_A_BYTES]);
 	d->payload_bytes = get_u64(tb[STRATA_DIR_A_PAYLOAD_BYTES]);
-	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
-		char swhere[64];
-
-		snprintf(swhere, sizeof(swhere), "%s %s", where,
-			 dir_pol[samples[i].type].name);
-		rc = parse_sample(tb[samples[i].type],
-				  (struct strata_stat *)((char *)d + samples[i].off),
-				  swhere, err, errlen);
-		if (rc)
-			return rc;
-	}
+	rc = parse_samples(tb, dir_pol, samples, sizeof(samples) / sizeof(samples[0]), d,
+			   where, err, errlen);
+	if (rc)
+		return rc;
 	d->first_ns = get_u64(tb[STRATA_DIR_A_FIRST_NS]);
 	d->last_ns = get_u64(tb[STRATA_DIR_A_LAST_NS]);
 	if (tb[STRATA_DIR_A_TCP_FLAGS])
@@ -557,6 +586,39 @@ static int parse_dir(const struct nlattr *nest, struct strata_dir_stats *d,
 		d->ttl_min = mnl_attr_get_u8(tb[STRATA_DIR_A_TTL_MIN]);
 	if (tb[STRATA_DIR_A_TTL_MAX])
 		d->ttl_max = mnl_attr_get_u8(tb[STRATA_DIR_A_TTL_MAX]);
+	return 0;
+}
+
+/* Transaction timing: absent from a module older than it, then all zero. */
+static int parse_txn(const struct nlattr *nest, struct strata_txn_stats *x,
+		     char *err, size_t errlen)
+{
+	static const struct sample_at samples[] = {
+		{ STRATA_TXN_A_TTFB, offsetof(struct strata_txn_stats, ttfb) },
+		{ STRATA_TXN_A_RESP, offsetof(struct strata_txn_stats, resp) },
+		{ STRATA_TXN_A_FIRST, offsetof(struct strata_txn_stats, first) },
+		{ STRATA_TXN_A_DNS, offsetof(struct strata_txn_stats, dns) },
+	};
+	const struct nlattr *tb[STRATA_TXN_A_MAX + 1];
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	if (!nest)
+		return 0;
+	rc = parse_nest(nest, txn_pol, STRATA_TXN_A_MAX, tb, "microflow: txn", err, errlen);
+	if (!rc)
+		rc = parse_samples(tb, txn_pol, samples, sizeof(samples) / sizeof(samples[0]),
+				   x, "microflow: txn", err, errlen);
+	if (rc)
+		return rc;
+	x->requests = get_u64(tb[STRATA_TXN_A_REQUESTS]);
+	x->dns_queries = get_u64(tb[STRATA_TXN_A_DNS_QUERIES]);
+	x->dns_unanswered = get_u32(tb[STRATA_TXN_A_DNS_UNANSWERED]);
+	x->dns_overflow = get_u32(tb[STRATA_TXN_A_DNS_OVERFLOW]);
+	x->dns_repeats = get_u32(tb[STRATA_TXN_A_DNS_REPEATS]);
+	/* A value a newer module knows is passed on as it is. */
+	if (tb[STRATA_TXN_A_APP])
+		x->app = mnl_attr_get_u8(tb[STRATA_TXN_A_APP]);
 	return 0;
 }
 
@@ -616,9 +678,11 @@ int strata_genl_parse_mflow(const struct nlmsghdr *nlh, struct strata_mflow *mf,
 		info->ring_last = mnl_attr_get_u64(tb[STRATA_MF_A_RING_LAST]);
 	}
 	rc = parse_dir(tb[STRATA_MF_A_DIR0], &mf->dir[0], 0, err, errlen);
-	if (rc)
-		return rc;
-	return parse_dir(tb[STRATA_MF_A_DIR1], &mf->dir[1], 1, err, errlen);
+	if (!rc)
+		rc = parse_dir(tb[STRATA_MF_A_DIR1], &mf->dir[1], 1, err, errlen);
+	if (!rc)
+		rc = parse_txn(tb[STRATA_MF_A_TXN], &mf->txn, err, errlen);
+	return rc;
 }
 
 /* ---- errors and acknowledgements ---- */

@@ -122,12 +122,13 @@ static void entry_remove(struct strata_mftable *t, __u32 i)
 	t->st.live--;
 }
 
-static bool mf_active(const struct strata_mflow *mf)
-{
-	return mf->dir[0].packets || mf->dir[1].packets;
-}
-
-/* Close the current window: export what it holds, forget the idle. */
+/*
+ * Close the current window: export what it holds, forget the idle. With
+ * @drop_all (the end of the input) what the conversations left open ends
+ * in this window. An idle conversation is forgotten after its roll, and
+ * only when the roll ended no transaction: one that did is exported with
+ * the next window first.
+ */
 static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 {
 	__u32 i;
@@ -137,7 +138,9 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 
 		if (!e->used)
 			continue;
-		if (mf_active(&e->mf)) {
+		if (drop_all)
+			strata_mflow_end(&e->mf);
+		if (strata_mflow_active(&e->mf)) {
 			t->st.closed++;
 			if (t->close) {
 				struct strata_mf_info info = {
@@ -156,10 +159,13 @@ static void rollover(struct strata_mftable *t, __u64 window, bool drop_all)
 		}
 		e->ring_first = e->ring_last = STRATA_RING_POS_NONE;
 		e->frame_bytes[0] = e->frame_bytes[1] = 0;
-		if (drop_all || e->last_ns + IDLE_NS < window)
+		if (drop_all) {
 			entry_remove(t, i);
-		else
-			strata_mflow_roll(&e->mf, window);
+			continue;
+		}
+		strata_mflow_roll(&e->mf, window);
+		if (!strata_mflow_active(&e->mf) && e->last_ns + IDLE_NS < window)
+			entry_remove(t, i);
 	}
 	t->window = window;
 }
@@ -215,7 +221,7 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 		t->st.live++;
 	}
 	e = &t->pool[i];
-	if (!mf_active(&e->mf))
+	if (!e->mf.dir[0].packets && !e->mf.dir[1].packets)
 		t->st.flows++;
 	strata_mflow_account(&e->mf, pkt, dir, ts_ns);
 	e->frame_bytes[dir] += frame_len;

@@ -123,8 +123,11 @@ int strata_mftable_packet(struct strata_mftable *t, const struct strata_pkt *pkt
 void strata_mftable_set_fp_segments(struct strata_mftable *t, __u32 budget);
 
 /**
- * strata_mftable_flush() - close every live microflow
+ * strata_mftable_flush() - close every live microflow, at the end of the input
  * @t: the table
+ *
+ * What the conversations left open ends in their last window
+ * (strata_mflow_end()): nothing more will answer.
  */
 void strata_mftable_flush(struct strata_mftable *t);
 

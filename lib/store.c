@@ -175,8 +175,21 @@ struct state {
 _Static_assert(BLK_HDR == 64, "block header layout");
 _Static_assert(sizeof(struct bat_hdr) == 32, "block table entry layout");
 _Static_assert(sizeof(struct strata_rec_packet) == 200, "ring record layout");
-_Static_assert(sizeof(struct strata_mflow) == 712, "microflow layout");
-_Static_assert(sizeof(struct mf_val) == 64 + 712, "microflow value layout");
+_Static_assert(sizeof(struct strata_mflow) == 1008, "microflow layout");
+_Static_assert(sizeof(struct mf_val) == 64 + 1008, "microflow value layout");
+
+/*
+ * Format 5 stored struct strata_mflow without its transaction timing (712
+ * bytes, which still open it): its microflow values are the first 776
+ * bytes of today's and read with the transaction fields zero. A format-5
+ * store opened for writing becomes format 6, its values of both sizes side
+ * by side; opened read-only, it is read as it is.
+ */
+#define FORMAT_V5	5
+#define MFLOW_V5	712
+#define MF_VAL_V5	(offsetof(struct mf_val, mf) + MFLOW_V5)
+_Static_assert(offsetof(struct strata_mflow, txn) == MFLOW_V5,
+	       "a format-5 microflow is the start of today's");
 _Static_assert(sizeof(struct pin_val) == 24 + STRATA_STORE_LABEL_MAX, "pin layout");
 _Static_assert(sizeof(struct state) == 72 + 15 * 8, "state layout");
 _Static_assert(sizeof(struct strata_store_flow) == 80 + 2 * 288, "flow layout");
@@ -1175,11 +1188,12 @@ static int trim_blocks(struct strata_store *s, MDB_txn *txn, struct state *st,
 static int mf_val_parse(const MDB_val *k, const MDB_val *v, struct mf_val *m,
 			char *err, size_t errlen)
 {
-	if (k->mv_size != 24 || v->mv_size != sizeof(*m))
+	if (k->mv_size != 24 || (v->mv_size != sizeof(*m) && v->mv_size != MF_VAL_V5))
 		return strata_seterr(err, errlen, EBADMSG,
 				     "microflow: corrupt entry (key %zu, value %zu bytes)",
 				     k->mv_size, v->mv_size);
-	memcpy(m, v->mv_data, sizeof(*m));
+	memset(m, 0, sizeof(*m));
+	memcpy(m, v->mv_data, v->mv_size);
 	return 0;
 }
 
@@ -1432,20 +1446,29 @@ static int format_check(struct strata_store *s, MDB_txn *txn, char *err, size_t 
 	rc = meta_get(s, txn, "version", &version, sizeof(version), err, errlen);
 	if (rc)
 		return rc;
-	if (version != STRATA_STORE_VERSION)
-		return strata_seterr(err, errlen, EPROTO, "format version %u, this build reads %u",
-				     version, STRATA_STORE_VERSION);
+	if (version != STRATA_STORE_VERSION && version != FORMAT_V5)
+		return strata_seterr(err, errlen, EPROTO,
+				     "format version %u, this build reads %u and %u",
+				     version, FORMAT_V5, STRATA_STORE_VERSION);
 	rc = meta_get(s, txn, "byteorder", &bo, sizeof(bo), err, errlen);
 	if (!rc && bo != BYTEORDER)
 		rc = strata_seterr(err, errlen, EPROTO, "written on a host of another byte order");
 	if (!rc)
 		rc = meta_get(s, txn, "layout", &lay, sizeof(lay), err, errlen);
 	if (!rc && (lay.rec_packet != sizeof(struct strata_rec_packet) ||
-		    lay.mflow != sizeof(struct strata_mflow)))
+		    lay.mflow != (version == FORMAT_V5 ? MFLOW_V5 : sizeof(struct strata_mflow))))
 		rc = strata_seterr(err, errlen, EPROTO,
 				   "records of %u and microflows of %u bytes, expected %zu and %zu",
 				   lay.rec_packet, lay.mflow, sizeof(struct strata_rec_packet),
-				   sizeof(struct strata_mflow));
+				   version == FORMAT_V5 ? MFLOW_V5 : sizeof(struct strata_mflow));
+	/* A build that reads only format 5 must refuse what this one writes. */
+	if (!rc && version == FORMAT_V5 && !s->o.readonly) {
+		version = STRATA_STORE_VERSION;
+		lay.mflow = sizeof(struct strata_mflow);
+		rc = meta_put(s, txn, "version", &version, sizeof(version), err, errlen);
+		if (!rc)
+			rc = meta_put(s, txn, "layout", &lay, sizeof(lay), err, errlen);
+	}
 	if (!rc)
 		rc = meta_get(s, txn, "created", &created, sizeof(created), err, errlen);
 	if (!rc)
@@ -3843,13 +3866,14 @@ static int conv_microflows(struct strata_store *s, MDB_txn *txn, const struct st
 				break;
 			}
 			/* A hash collision is another conversation. */
-			if (mv.mv_size == sizeof(struct mf_val)) {
+			if (mv.mv_size == sizeof(struct mf_val) || mv.mv_size == MF_VAL_V5) {
 				memcpy(&got, (const __u8 *)mv.mv_data +
 				       offsetof(struct mf_val, mf) + offsetof(struct strata_mflow, key),
 				       sizeof(got));
 				strata_store_canon_key(&got, &got);
 			}
-			if (mv.mv_size != sizeof(struct mf_val) || !memcmp(&got, canon, sizeof(got)))
+			if ((mv.mv_size != sizeof(struct mf_val) && mv.mv_size != MF_VAL_V5) ||
+			    !memcmp(&got, canon, sizeof(got)))
 				rc = mf_emit(s, txn, st, &mk.v, &mv, t1, fn, arg, err, errlen);
 			if (rc)
 				break;

@@ -15,7 +15,7 @@
 #include "genl.h"
 
 /* On-disk format version (Documentation/store.rst). */
-#define STRATA_STORE_VERSION		5
+#define STRATA_STORE_VERSION		6
 
 /* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
 #define STRATA_STORE_CODEC_NONE		0

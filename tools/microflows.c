@@ -83,6 +83,66 @@ static void print_dir(const char *name, const struct strata_dir_stats *d)
 	pr_close();
 }
 
+/* Transaction timing; app as its STRATA_TXN_APP_* number, as the API gives it. */
+static void print_txn(const struct strata_txn_stats *x)
+{
+	pr_open_obj("txn");
+	print_sample("ttfb", &x->ttfb);
+	print_sample("resp", &x->resp);
+	print_sample("first", &x->first);
+	print_sample("dns", &x->dns);
+	pr_u64("requests", NULL, x->requests);
+	pr_u64("dns_queries", NULL, x->dns_queries);
+	pr_u64("dns_unanswered", NULL, x->dns_unanswered);
+	pr_u64("dns_overflow", NULL, x->dns_overflow);
+	pr_u64("dns_repeats", NULL, x->dns_repeats);
+	pr_u64("app", NULL, x->app);
+	pr_close();
+}
+
+static const char *app_name(__u8 app)
+{
+	switch (app) {
+	case STRATA_TXN_APP_TLS:
+		return "tls";
+	case STRATA_TXN_APP_HTTP:
+		return "http";
+	case STRATA_TXN_APP_OTHER:
+		return "other";
+	default:
+		return "?";
+	}
+}
+
+/* A sample set's mean in ms, "-" without samples. */
+static const char *mean_ms(const struct strata_stat *s, char *buf, size_t len)
+{
+	if (s->n)
+		snprintf(buf, len, "%.3f", (double)s->sum / (double)s->n / 1e6);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/*
+ * Text: requests and their mean time to first byte and response time, the
+ * first exchange with its application, DNS queries answered and mean delay.
+ */
+static void print_txn_text(const struct strata_txn_stats *x)
+{
+	char a[24], b[24];
+
+	if (x->requests || x->ttfb.n || x->resp.n)
+		pr_text(", req %llu ttfb %s resp %s ms", (unsigned long long)x->requests,
+			mean_ms(&x->ttfb, a, sizeof(a)), mean_ms(&x->resp, b, sizeof(b)));
+	if (x->first.n)
+		pr_text(", first %s %s ms", app_name(x->app), mean_ms(&x->first, a, sizeof(a)));
+	if (x->dns_queries || x->dns.n || x->dns_unanswered)
+		pr_text(", dns %llu/%llu %s ms lost %u", (unsigned long long)x->dns.n,
+			(unsigned long long)x->dns_queries, mean_ms(&x->dns, a, sizeof(a)),
+			x->dns_unanswered + x->dns_overflow);
+}
+
 static void print_ring_pos(const char *name, __u64 pos)
 {
 	pr_open_obj(name);
@@ -110,12 +170,7 @@ static const char *endpoint(const struct strata_flow_key *k, int e, char *buf,
 /* One side's round trip: handshake samples when the window has them. */
 static void rtt_side(const struct strata_dir_stats *d, char *buf, size_t len)
 {
-	const struct strata_stat *s = d->rtt_hs.n ? &d->rtt_hs : &d->rtt_data;
-
-	if (s->n)
-		snprintf(buf, len, "%.3f", (double)s->sum / (double)s->n / 1e6);
-	else
-		snprintf(buf, len, "-");
+	mean_ms(d->rtt_hs.n ? &d->rtt_hs : &d->rtt_data, buf, len);
 }
 
 /*
@@ -143,6 +198,7 @@ static void print_text(const struct strata_mflow *mf, const struct strata_mf_inf
 	}
 	if (mf->key.proto == 6)
 		pr_text(", retrans %u/%u", a->retrans, b->retrans);
+	print_txn_text(&mf->txn);
 	pr_text("\n");
 }
 
@@ -170,6 +226,7 @@ static void print_json(const struct strata_mflow *mf, const struct strata_mf_inf
 	}
 	print_dir("dir0", &mf->dir[0]);
 	print_dir("dir1", &mf->dir[1]);
+	print_txn(&mf->txn);
 }
 
 void print_microflow(const struct strata_mflow *mf, const struct strata_mf_info *info)

@@ -8,6 +8,7 @@
 #define STRATA_CORE_FLOW_H
 
 #include "compat.h"
+#include <uapi/linux/strata.h>
 #include "parse.h"
 
 /**
@@ -166,6 +167,110 @@ struct strata_tcp_dir {
 	__u64 pending_ns;
 };
 
+/*
+ * Transactions: request/response timing of a conversation.
+ *
+ * TCP: a request starts with the first new payload the initiator sends
+ * after the responder last sent new payload (or at the start); it is
+ * answered by the responder's first new payload after it, and that
+ * response lasts until its last new responder payload. Only new data (in
+ * sequence, never seen before) counts: a retransmission or a segment that
+ * fills a gap says nothing about when a request was made or answered.
+ *
+ * DNS over UDP (port 53 at either end): a query (QR 0) is matched with its
+ * response (QR 1) by the message id, through STRATA_TXN_DNS_SLOTS slots of
+ * outstanding queries per conversation.
+ *
+ * A sample is taken in the window where it completes, from state that
+ * outlives windows (struct strata_txn_state), so an exchange across a
+ * window boundary is counted once, in the window it ends in.
+ */
+#define STRATA_TXN_DNS_SLOTS	4
+/*
+ * A DNS query unanswered this long is given up as unanswered, and a
+ * response whose responder has been silent this long has ended. Checked
+ * when a window rolls, so it takes effect up to one window later; shorter
+ * than the tables' 60 s idle time, so it happens before a conversation is
+ * forgotten. 10 s covers a stub resolver's retries (glibc: 5 s, twice).
+ */
+#define STRATA_TXN_TIMEOUT_NS	(10ULL * 1000000000ULL)
+
+/**
+ * struct strata_txn_stats - transaction timing of a microflow, one window
+ * @ttfb: TCP: time to first byte in ns, from a request's start to its
+ *	response's first byte; n is the number of answered requests
+ * @resp: TCP: response duration in ns, from its first to its last new
+ *	responder payload, sampled when the response ends (the next request
+ *	starts, the responder's FIN, an RST, or STRATA_TXN_TIMEOUT_NS of
+ *	responder silence; at the end of a capture file)
+ * @first: TCP: first-byte latency of the connection's first exchange only
+ *	(n is 0 or 1): its first request (for TLS the ClientHello) to the
+ *	responder's first payload; measured when the handshake was seen, so
+ *	that the first request is known to be the connection's first
+ * @dns: DNS query to response latency in ns, per answered query
+ * @requests: TCP: requests started, answered or not
+ * @dns_queries: DNS queries seen (retransmissions included)
+ * @dns_unanswered: queries given up after STRATA_TXN_TIMEOUT_NS (or at
+ *	the end of a capture file), counted in the window where they expire
+ * @dns_overflow: queries not timed because every slot held an
+ *	outstanding query
+ * @dns_repeats: queries whose id was already outstanding: a client's
+ *	retry, timed from the first (the delay its user saw)
+ * @app: STRATA_TXN_APP_* of the connection's first request, from its
+ *	first payload bytes; kept in every later window of the connection
+ * @pad: zero
+ *
+ * Every query is accounted once: dns_queries = dns.n + dns_unanswered +
+ * dns_overflow + dns_repeats + those still outstanding.
+ */
+struct strata_txn_stats {
+	struct strata_stat ttfb;
+	struct strata_stat resp;
+	struct strata_stat first;
+	struct strata_stat dns;
+	__u64 requests;
+	__u64 dns_queries;
+	__u32 dns_unanswered;
+	__u32 dns_overflow;
+	__u32 dns_repeats;
+	__u8 app;
+	__u8 pad[3];
+};
+
+/* strata_txn_state.phase */
+#define STRATA_TXN_IDLE		0	/* no request open */
+#define STRATA_TXN_REQ		1	/* a request awaits its first response byte */
+#define STRATA_TXN_RESP		2	/* a response is under way */
+
+/* strata_txn_state.first */
+#define STRATA_TXN_FIRST_WAIT	0	/* the connection's first request not seen */
+#define STRATA_TXN_FIRST_OPEN	1	/* it is the open request */
+#define STRATA_TXN_FIRST_DONE	2	/* measured, or cannot be */
+
+/**
+ * struct strata_txn_state - transaction tracking, kept across windows
+ * @req_ns: start of the open request (phase REQ)
+ * @resp_first_ns: first byte of the response under way (phase RESP)
+ * @resp_last_ns: its latest new byte
+ * @dns_ns: when each outstanding query was seen
+ * @dns_id: its message id
+ * @phase: STRATA_TXN_IDLE, _REQ or _RESP
+ * @first: STRATA_TXN_FIRST_*
+ * @dns_used: one bit per slot holding an outstanding query
+ * @pad: zero
+ */
+struct strata_txn_state {
+	__u64 req_ns;
+	__u64 resp_first_ns;
+	__u64 resp_last_ns;
+	__u64 dns_ns[STRATA_TXN_DNS_SLOTS];
+	__u16 dns_id[STRATA_TXN_DNS_SLOTS];
+	__u8 phase;
+	__u8 first;
+	__u8 dns_used;
+	__u8 pad[5];
+};
+
 /* strata_mflow.hs: handshake progress */
 #define STRATA_HS_SYN		1	/* initiator's SYN seen */
 #define STRATA_HS_SYNACK	2	/* responder's SYN-ACK seen */
@@ -183,6 +288,8 @@ struct strata_tcp_dir {
  * @synack_ns: when the SYN-ACK was seen
  * @dir: statistics per direction in this window; dir[d] is what endpoint d sent
  * @tcp: TCP tracking per direction, kept across windows
+ * @txn: transaction timing in this window
+ * @txs: transaction tracking, kept across windows
  *
  * The initiator is the sender of the first packet seen, except that the
  * receiver of a SYN-ACK (a SYN with ACK) is the initiator. A SYN with a new
@@ -201,6 +308,8 @@ struct strata_mflow {
 	__u64 synack_ns;
 	struct strata_dir_stats dir[2];
 	struct strata_tcp_dir tcp[2];
+	struct strata_txn_stats txn;
+	struct strata_txn_state txs;
 };
 
 /**
@@ -313,8 +422,42 @@ bool strata_mflow_fp_segments(struct strata_mflow *mf,
  * @window_start: the new window
  *
  * Clears the per-window statistics and keeps what outlives a window: the
- * key, the initiator, the handshake and the TCP tracking.
+ * key, the initiator, the handshake, the TCP tracking, the transactions
+ * under way and the application of the connection (txn.app). Then gives up
+ * the DNS queries and ends the responses that STRATA_TXN_TIMEOUT_NS before
+ * @window_start passed by: they count in the new window, which is then
+ * strata_mflow_active() even without a packet.
  */
 void strata_mflow_roll(struct strata_mflow *mf, __u64 window_start);
+
+/**
+ * strata_mflow_end() - end what the conversation left open
+ * @mf: the microflow, before its last window is exported
+ *
+ * For the end of a capture file, where nothing more will be seen: a
+ * response under way ends at its last byte (a @resp sample), outstanding
+ * DNS queries count as unanswered, an open request stays unanswered.
+ */
+void strata_mflow_end(struct strata_mflow *mf);
+
+/**
+ * strata_mflow_active() - whether a microflow's window has anything to export
+ * @mf: the microflow
+ *
+ * Return: true when the window had packets, or when transactions ended in
+ * it without a packet (strata_mflow_roll(), strata_mflow_end()): the
+ * tables export such a window too, so that no sample is lost.
+ */
+bool strata_mflow_active(const struct strata_mflow *mf);
+
+/**
+ * strata_txn_merge() - add one window's transaction timing to an aggregate
+ * @to: the aggregate (a longer time span of the same conversation)
+ * @from: one more window of it
+ *
+ * Sample sets and counts add up; @to->app takes @from's when @from has one.
+ */
+void strata_txn_merge(struct strata_txn_stats *to,
+		      const struct strata_txn_stats *from);
 
 #endif /* STRATA_CORE_FLOW_H */

@@ -403,6 +403,9 @@ done_ext:
 enum strata_parse_status strata_parse(const __u8 *data, __u32 caplen,
 				      __u32 wirelen, struct strata_pkt *pkt)
 {
+	enum strata_parse_status st;
+	__u32 n;
+
 	memset(pkt, 0, sizeof(*pkt));
 	if (caplen > wirelen)
 		caplen = wirelen;
@@ -410,10 +413,20 @@ enum strata_parse_status strata_parse(const __u8 *data, __u32 caplen,
 		return wirelen ? STRATA_PARSE_TRUNCATED : STRATA_PARSE_MALFORMED;
 	switch (data[0] >> 4) {
 	case 4:
-		return parse_ipv4(data, caplen, wirelen, pkt);
+		st = parse_ipv4(data, caplen, wirelen, pkt);
+		break;
 	case 6:
-		return parse_ipv6(data, caplen, wirelen, pkt);
+		st = parse_ipv6(data, caplen, wirelen, pkt);
+		break;
 	default:
 		return STRATA_PARSE_UNSUPPORTED;
 	}
+	if (st == STRATA_PARSE_OK && pkt->flags & STRATA_PKT_L4) {
+		n = strata_pkt_payload_caplen(pkt, caplen);
+		if (n > STRATA_PKT_HEAD)
+			n = STRATA_PKT_HEAD;
+		memcpy(pkt->head, data + pkt->payload_off, n);
+		pkt->head_len = n;
+	}
+	return st;
 }

@@ -58,6 +58,14 @@ enum strata_parse_status {
 #define STRATA_TCPOPT_TS	0x10
 #define STRATA_TCPOPT_OTHER	0x20
 
+/*
+ * Payload bytes kept in struct strata_pkt: enough for "OPTIONS " (the
+ * longest HTTP method with its space), a TLS record header with the
+ * handshake type, and a DNS header's id and flags (over TCP after the
+ * length prefix).
+ */
+#define STRATA_PKT_HEAD		8
+
 /**
  * struct strata_pkt - the parsed headers of one packet
  * @saddr: source address; IPv4 as the IPv4-mapped IPv6 address ::ffff:a.b.c.d
@@ -100,6 +108,15 @@ enum strata_parse_status {
  *	caller sets it after strata_parse() (the kernel from the skb)
  * @gso_segs: a GSO packet: how many wire packets it stands for (0: not
  *	counted yet; the payload length and @gso_size tell)
+ * @head_len: L4 payload bytes in @head (fewer than STRATA_PKT_HEAD when
+ *	the payload is shorter or not at hand)
+ * @head: the first bytes of the L4 payload, when L4 was parsed: what the
+ *	microflow's transaction timing reads (a TLS record header, an HTTP
+ *	method, a DNS message id). strata_parse() copies them from the bytes
+ *	it was given; the kernel, whose payload may lie outside the linear
+ *	part it parses, copies them from the skb
+ * @pad: zero
+ * @pad2: zero
  */
 struct strata_pkt {
 	__u8 saddr[16];
@@ -135,6 +152,9 @@ struct strata_pkt {
 	__u32 flags;
 	__u16 gso_size;
 	__u16 gso_segs;
+	__u8 head_len;
+	__u8 head[STRATA_PKT_HEAD];
+	__u8 pad2[3];
 };
 
 /**

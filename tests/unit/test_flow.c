@@ -2,9 +2,11 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * Unit tests of microflow accounting: conversation keys, windows, 128-bit
- * statistics, per-direction counters against a brute-force model, TCP RTTs.
+ * statistics, per-direction counters against a brute-force model, TCP RTTs,
+ * transaction timing (TCP requests and responses, first exchange, DNS).
  */
 #include "unit.h"
+#include "pktbuild.h"
 #include "core/flow.h"
 
 #define W1S	1000000000ULL
@@ -692,24 +694,57 @@ static void conv_init(struct conv *c, int cli_lower)
 	c->ci = cli_lower ? 0 : 1;
 }
 
-static void tx(struct conv *c, int from_cli, __u32 seq, __u32 ack, __u8 flags,
-		 __u16 win, __u16 len, __u64 ts)
+/* Account @p, sent by the client or the server of @c. */
+static void tx_pkt(struct conv *c, int from_cli, struct strata_pkt *p, __u64 ts)
 {
 	struct strata_flow_key key;
-	struct strata_pkt p;
 	int d;
 
-	if (from_cli)
-		mktcp(&p, &c->cli, &c->srv, seq, ack, flags, win, len);
-	else
-		mktcp(&p, &c->srv, &c->cli, seq, ack, flags, win, len);
-	d = strata_flow_key(&p, &key);
+	d = strata_flow_key(p, &key);
 	assert_int_equal(d, from_cli ? c->ci : !c->ci);
 	if (!c->inited) {
 		strata_mflow_init(&c->mf, &key, strata_window_start(ts, W1S));
 		c->inited = 1;
 	}
-	strata_mflow_account(&c->mf, &p, d, ts);
+	strata_mflow_account(&c->mf, p, d, ts);
+}
+
+/* A string literal's bytes and length (it may hold NULs); none at hand. */
+#define HEAD(lit)	lit, sizeof(lit) - 1
+#define NOHEAD		NULL, 0
+
+/*
+ * A TCP segment of @len payload bytes starting with the @hlen bytes at
+ * @head, as many as the parser would keep (NULL: no bytes at hand).
+ */
+static void tx_head(struct conv *c, int from_cli, __u32 seq, __u32 ack, __u8 flags,
+		    __u16 len, const char *head, size_t hlen, __u64 ts)
+{
+	struct strata_pkt p;
+
+	if (from_cli)
+		mktcp(&p, &c->cli, &c->srv, seq, ack, flags, 502, len);
+	else
+		mktcp(&p, &c->srv, &c->cli, seq, ack, flags, 502, len);
+	if (head) {
+		p.head_len = len < STRATA_PKT_HEAD ? len : STRATA_PKT_HEAD;
+		if (p.head_len > hlen)
+			p.head_len = hlen;
+		memcpy(p.head, head, p.head_len);
+	}
+	tx_pkt(c, from_cli, &p, ts);
+}
+
+static void tx(struct conv *c, int from_cli, __u32 seq, __u32 ack, __u8 flags,
+		 __u16 win, __u16 len, __u64 ts)
+{
+	struct strata_pkt p;
+
+	if (from_cli)
+		mktcp(&p, &c->cli, &c->srv, seq, ack, flags, win, len);
+	else
+		mktcp(&p, &c->srv, &c->cli, seq, ack, flags, win, len);
+	tx_pkt(c, from_cli, &p, ts);
 }
 
 static struct strata_dir_stats *C(struct conv *c)
@@ -991,6 +1026,496 @@ static void test_tcp_port_reuse(void **state)
 	}
 }
 
+/* ---- transactions ---- */
+
+/* A sample set must hold exactly these fundamentals. */
+static void want_stat(const struct strata_stat *st, __u64 n, __u64 sum, __u64 min,
+		      __u64 max, u128 sumsq, const char *what)
+{
+	struct model_stat m = { .n = n, .sum = sum, .sumsq = sumsq, .min = min, .max = max };
+
+	expect_stat(st, &m, what);
+}
+
+#define SQ(x)	((u128)(x) * (x))
+
+/*
+ * Three exchanges on one connection, with a request in two segments, a
+ * response in three, retransmissions on both sides that must not start
+ * or answer anything, and the server's FIN ending the last response.
+ */
+static void test_txn_exchanges(void **state)
+{
+	__u64 t = T0 + 1000000;
+	int lower;
+
+	(void)state;
+	for (lower = 0; lower <= 1; lower++) {
+		struct strata_txn_stats *x;
+		struct conv c;
+
+		conv_init(&c, lower);
+		x = &c.mf.txn;
+		handshake(&c, CI, SI, T0, 1000, 1000);
+		tx_head(&c, 1, CI + 1, SI + 1, ACK, 100, HEAD("GET / HTTP/1.1"), t + 1000);
+		tx_head(&c, 1, CI + 101, SI + 1, PSH | ACK, 50, HEAD("Host: a"), t + 1500);
+		tx(&c, 0, SI + 1, CI + 151, ACK, 500, 0, t + 2000);	/* no payload */
+		assert_int_equal(x->requests, 1);
+		assert_int_equal(x->ttfb.n, 0);
+		tx_head(&c, 0, SI + 1, CI + 151, ACK, 1000, HEAD("HTTP/1.1"), t + 11000);
+		tx_head(&c, 0, SI + 1001, CI + 151, ACK, 1000, NOHEAD, t + 12000);
+		tx_head(&c, 0, SI + 2001, CI + 151, PSH | ACK, 500, NOHEAD, t + 15000);
+		/* The client sends its request again: not a new one. */
+		tx_head(&c, 1, CI + 1, SI + 1, ACK, 100, HEAD("GET / HTTP/1.1"), t + 15500);
+		assert_int_equal(C(&c)->retrans, 1);
+		assert_int_equal(x->requests, 1);
+		assert_int_equal(x->resp.n, 0);		/* still under way */
+
+		tx_head(&c, 1, CI + 151, SI + 2501, PSH | ACK, 80, HEAD("GET /b "), t + 20000);
+		assert_int_equal(x->requests, 2);
+		want_stat(&x->resp, 1, 4000, 4000, 4000, SQ(4000), "resp after request 2");
+		tx_head(&c, 0, SI + 2501, CI + 231, PSH | ACK, 300, NOHEAD, t + 27000);
+		tx_head(&c, 1, CI + 231, SI + 2801, PSH | ACK, 80, HEAD("GET /c "), t + 30000);
+		/* Response 1's tail sent again: it does not answer request 3. */
+		tx_head(&c, 0, SI + 2001, CI + 311, PSH | ACK, 500, NOHEAD, t + 31000);
+		assert_int_equal(S(&c)->retrans, 1);
+		assert_int_equal(x->ttfb.n, 2);
+		tx_head(&c, 0, SI + 2801, CI + 311, ACK, 700, NOHEAD, t + 40000);
+		tx_head(&c, 0, SI + 3501, CI + 311, PSH | ACK, 700, NOHEAD, t + 41000);
+		assert_int_equal(x->resp.n, 2);
+		tx(&c, 0, SI + 4201, CI + 311, FIN | ACK, 500, 0, t + 42000);
+
+		assert_int_equal(x->requests, 3);
+		want_stat(&x->ttfb, 3, 27000, 7000, 10000,
+			    SQ(10000) + SQ(7000) + SQ(10000), "ttfb");
+		want_stat(&x->resp, 3, 5000, 0, 4000, SQ(4000) + SQ(0) + SQ(1000), "resp");
+		want_stat(&x->first, 1, 10000, 10000, 10000, SQ(10000), "first");
+		assert_int_equal(x->app, STRATA_TXN_APP_HTTP);
+		assert_int_equal(x->dns_queries, 0);
+		/* Data after the responder's FIN answers nothing. */
+		tx_head(&c, 0, SI + 4202, CI + 311, ACK, 10, NOHEAD, t + 43000);
+		assert_int_equal(x->ttfb.n, 3);
+		assert_int_equal(x->resp.n, 3);
+	}
+}
+
+/*
+ * Windows: a request open at a roll is answered in the next window; a
+ * response under way at a roll ends in the next; each sample is counted
+ * once, in the window where it completes, and the application stays.
+ */
+static void test_txn_window_roll(void **state)
+{
+	__u64 ws = strata_window_start(T0, W1S), w1 = ws + W1S, w2 = w1 + W1S;
+	struct strata_txn_stats *x;
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 1);
+	x = &c.mf.txn;
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 200, HEAD("\x16\x03\x01\x00\xc3\x01"), T0 + 10000);
+	strata_mflow_roll(&c.mf, w1);
+	assert_int_equal(x->requests, 0);
+	assert_false(strata_mflow_active(&c.mf));
+	tx_head(&c, 0, SI + 1, CI + 201, ACK, 1000, HEAD("\x16\x03\x03"), w1 + 500);
+	tx_head(&c, 0, SI + 1001, CI + 201, PSH | ACK, 1000, NOHEAD, w1 + 900);
+	want_stat(&x->ttfb, 1, w1 + 500 - (T0 + 10000), w1 + 500 - (T0 + 10000),
+		    w1 + 500 - (T0 + 10000), SQ(w1 + 500 - (T0 + 10000)), "ttfb across a roll");
+	assert_int_equal(x->first.n, 1);
+	assert_true(x->first.sum == w1 + 500 - (T0 + 10000));
+	assert_int_equal(x->app, STRATA_TXN_APP_TLS);
+	assert_int_equal(x->requests, 0);	/* counted in the window it started in */
+
+	strata_mflow_roll(&c.mf, w2);
+	assert_int_equal(x->app, STRATA_TXN_APP_TLS);	/* the connection's, kept */
+	assert_int_equal(x->ttfb.n, 0);
+	assert_int_equal(x->first.n, 0);
+	tx_head(&c, 0, SI + 2001, CI + 201, PSH | ACK, 100, NOHEAD, w2 + 100);
+	tx_head(&c, 1, CI + 201, SI + 2101, PSH | ACK, 50, HEAD("\x17\x03\x03"), w2 + 3000);
+	want_stat(&x->resp, 1, w2 + 100 - (w1 + 500), w2 + 100 - (w1 + 500),
+		    w2 + 100 - (w1 + 500), SQ(w2 + 100 - (w1 + 500)), "resp across a roll");
+	assert_int_equal(x->requests, 1);
+	/* Only the connection's first exchange is a "first". */
+	tx_head(&c, 0, SI + 2101, CI + 251, PSH | ACK, 100, NOHEAD, w2 + 5000);
+	assert_int_equal(x->ttfb.n, 1);
+	assert_int_equal(x->first.n, 0);
+}
+
+/*
+ * Unanswered requests: one cut by an RST counts as started, gets no
+ * ttfb and no "first"; after the client's FIN (a half-close) the server
+ * may still answer.
+ */
+static void test_txn_unanswered(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 0);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 20, HEAD("PING"), T0 + 5000);
+	tx(&c, 0, SI + 1, CI + 21, RST | ACK, 0, 0, T0 + 9000);
+	assert_int_equal(c.mf.txn.requests, 1);
+	assert_int_equal(c.mf.txn.ttfb.n, 0);
+	assert_int_equal(c.mf.txn.resp.n, 0);
+	/* The connection's first request was not answered: no "first" later. */
+	tx_head(&c, 1, CI + 21, SI + 1, PSH | ACK, 20, HEAD("PING"), T0 + 10000);
+	tx_head(&c, 0, SI + 1, CI + 41, PSH | ACK, 20, HEAD("PONG"), T0 + 12000);
+	assert_int_equal(c.mf.txn.requests, 2);
+	assert_int_equal(c.mf.txn.ttfb.n, 1);
+	assert_int_equal(c.mf.txn.first.n, 0);
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_OTHER);
+
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK | FIN, 30, HEAD("POST /x "), T0 + 5000);
+	tx_head(&c, 0, SI + 1, CI + 32, PSH | ACK, 400, NOHEAD, T0 + 65000);
+	tx(&c, 0, SI + 401, CI + 32, FIN | ACK, 0, 0, T0 + 66000);
+	want_stat(&c.mf.txn.ttfb, 1, 60000, 60000, 60000, SQ(60000), "after a half-close");
+	want_stat(&c.mf.txn.resp, 1, 0, 0, 0, 0, "resp ended by the server's FIN");
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_HTTP);
+}
+
+/* The application of the first request, from its first bytes. */
+static void test_txn_first_app(void **state)
+{
+	static const struct {
+		const char *head;
+		size_t hlen;
+		__u16 len;
+		__u8 app;
+	} cases[] = {
+		{ HEAD("\x16\x03\x01\x02\x00\x01"), 517, STRATA_TXN_APP_TLS },
+		{ HEAD("\x16\x03\x04\x00\x30\x01"), 53, STRATA_TXN_APP_TLS },
+		{ HEAD("\x16\x03\x01\x02\x00\x02"), 517, STRATA_TXN_APP_OTHER },	/* ServerHello */
+		{ HEAD("\x16\x03\x01"), 3, STRATA_TXN_APP_OTHER },	/* too short to tell */
+		{ HEAD("\x16\x03\x01\x02\x00\x01"), 5, STRATA_TXN_APP_OTHER },	/* cut */
+		{ HEAD("\x16\x02\x01\x02\x00\x01"), 517, STRATA_TXN_APP_OTHER },
+		{ HEAD("GET /index.html"), 200, STRATA_TXN_APP_HTTP },
+		{ HEAD("OPTIONS * HTTP/1.1"), 100, STRATA_TXN_APP_HTTP },
+		{ HEAD("CONNECT a:443"), 80, STRATA_TXN_APP_HTTP },
+		{ HEAD("DELETE /"), 60, STRATA_TXN_APP_HTTP },
+		{ HEAD("GETX / "), 60, STRATA_TXN_APP_OTHER },
+		{ HEAD("get / "), 60, STRATA_TXN_APP_OTHER },
+		{ HEAD("SSH-2.0-OpenSSH"), 40, STRATA_TXN_APP_OTHER },
+		{ NOHEAD, 100, STRATA_TXN_APP_NONE },	/* no bytes at hand */
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conv c;
+
+		conv_init(&c, i & 1);
+		handshake(&c, CI, SI, T0, 1000, 1000);
+		tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, cases[i].len, cases[i].head,
+			cases[i].hlen, T0 + 4000);
+		tx_head(&c, 0, SI + 1, CI + 1 + cases[i].len, PSH | ACK, 90, NOHEAD, T0 + 7000);
+		if (c.mf.txn.app != cases[i].app)
+			fail_msg("case %u: app %u, want %u", i, c.mf.txn.app, cases[i].app);
+		want_stat(&c.mf.txn.first, 1, 3000, 3000, 3000, SQ(3000), "first");
+	}
+}
+
+/*
+ * The first exchange is known only from the start of the connection: one
+ * picked up mid-stream, or whose first data segment was missed, has no
+ * "first" and no application. A server that speaks first (a banner) does
+ * not answer anything: the first exchange is the client's first request.
+ */
+static void test_txn_first_needs_start(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 0);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 100, HEAD("GET / "), T0);
+	tx_head(&c, 0, SI + 1, CI + 101, PSH | ACK, 100, NOHEAD, T0 + 3000);
+	assert_int_equal(c.mf.txn.ttfb.n, 1);
+	assert_int_equal(c.mf.txn.first.n, 0);
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_NONE);
+
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	/* The segment at CI + 1 was not seen: this is not the first request. */
+	tx_head(&c, 1, CI + 101, SI + 1, PSH | ACK, 100, HEAD("GET / "), T0 + 5000);
+	tx_head(&c, 0, SI + 1, CI + 201, PSH | ACK, 100, NOHEAD, T0 + 8000);
+	assert_int_equal(c.mf.txn.first.n, 0);
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_NONE);
+
+	conv_init(&c, 0);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 0, SI + 1, CI + 1, PSH | ACK, 30, HEAD("220 mx "), T0 + 4000);
+	assert_int_equal(c.mf.txn.requests, 0);
+	assert_int_equal(c.mf.txn.ttfb.n, 0);
+	tx_head(&c, 1, CI + 1, SI + 31, PSH | ACK, 12, HEAD("EHLO a"), T0 + 9000);
+	tx_head(&c, 0, SI + 31, CI + 13, PSH | ACK, 40, HEAD("250 ok"), T0 + 9700);
+	want_stat(&c.mf.txn.first, 1, 700, 700, 700, SQ(700), "first after a banner");
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_OTHER);
+}
+
+/* A new connection on the same 5-tuple ends the old one's response. */
+static void test_txn_port_reuse(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 10, HEAD("GET / "), T0 + 3000);
+	tx_head(&c, 0, SI + 1, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 4000);
+	tx_head(&c, 0, SI + 11, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 4500);
+	handshake(&c, CI + 50000, SI + 70000, T0 + 10000, 1000, 1000);
+	want_stat(&c.mf.txn.resp, 1, 500, 500, 500, SQ(500), "old response");
+	tx_head(&c, 1, CI + 50001, SI + 70001, PSH | ACK, 10, HEAD("\x16\x03\x01\x00\x05\x01"),
+		T0 + 13000);
+	tx_head(&c, 0, SI + 70001, CI + 50011, PSH | ACK, 10, NOHEAD, T0 + 13400);
+	want_stat(&c.mf.txn.first, 2, 1000 + 400, 400, 1000, SQ(1000) + SQ(400),
+		    "both connections' first exchanges");
+	assert_int_equal(c.mf.txn.app, STRATA_TXN_APP_TLS);
+	assert_int_equal(c.mf.txn.requests, 2);
+}
+
+/* A UDP DNS message from @from_cli with id @id, QR set for a response. */
+static void dns(struct conv *c, int from_cli, __u16 id, bool resp, __u16 len, __u64 ts)
+{
+	struct strata_pkt p;
+
+	if (from_cli)
+		mkpkt(&p, &c->cli, &c->srv, 4, 17);
+	else
+		mkpkt(&p, &c->srv, &c->cli, 4, 17);
+	p.payload_off = 28;
+	p.payload_len = len;
+	p.ip_len = 28 + len;
+	p.head_len = len < STRATA_PKT_HEAD ? len : STRATA_PKT_HEAD;
+	p.head[0] = id >> 8;
+	p.head[1] = id & 0xff;
+	p.head[2] = resp ? 0x81 : 0x01;
+	p.head[3] = resp ? 0x80 : 0x00;
+	tx_pkt(c, from_cli, &p, ts);
+}
+
+static void dns_conv(struct conv *c)
+{
+	memset(c, 0, sizeof(*c));
+	ep4(&c->cli, 10, 0, 0, 1, 40000);
+	ep4(&c->srv, 10, 0, 0, 53, 53);
+	c->ci = 0;	/* 10.0.0.1 is the lower address */
+}
+
+/* Every query accounted once: answered, given up, overflowed, repeated, or open. */
+static void dns_balance(const struct strata_txn_stats *x, unsigned int open)
+{
+	assert_int_equal(x->dns_queries, x->dns.n + x->dns_unanswered + x->dns_overflow +
+			 x->dns_repeats + open);
+}
+
+/*
+ * DNS over UDP: answers out of order matched by id, a retry of an
+ * outstanding id, slot overflow, an answer to nothing outstanding, a
+ * query given up at the roll STRATA_TXN_TIMEOUT_NS after it (exported
+ * with a window that has no packet), and messages too short to be DNS.
+ */
+static void test_txn_dns(void **state)
+{
+	__u64 ws = strata_window_start(T0, W1S);
+	struct strata_txn_stats *x;
+	struct conv c;
+	__u16 id;
+
+	(void)state;
+	dns_conv(&c);
+	x = &c.mf.txn;
+	dns(&c, 1, 0x0101, false, 40, T0);
+	dns(&c, 1, 0x0202, false, 40, T0 + 100);
+	dns(&c, 1, 0x0303, false, 40, T0 + 200);
+	dns(&c, 0, 0x0202, true, 120, T0 + 1100);
+	dns(&c, 0, 0x0101, true, 120, T0 + 2000);
+	dns(&c, 0, 0x0303, true, 120, T0 + 2300);
+	want_stat(&x->dns, 3, 1000 + 2000 + 2100, 1000, 2100,
+		    SQ(1000) + SQ(2000) + SQ(2100), "out of order");
+	assert_int_equal(x->dns_queries, 3);
+	/* A retry of an outstanding query is timed from its first copy. */
+	dns(&c, 1, 0x0707, false, 40, T0 + 3000);
+	dns(&c, 1, 0x0707, false, 40, T0 + 4000);
+	dns(&c, 0, 0x0707, true, 120, T0 + 4500);
+	assert_int_equal(x->dns_repeats, 1);
+	assert_int_equal(x->dns.n, 4);
+	assert_int_equal(x->dns.max, 2100);
+	assert_int_equal(x->dns.sum, 5100 + 1500);
+	/* The answer's copy finds nothing outstanding: no sample. */
+	dns(&c, 0, 0x0707, true, 120, T0 + 4600);
+	assert_int_equal(x->dns.n, 4);
+	dns_balance(x, 0);
+
+	/* Five outstanding, four slots: one is not timed. */
+	for (id = 20; id < 25; id++)
+		dns(&c, 1, id, false, 40, T0 + 10000 + id);
+	assert_int_equal(x->dns_overflow, 1);
+	dns(&c, 0, 24, true, 120, T0 + 20000);	/* the untimed one */
+	assert_int_equal(x->dns.n, 4);
+	for (id = 20; id < 23; id++)
+		dns(&c, 0, id, true, 120, T0 + 20000);
+	assert_int_equal(x->dns.n, 7);
+	dns_balance(x, 1);			/* 23 is still out */
+	/* Not DNS: shorter than a header. */
+	dns(&c, 1, 30, false, 11, T0 + 30000);
+	assert_int_equal(x->dns_queries, 10);
+
+	/* Query 23 given up STRATA_TXN_TIMEOUT_NS later, at a roll. */
+	strata_mflow_roll(&c.mf, ws + W1S);
+	assert_int_equal(x->dns_unanswered, 0);
+	strata_mflow_roll(&c.mf, strata_window_start(T0 + 10023 + STRATA_TXN_TIMEOUT_NS,
+						     W1S));
+	assert_int_equal(x->dns_unanswered, 0);	/* that window starts before it */
+	strata_mflow_roll(&c.mf, strata_window_start(T0 + 10023 + STRATA_TXN_TIMEOUT_NS,
+						     W1S) + W1S);
+	assert_int_equal(x->dns_unanswered, 1);
+	assert_int_equal(c.mf.dir[0].packets + c.mf.dir[1].packets, 0);
+	assert_true(strata_mflow_active(&c.mf));
+	/* Its late answer is no sample. */
+	dns(&c, 0, 23, true, 120, T0 + 10023 + STRATA_TXN_TIMEOUT_NS + W1S);
+	assert_int_equal(x->dns.n, 0);
+}
+
+/* DNS only on port 53; TCP is timed as requests, not as DNS messages. */
+static void test_txn_dns_port(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	dns_conv(&c);
+	c.srv.port = 5353;
+	dns(&c, 1, 1, false, 40, T0);
+	dns(&c, 0, 1, true, 40, T0 + 10);
+	assert_int_equal(c.mf.txn.dns_queries, 0);
+	assert_int_equal(c.mf.txn.dns.n, 0);
+	assert_int_equal(c.mf.txn.requests, 0);	/* no request timing on UDP */
+}
+
+/*
+ * Ends: a response whose responder has been silent STRATA_TXN_TIMEOUT_NS
+ * ends at a roll (its duration what it was); strata_mflow_end() ends what
+ * is open at the end of a capture.
+ */
+static void test_txn_end(void **state)
+{
+	__u64 ws = strata_window_start(T0, W1S);
+	struct conv c;
+
+	(void)state;
+	conv_init(&c, 0);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 10, HEAD("GET / "), T0 + 3000);
+	tx_head(&c, 0, SI + 1, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 4000);
+	tx_head(&c, 0, SI + 11, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 9000);
+	strata_mflow_roll(&c.mf, ws + W1S);
+	assert_int_equal(c.mf.txn.resp.n, 0);
+	assert_false(strata_mflow_active(&c.mf));
+	strata_mflow_roll(&c.mf, strata_window_start(T0 + 9000 + STRATA_TXN_TIMEOUT_NS, W1S)
+			  + W1S);
+	want_stat(&c.mf.txn.resp, 1, 5000, 5000, 5000, SQ(5000), "resp ended by silence");
+	assert_true(strata_mflow_active(&c.mf));
+	strata_mflow_roll(&c.mf, c.mf.window_start + W1S);
+	assert_false(strata_mflow_active(&c.mf));	/* once */
+
+	conv_init(&c, 1);
+	handshake(&c, CI, SI, T0, 1000, 1000);
+	tx_head(&c, 1, CI + 1, SI + 1, PSH | ACK, 10, HEAD("GET / "), T0 + 3000);
+	tx_head(&c, 0, SI + 1, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 4000);
+	tx_head(&c, 0, SI + 11, CI + 11, PSH | ACK, 10, NOHEAD, T0 + 6000);
+	strata_mflow_end(&c.mf);
+	want_stat(&c.mf.txn.resp, 1, 2000, 2000, 2000, SQ(2000), "resp at the end");
+	strata_mflow_end(&c.mf);
+	assert_int_equal(c.mf.txn.resp.n, 1);
+
+	dns_conv(&c);
+	dns(&c, 1, 5, false, 40, T0);
+	dns(&c, 1, 6, false, 40, T0 + 1);
+	strata_mflow_end(&c.mf);
+	assert_int_equal(c.mf.txn.dns_unanswered, 2);
+	dns_balance(&c.mf.txn, 0);
+}
+
+/* Windows merged: sample sets and counts add up, the application stays. */
+static void test_txn_merge(void **state)
+{
+	struct strata_txn_stats a, b;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	strata_stat_add(&a.ttfb, 10);
+	strata_stat_add(&a.dns, 7);
+	a.requests = 2;
+	a.dns_queries = 3;
+	a.dns_unanswered = 1;
+	a.dns_overflow = 1;
+	a.app = STRATA_TXN_APP_HTTP;
+	strata_stat_add(&b.ttfb, 30);
+	strata_stat_add(&b.resp, 4);
+	strata_stat_add(&b.first, 5);
+	b.requests = 1;
+	b.dns_repeats = 2;
+	strata_txn_merge(&a, &b);
+	want_stat(&a.ttfb, 2, 40, 10, 30, SQ(10) + SQ(30), "merged ttfb");
+	want_stat(&a.resp, 1, 4, 4, 4, SQ(4), "merged resp");
+	want_stat(&a.first, 1, 5, 5, 5, SQ(5), "merged first");
+	want_stat(&a.dns, 1, 7, 7, 7, SQ(7), "merged dns");
+	assert_int_equal(a.requests, 3);
+	assert_int_equal(a.dns_queries, 3);
+	assert_int_equal(a.dns_unanswered, 1);
+	assert_int_equal(a.dns_overflow, 1);
+	assert_int_equal(a.dns_repeats, 2);
+	assert_int_equal(a.app, STRATA_TXN_APP_HTTP);
+	b.app = STRATA_TXN_APP_TLS;
+	strata_txn_merge(&a, &b);
+	assert_int_equal(a.app, STRATA_TXN_APP_TLS);
+}
+
+/*
+ * The parser hands the core the first payload bytes: whole, cut by the
+ * capture length, and none for a packet whose L4 header was not parsed.
+ */
+static void test_txn_parse_head(void **state)
+{
+	static const __u8 ch[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x99 };
+	struct pb_ip4 ip = { { 10, 0, 0, 1 }, { 10, 0, 0, 2 }, 64, 0, 1, 0, true, false,
+			     0, NULL, 0 };
+	struct pb_tcp th = { 40000, 443, CI + 1, SI + 1, PSH | ACK, 502, NULL, 0 };
+	struct strata_pkt p;
+	struct pb b;
+	__u32 len;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	pb_ip4(&b, &ip);
+	pb_tcp(&b, &th);
+	pb_data(&b, ch, sizeof(ch));
+	len = pb_finish(&b);
+	assert_int_equal(strata_parse(b.d, len, len, &p), STRATA_PARSE_OK);
+	assert_int_equal(p.head_len, STRATA_PKT_HEAD);
+	assert_memory_equal(p.head, ch, STRATA_PKT_HEAD);
+	assert_int_equal(strata_parse(b.d, 40 + 3, len, &p), STRATA_PARSE_OK);
+	assert_int_equal(p.head_len, 3);
+	assert_memory_equal(p.head, ch, 3);
+	assert_int_equal(p.head[3], 0);
+	assert_int_equal(strata_parse(b.d, 40, len, &p), STRATA_PARSE_OK);
+	assert_int_equal(p.head_len, 0);
+
+	/* A non-first fragment: bytes after the IP header are not a payload head. */
+	memset(&b, 0, sizeof(b));
+	ip.frag_off = 64;
+	ip.proto = 6;
+	pb_ip4(&b, &ip);
+	pb_data(&b, ch, sizeof(ch));
+	len = pb_finish(&b);
+	assert_int_equal(strata_parse(b.d, len, len, &p), STRATA_PARSE_OK);
+	assert_int_equal(p.head_len, 0);
+}
+
 static void test_roll(void **state)
 {
 	struct strata_mflow before, fresh;
@@ -1083,6 +1608,17 @@ int main(void)
 		cmocka_unit_test(test_tcp_seq_wrap),
 		cmocka_unit_test(test_tcp_port_reuse),
 		cmocka_unit_test(test_roll),
+		cmocka_unit_test(test_txn_exchanges),
+		cmocka_unit_test(test_txn_window_roll),
+		cmocka_unit_test(test_txn_unanswered),
+		cmocka_unit_test(test_txn_first_app),
+		cmocka_unit_test(test_txn_first_needs_start),
+		cmocka_unit_test(test_txn_port_reuse),
+		cmocka_unit_test(test_txn_dns),
+		cmocka_unit_test(test_txn_dns_port),
+		cmocka_unit_test(test_txn_end),
+		cmocka_unit_test(test_txn_merge),
+		cmocka_unit_test(test_txn_parse_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

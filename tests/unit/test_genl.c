@@ -43,6 +43,8 @@ struct breakage {
 	bool trailing;			/* 4 stray bytes at the end of dir0 */
 	bool unknown;			/* attributes of a newer kernel */
 	bool pads;			/* PAD attributes, as nla_put_u64_64bit adds */
+	unsigned int long_txn;		/* STRATA_TXN_A_* sent too long */
+	unsigned int omit_txn_sample;	/* STRATA_SAMPLE_A_* left out of txn ttfb */
 };
 
 static void put_u64(struct nlmsghdr *nlh, unsigned int type, __u64 v,
@@ -122,6 +124,34 @@ static void put_dir(struct nlmsghdr *nlh, unsigned int type,
 	}
 }
 
+static void put_txn(struct nlmsghdr *nlh, const struct strata_txn_stats *x,
+		    const struct breakage *b)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, STRATA_MF_A_TXN);
+	struct breakage ttfb = *b;
+
+	ttfb.omit_sample = b->omit_txn_sample;
+	put_sample(nlh, STRATA_TXN_A_TTFB, &x->ttfb, true, &ttfb);
+	put_sample(nlh, STRATA_TXN_A_RESP, &x->resp, false, b);
+	put_sample(nlh, STRATA_TXN_A_FIRST, &x->first, false, b);
+	put_sample(nlh, STRATA_TXN_A_DNS, &x->dns, false, b);
+	put_u64(nlh, STRATA_TXN_A_REQUESTS, x->requests, STRATA_TXN_A_PAD, b);
+	put_u64(nlh, STRATA_TXN_A_DNS_QUERIES, x->dns_queries, STRATA_TXN_A_PAD, b);
+	if (b->long_txn == STRATA_TXN_A_DNS_UNANSWERED)
+		mnl_attr_put_u64(nlh, STRATA_TXN_A_DNS_UNANSWERED, x->dns_unanswered);
+	else
+		mnl_attr_put_u32(nlh, STRATA_TXN_A_DNS_UNANSWERED, x->dns_unanswered);
+	mnl_attr_put_u32(nlh, STRATA_TXN_A_DNS_OVERFLOW, x->dns_overflow);
+	mnl_attr_put_u32(nlh, STRATA_TXN_A_DNS_REPEATS, x->dns_repeats);
+	if (b->long_txn == STRATA_TXN_A_APP)
+		mnl_attr_put_u16(nlh, STRATA_TXN_A_APP, x->app);
+	else
+		mnl_attr_put_u8(nlh, STRATA_TXN_A_APP, x->app);
+	if (b->unknown)
+		mnl_attr_put_u32(nlh, STRATA_TXN_A_MAX + 3, 0xbeef);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static void put_mflow(struct nlmsghdr *nlh, const struct strata_mflow *mf,
 		      const struct strata_mf_info *info, const struct breakage *b)
 {
@@ -180,6 +210,8 @@ static void put_mflow(struct nlmsghdr *nlh, const struct strata_mflow *mf,
 		put_dir(nlh, STRATA_MF_A_DIR0, &mf->dir[0], 0, b);
 	if (o != STRATA_MF_A_DIR1)
 		put_dir(nlh, STRATA_MF_A_DIR1, &mf->dir[1], 1, b);
+	if (o != STRATA_MF_A_TXN)	/* left out: as a module older than it sends */
+		put_txn(nlh, &mf->txn, b);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -232,6 +264,21 @@ static void rand_mflow(struct rng *r, struct strata_mflow *mf,
 		s->ttl_min = (__u8)rng_u64(r);
 		s->ttl_max = (__u8)rng_u64(r);
 	}
+	/* Each transaction sample set empty one time in three. */
+	if (rng_range(r, 0, 2))
+		rand_stat(r, &mf->txn.ttfb);
+	if (rng_range(r, 0, 2))
+		rand_stat(r, &mf->txn.resp);
+	if (rng_range(r, 0, 2))
+		rand_stat(r, &mf->txn.first);
+	if (rng_range(r, 0, 2))
+		rand_stat(r, &mf->txn.dns);
+	mf->txn.requests = rng_u64(r);
+	mf->txn.dns_queries = rng_u64(r);
+	mf->txn.dns_unanswered = (__u32)rng_u64(r);
+	mf->txn.dns_overflow = (__u32)rng_u64(r);
+	mf->txn.dns_repeats = (__u32)rng_u64(r);
+	mf->txn.app = (__u8)rng_u64(r);	/* a newer module's value passes too */
 	info->has_seq = rng_range(r, 0, 1);
 	info->seq = info->has_seq ? rng_u64(r) : 0;
 	info->key_hash = rng_u64(r);
@@ -329,6 +376,32 @@ static void test_mflow_roundtrip(void **state)
 	assert_int_equal(got.dir[0].rtt_hs.max, 0);
 }
 
+/* A module older than transaction timing sends no STRATA_MF_A_TXN: zeros. */
+static void test_mflow_no_txn(void **state)
+{
+	struct strata_mf_info info, got_info;
+	struct strata_mflow mf, got;
+	struct breakage b = { .omit_mf = STRATA_MF_A_TXN };
+	struct strata_txn_stats zero;
+	struct nlmsghdr *nlh;
+	struct rng r;
+	char err[256];
+
+	(void)state;
+	rng_seed(&r, 5);
+	rand_mflow(&r, &mf, &info);
+	assert_true(mf.txn.requests != 0);
+	nlh = msg_start(STRATA_CMD_MICROFLOW);
+	put_mflow(nlh, &mf, &info, &b);
+	memset(&got, 0x5a, sizeof(got));
+	if (strata_genl_parse_mflow(nlh, &got, &got_info, err, sizeof(err)))
+		fail_msg("parse: %s", err);
+	memset(&zero, 0, sizeof(zero));
+	assert_memory_equal(&got.txn, &zero, sizeof(zero));
+	mf.txn = zero;
+	check_mflow(&got, &got_info, &mf, &info);
+}
+
 /* A microflow message broken by @b must be refused, the error saying @what. */
 static void expect_mf_error(const struct breakage *b, const char *what)
 {
@@ -412,6 +485,15 @@ static void test_mflow_malformed(void **state)
 	memset(&b, 0, sizeof(b));
 	b.trailing = true;
 	expect_mf_error(&b, "dir0: 4 trailing bytes");
+
+	memset(&b, 0, sizeof(b));
+	b.long_txn = STRATA_TXN_A_DNS_UNANSWERED;
+	expect_mf_error(&b, "txn: attribute dns_unanswered: 8 bytes, expected 4");
+	b.long_txn = STRATA_TXN_A_APP;
+	expect_mf_error(&b, "txn: attribute app: 2 bytes, expected 1");
+	memset(&b, 0, sizeof(b));
+	b.omit_txn_sample = STRATA_SAMPLE_A_SUM;
+	expect_mf_error(&b, "txn ttfb: attribute sum missing");
 }
 
 static void test_mflow_bad_values(void **state)
@@ -968,6 +1050,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mflow_roundtrip),
+		cmocka_unit_test(test_mflow_no_txn),
 		cmocka_unit_test(test_mflow_malformed),
 		cmocka_unit_test(test_mflow_bad_values),
 		cmocka_unit_test(test_mflow_mutations),

@@ -2,7 +2,8 @@
 /* Copyright (C) 2026 The strata authors. */
 /*
  * Unit tests of the userspace microflow table: the cap, window rollover and
- * flush through the close callback, and the statistics handed out.
+ * flush through the close callback, the statistics handed out, and the
+ * transactions that end without a packet (expiry, the end of the input).
  */
 #include <errno.h>
 
@@ -323,6 +324,80 @@ static void test_idle_frees_room(void **state)
 	closed_reset(&c);
 }
 
+/* A DNS message of conversation @i with id @id: a query, or its answer. */
+static int acct_dns(struct strata_mftable *t, unsigned int i, int reply, __u16 id,
+		    __u64 ts)
+{
+	struct strata_pkt p;
+
+	conv_pkt(&p, i, reply, 40);
+	p.head_len = STRATA_PKT_HEAD;
+	p.head[0] = id >> 8;
+	p.head[1] = (__u8)id;
+	p.head[2] = reply ? 0x81 : 0x01;
+	return strata_mftable_packet(t, &p, ts, 0, STRATA_RING_POS_NONE, NULL);
+}
+
+/*
+ * A query never answered is given up STRATA_TXN_TIMEOUT_NS later, in a
+ * window of its conversation that has no packet: that window is handed
+ * out (once), and the idle conversation forgotten only after it. At the
+ * end of the input (flush) what is still outstanding counts in the last
+ * window. Answered queries are timed.
+ */
+static void test_txn_expiry(void **state)
+{
+	const struct strata_mflow *m;
+	struct strata_mftable *t;
+	struct closed c = { 0 };
+	unsigned int w, j, n1 = 0;
+	__u64 exp_ws = WS0 + (STRATA_TXN_TIMEOUT_NS / W1S + 1) * W1S;
+
+	(void)state;
+	t = strata_mftable_new(16, W1S, on_close, &c);
+	assert_non_null(t);
+	assert_int_equal(acct_dns(t, 1, 0, 0x1234, WS0 + 100), 0);
+	assert_int_equal(acct_dns(t, 2, 0, 7, WS0 + 200), 0);
+	assert_int_equal(acct_dns(t, 2, 1, 7, WS0 + 5200), 0);
+	/* Conversation 3 keeps the windows rolling for 80 s. */
+	for (w = 0; w <= 80; w++)
+		assert_int_equal(acct(t, 3, 0, 1, WS0 + w * W1S + 10), 0);
+
+	m = find(&c, 2, WS0);
+	assert_non_null(m);
+	assert_int_equal(m->txn.dns.n, 1);
+	assert_int_equal(m->txn.dns.sum, 5000);
+	m = find(&c, 1, WS0);
+	assert_non_null(m);
+	assert_int_equal(m->txn.dns_queries, 1);
+	assert_int_equal(m->txn.dns_unanswered, 0);
+	m = find(&c, 1, exp_ws);
+	if (!m)
+		fail_msg("no window of conversation 1 at its expiry");
+	assert_int_equal(m->txn.dns_unanswered, 1);
+	assert_int_equal(m->dir[0].packets + m->dir[1].packets, 0);
+	for (j = 0; j < c.n; j++) {
+		struct strata_flow_key k;
+		struct strata_pkt p;
+
+		conv_pkt(&p, 1, 0, 0);
+		strata_flow_key(&p, &k);
+		n1 += !memcmp(&c.mf[j].key, &k, sizeof(k));
+	}
+	assert_int_equal(n1, 2);
+	assert_int_equal(c.empty, 1);
+
+	/* The end of the input: an outstanding query counts in its last window. */
+	assert_int_equal(acct_dns(t, 4, 0, 9, WS0 + 80 * W1S + 500), 0);
+	strata_mftable_flush(t);
+	m = find(&c, 4, WS0 + 80 * W1S);
+	assert_non_null(m);
+	assert_int_equal(m->txn.dns_queries, 1);
+	assert_int_equal(m->txn.dns_unanswered, 1);
+	strata_mftable_free(t);
+	closed_reset(&c);
+}
+
 static void tcp_pkt(struct strata_pkt *p, int from_cli, __u32 seq, __u32 ack,
 		    __u8 flags, __u16 len)
 {
@@ -616,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_late_packet),
 		cmocka_unit_test(test_idle_frees_room),
 		cmocka_unit_test(test_tcp_across_windows),
+		cmocka_unit_test(test_txn_expiry),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_no_callback),
 		cmocka_unit_test(test_fp_segments),

@@ -349,6 +349,15 @@ static struct strata_store *sopen(const char *path, __u64 budget, __u32 block, _
 	return sopen_o(&o);
 }
 
+static struct strata_store *sopen_ro(const char *path)
+{
+	struct strata_store_opts o;
+
+	strata_store_opts_init(&o, path);
+	o.readonly = true;
+	return sopen_o(&o);
+}
+
 static void sadd(struct strata_store *s, const struct tpkt *t)
 {
 	char err[512];
@@ -1656,7 +1665,7 @@ static void test_format(void **state)
 		assert_int_equal(mdb_get(r.txn, r.meta, &lk, &v), 0);
 		assert_int_equal(v.mv_size, 8);
 		assert_int_equal(u32_at(v.mv_data, 0), 200);
-		assert_int_equal(u32_at(v.mv_data, 4), 712);
+		assert_int_equal(u32_at(v.mv_data, 4), 1008);
 	}
 	/*
 	 * blocks: u64 BE id -> 64-byte header, the records' heads (struct
@@ -1781,7 +1790,7 @@ static void test_format(void **state)
 	assert_int_equal(be64(kv.mv_data), T0);
 	assert_int_equal(be64((__u8 *)kv.mv_data + 8), XXH64(&k, sizeof(k), 0x73747261636f6e76ULL));
 	assert_int_equal(be64((__u8 *)kv.mv_data + 16), 9);
-	assert_int_equal(v.mv_size, 64 + 712);
+	assert_int_equal(v.mv_size, 64 + 1008);
 	assert_int_equal(u64_at(v.mv_data, 0), 1000000);
 	assert_int_equal(u64_at(v.mv_data, 24), mi.ring_first);
 	assert_int_equal(u64_at(v.mv_data, 40), 1);		/* resolved when stored */
@@ -1846,6 +1855,114 @@ static int open_rc(const char *path, bool ro, char *err, size_t errlen)
 	if (!rc)
 		strata_store_close(s, NULL, 0);
 	return rc;
+}
+
+static int mf_one(const struct strata_store_mflow *m, void *arg)
+{
+	struct strata_store_mflow *got = arg;
+
+	*got = *m;
+	return 0;
+}
+
+/*
+ * A format-5 store (microflows of 712 bytes, without transaction timing)
+ * still opens: read-only as it is, its microflows with zero transaction
+ * fields; for writing it becomes format 6 and takes new microflows beside
+ * the old ones. A format-4 store is still refused.
+ */
+static void test_format_v5(void **state)
+{
+	struct strata_store_mflow got;
+	struct strata_mflow mf, zero;
+	struct strata_mf_info mi;
+	struct strata_store *s;
+	struct tdir d;
+	struct raw r;
+	MDB_cursor *c;
+	MDB_val kv, v;
+	__u32 v5 = 5, v4 = 4, lay5[2] = { 200, 712 };
+	__u8 old[64 + 712];
+	char err[256];
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 4ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	canon(&convs[1], &mf.key);
+	strata_mflow_init(&mf, &mf.key, T0);
+	mf.dir[0].packets = 3;
+	mf.dir[1].bytes = 4444;
+	mf.txn.requests = 9;	/* what format 5 did not keep */
+	strata_stat_add(&mf.txn.ttfb, 5000);
+	memset(&mi, 0, sizeof(mi));
+	mi.window_ns = 1000000;
+	mi.key_hash = 0x55;
+	assert_int_equal(strata_store_add_microflow(s, &mf, &mi, err, sizeof(err)), 0);
+	sclose(s);
+
+	/* Make it what format 5 wrote: meta, and the microflow cut at 776 bytes. */
+	meta_set(d.path, "version", &v5, sizeof(v5));
+	meta_set(d.path, "layout", lay5, sizeof(lay5));
+	raw_open(&r, d.path, true);
+	assert_int_equal(mdb_cursor_open(r.txn, r.mflow, &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &kv, &v, MDB_FIRST), 0);
+	assert_int_equal(v.mv_size, 64 + sizeof(struct strata_mflow));
+	memcpy(old, v.mv_data, sizeof(old));
+	v.mv_size = sizeof(old);
+	v.mv_data = old;
+	assert_int_equal(mdb_cursor_put(c, &kv, &v, MDB_CURRENT), 0);
+	mdb_cursor_close(c);
+	raw_close(&r, true);
+
+	memset(&zero, 0, sizeof(zero));
+	s = sopen_ro(d.path);
+	memset(&got, 0xff, sizeof(got));
+	assert_int_equal(strata_store_microflows(s, NULL, 0, ~0ULL, mf_one, &got, err,
+						 sizeof(err)), 0);
+	assert_int_equal(got.mf.dir[0].packets, 3);
+	assert_int_equal(got.mf.dir[1].bytes, 4444);
+	assert_memory_equal(&got.mf.key, &mf.key, sizeof(mf.key));
+	assert_int_equal(got.info.key_hash, 0x55);
+	assert_memory_equal(&got.mf.txn, &zero.txn, sizeof(zero.txn));
+	assert_memory_equal(&got.mf.txs, &zero.txs, sizeof(zero.txs));
+	sclose(s);
+	raw_open(&r, d.path, false);
+	meta_u32(&r, "version", 5);		/* read-only: left as it was */
+	raw_close(&r, false);
+
+	/* Opened for writing: format 6, and both sizes read side by side. */
+	s = sopen(d.path, 4ULL << 20, FIX_BLOCK, STRATA_STORE_CODEC_NONE, 0);
+	mf.window_start = T0 + 1000000;
+	assert_int_equal(strata_store_add_microflow(s, &mf, &mi, err, sizeof(err)), 0);
+	sclose(s);
+	raw_open(&r, d.path, false);
+	meta_u32(&r, "version", STRATA_STORE_VERSION);
+	{
+		MDB_val lk = { 6, "layout" };
+
+		assert_int_equal(mdb_get(r.txn, r.meta, &lk, &v), 0);
+		assert_int_equal(u32_at(v.mv_data, 4), sizeof(struct strata_mflow));
+	}
+	raw_close(&r, false);
+	s = sopen_ro(d.path);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(strata_store_microflows(s, NULL, 0, T0 + 1, mf_one, &got, err,
+						 sizeof(err)), 0);
+	assert_true(got.mf.window_start == T0);
+	assert_int_equal(got.mf.txn.requests, 0);
+	assert_int_equal(strata_store_microflows(s, NULL, T0 + 1000000, ~0ULL, mf_one, &got,
+						 err, sizeof(err)), 0);
+	assert_true(got.mf.window_start == T0 + 1000000);
+	assert_int_equal(got.mf.txn.requests, 9);
+	assert_int_equal(got.mf.txn.ttfb.sum, 5000);
+	sclose(s);
+
+	/* A format older than 5 is refused, naming its version. */
+	meta_set(d.path, "version", &v4, sizeof(v4));
+	assert_int_equal(open_rc(d.path, true, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "version 4"));
+	tdir_rm(&d);
 }
 
 /* Another format version, or missing or garbled meta, is refused. */
@@ -2852,6 +2969,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_codec_sections),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_format_v5),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_corrupt_zstd),
 		cmocka_unit_test(test_conv_filter),

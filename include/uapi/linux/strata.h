@@ -132,6 +132,19 @@
  * has packet records) and a sample set with no sample; a sample set, when
  * present, has all its attributes.
  *
+ * STRATA_MF_A_TXN (nest, enum strata_txn_attr) carries the window's
+ * transaction timing (struct strata_txn_stats): TCP time to first byte
+ * (STRATA_TXN_A_TTFB), response duration (STRATA_TXN_A_RESP) and the
+ * connection's first exchange (STRATA_TXN_A_FIRST) as sample sets in ns,
+ * requests started, the application of the first request
+ * (STRATA_TXN_APP_*), and DNS query-to-response latency (STRATA_TXN_A_DNS)
+ * with the queries seen, given up unanswered, not timed for want of a slot,
+ * and repeated. It is always sent, its sample sets only when not empty; a
+ * module older than it does not send it (read: all zero). A window can be
+ * closed with no packet when a transaction ended in it without one (a DNS
+ * query given up, a response whose responder fell silent): its directions
+ * then have zero packets.
+ *
  * Packet rings: /dev/strata
  * -------------------------
  *
@@ -321,6 +334,7 @@ enum strata_mf_attr {
 	STRATA_MF_A_RING_LAST,		/* u64 */
 	STRATA_MF_A_DIR0,		/* nest: enum strata_dir_attr */
 	STRATA_MF_A_DIR1,		/* nest: enum strata_dir_attr */
+	STRATA_MF_A_TXN,		/* nest: enum strata_txn_attr */
 	__STRATA_MF_A_MAX
 };
 #define STRATA_MF_A_MAX (__STRATA_MF_A_MAX - 1)
@@ -349,6 +363,30 @@ enum strata_dir_attr {
 	__STRATA_DIR_A_MAX
 };
 #define STRATA_DIR_A_MAX (__STRATA_DIR_A_MAX - 1)
+
+/* STRATA_TXN_A_APP: what the connection's first request was. */
+#define STRATA_TXN_APP_NONE	0	/* not seen from its start, or no bytes at hand */
+#define STRATA_TXN_APP_TLS	1	/* a TLS handshake record with a ClientHello */
+#define STRATA_TXN_APP_HTTP	2	/* an HTTP method and a space */
+#define STRATA_TXN_APP_OTHER	3	/* anything else */
+
+/* Transaction timing of a microflow (struct strata_txn_stats in lib/core/flow.h). */
+enum strata_txn_attr {
+	STRATA_TXN_A_UNSPEC,
+	STRATA_TXN_A_PAD,
+	STRATA_TXN_A_TTFB,		/* nest: enum strata_sample_attr, ns */
+	STRATA_TXN_A_RESP,		/* nest, ns */
+	STRATA_TXN_A_FIRST,		/* nest, ns */
+	STRATA_TXN_A_DNS,		/* nest, ns */
+	STRATA_TXN_A_REQUESTS,		/* u64 */
+	STRATA_TXN_A_DNS_QUERIES,	/* u64 */
+	STRATA_TXN_A_DNS_UNANSWERED,	/* u32 */
+	STRATA_TXN_A_DNS_OVERFLOW,	/* u32 */
+	STRATA_TXN_A_DNS_REPEATS,	/* u32 */
+	STRATA_TXN_A_APP,		/* u8: STRATA_TXN_APP_* */
+	__STRATA_TXN_A_MAX
+};
+#define STRATA_TXN_A_MAX (__STRATA_TXN_A_MAX - 1)
 
 /* A sample set (struct strata_stat): present only when n > 0. */
 enum strata_sample_attr {
