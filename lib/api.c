@@ -475,7 +475,10 @@ static const struct field dir_fields[] = {
 	DIR(ttl_min, K_UINT), DIR(ttl_max, K_UINT),
 };
 
-/* A microflow's transaction timing ("txn"), as `strata microflows -j` prints it. */
+/*
+ * Transaction timing ("txn"), as `strata microflows -j` prints a
+ * microflow's; a location flow's is its microflows' summed.
+ */
 #define TXN(m, k)	FIELD(struct strata_txn_stats, m, k)
 static const struct field txn_fields[] = {
 	TXN(ttfb, K_STAT), TXN(resp, K_STAT), TXN(first, K_STAT), TXN(dns, K_STAT),
@@ -633,6 +636,10 @@ struct cfield {
 	{ m "_sumsq", BOTH(p ".sumsq") }, { m "_min", BOTH(p ".min") }, \
 	{ m "_max", BOTH(p ".max") }
 
+#define TXN_FIELDS(m, p) \
+	{ m "_n", p ".n" }, { m "_sum", p ".sum" }, { m "_sumsq", p ".sumsq" }, \
+	{ m "_min", p ".min" }, { m "_max", p ".max" }
+
 /* Microflows and flows: one conversation, both directions summed. */
 static const struct cfield conv_fields[] = {
 	{ "window", "window_start" }, { "family", "family" }, { "ip_proto", "proto" },
@@ -645,6 +652,10 @@ static const struct cfield conv_fields[] = {
 	STAT_FIELDS("rtt_hs", "rtt_hs"), STAT_FIELDS("rtt_data", "rtt_data"),
 	{ "retrans", BOTH("retrans") }, { "out_of_order", BOTH("out_of_order") },
 	{ "zero_window", BOTH("zero_window") }, { "fragments", BOTH("fragments") },
+	/* Conversation-wide: one "txn" object, no directions. */
+	TXN_FIELDS("txn_ttfb", "txn.ttfb"), TXN_FIELDS("txn_resp", "txn.resp"),
+	TXN_FIELDS("txn_first", "txn.first"), TXN_FIELDS("txn_dns", "txn.dns"),
+	{ "txn_requests", "txn.requests" }, { "txn_dns_queries", "txn.dns_queries" },
 	/* Flows only: the level leaves it out of microflows. */
 	{ "microflows", "microflows" },
 };
@@ -771,6 +782,14 @@ static void jput_dirs(struct jobj *j, const struct strata_dir_stats dir[2])
 	}
 }
 
+static void jput_txn(struct jobj *j, const struct strata_txn_stats *t)
+{
+	struct jobj o = { json_object(), false };
+
+	jput_fields(&o, t, txn_fields, NFIELDS(txn_fields), 0);
+	jput_obj(j, "txn", &o);
+}
+
 static int on_mflow(const struct strata_store_mflow *m, void *arg)
 {
 	const struct strata_mflow *mf = &m->mf;
@@ -796,12 +815,7 @@ static int on_mflow(const struct strata_store_mflow *m, void *arg)
 		jput_ring_pos(&j, "ring_last", in->ring_last);
 	}
 	jput_dirs(&j, mf->dir);
-	{
-		struct jobj t = { json_object(), false };
-
-		jput_fields(&t, &mf->txn, txn_fields, NFIELDS(txn_fields), 0);
-		jput_obj(&j, "txn", &t);
-	}
+	jput_txn(&j, &mf->txn);
 	jput_u64(&j, "first_block", m->first_block);
 	jput_u64(&j, "last_block", m->last_block);
 	return emit(r, &j);
@@ -832,6 +846,7 @@ static int on_flow(const struct strata_store_flow *f, void *arg)
 	jput_u64(&j, "first_mf", f->first_mf);
 	jput_u64(&j, "last_mf", f->last_mf);
 	jput_dirs(&j, f->dir);
+	jput_txn(&j, &f->txn);
 	return emit(r, &j);
 }
 

@@ -222,6 +222,26 @@ static json_t *jstat(const struct strata_stat *s)
 			 "min", (json_int_t)(s->n ? s->min : 0), "max", (json_int_t)s->max);
 }
 
+/*
+ * Transaction timing as the sensor API shows a flow's ("txn"); @app: with
+ * the application (not for a macroflow's, whose group mixes connections).
+ */
+static json_t *jtxn(const struct strata_txn_stats *t, bool app)
+{
+	json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
+			      "ttfb", jstat(&t->ttfb), "resp", jstat(&t->resp),
+			      "first", jstat(&t->first), "dns", jstat(&t->dns),
+			      "requests", (json_int_t)t->requests,
+			      "dns_queries", (json_int_t)t->dns_queries,
+			      "dns_unanswered", (json_int_t)t->dns_unanswered,
+			      "dns_overflow", (json_int_t)t->dns_overflow,
+			      "dns_repeats", (json_int_t)t->dns_repeats);
+
+	if (o && app)
+		json_object_set_new(o, "app", json_integer(t->app));
+	return o;
+}
+
 static const struct strata_sensor *sensor_of(struct req *r, __u32 num)
 {
 	unsigned int i;
@@ -332,6 +352,8 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 			json_object_set_new(o, "more_conversations", json_integer(h->nkeys - 2));
 		if (o)
 			json_object_set_new(o, "clock", json_string(strata_clock_name(h->clock_sync)));
+		if (o)
+			json_object_set_new(o, "txn", jtxn(&h->txn, true));
 		json_array_append_new(hops, o);
 		unsync += unsynced(r, h->sensor, h->clock_sync);
 	}
@@ -348,6 +370,11 @@ static json_t *cflow_json(struct req *r, const struct strata_cflow *c)
 		json_object_set_new(o, "window_end_ns", json_integer((json_int_t)(c->window_start +
 							STRATA_STORE_FLOW_WINDOW_NS)));
 		json_object_set_new(o, "unsync_sensors", json_integer(unsync));
+		/* The server side's, as macroflows count it: the last kept hop's. */
+		if (c->nhops)
+			json_object_set_new(o, "txn", jtxn(&c->hop[(c->nhops < STRATA_PATH_MAX ?
+							      c->nhops : STRATA_PATH_MAX) - 1].txn,
+							   false));
 	}
 	if (o && c->more_hops)
 		json_object_set_new(o, "more_locations", json_integer(c->more_hops));
@@ -382,7 +409,7 @@ static json_t *lflow_json(struct req *r, const struct strata_lflow *lf)
 			"ttl_min", (json_int_t)s->ttl_min, "ttl_max", (json_int_t)s->ttl_max,
 			"fingerprints", fp));
 	}
-	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:s}",
+	return json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:s,s:o}",
 			 "sensor", sensor_name(r, lf->sensor), "sensor_num", (json_int_t)lf->sensor,
 			 "conversation", jconv(&f->key),
 			 "window_start_ns", (json_int_t)f->window_start,
@@ -393,7 +420,7 @@ static json_t *lflow_json(struct req *r, const struct strata_lflow *lf)
 			 "initiator", (json_int_t)f->initiator,
 			 "initiator_known", json_boolean(f->has_initiator), "dir", dirs,
 			 "unsync_sensors", (json_int_t)unsynced(r, lf->sensor, f->clock_sync),
-			 "clock", strata_clock_name(f->clock_sync));
+			 "clock", strata_clock_name(f->clock_sync), "txn", jtxn(&f->txn, true));
 }
 
 /* ---- groups and filters ---- */
@@ -455,7 +482,7 @@ static json_t *mflows_link(const struct strata_macroflow *m)
 
 static json_t *macro_json(const struct strata_macroflow *m)
 {
-	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
+	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o}",
 			 "window_start_ns", (json_int_t)m->window_start,
 			 "window_end_ns", (json_int_t)(m->window_start + m->window_ns),
 			 "window_ns", (json_int_t)m->window_ns,
@@ -468,7 +495,7 @@ static json_t *macro_json(const struct strata_macroflow *m)
 			 "delay_ns", jstat(&m->delay),
 			 "locations", (json_int_t)m->hops,
 			 "first_ns", (json_int_t)m->first_ns, "last_ns", (json_int_t)m->last_ns,
-			 "flows", mflows_link(m));
+			 "flows", mflows_link(m), "txn", jtxn(&m->txn, false));
 }
 
 /* ---- lists ---- */
@@ -610,6 +637,12 @@ struct cfield {
 	{ m "_n", p ".n" }, { m "_sum", p ".sum" }, { m "_sumsq", p ".sumsq" }, \
 	{ m "_min", p ".min" }, { m "_max", p ".max" }
 
+/* Transaction timing, under "txn" in every level's rows (jtxn()). */
+#define TXN_FIELDS \
+	STAT_FIELDS("txn_ttfb", "txn.ttfb"), STAT_FIELDS("txn_resp", "txn.resp"), \
+	STAT_FIELDS("txn_first", "txn.first"), STAT_FIELDS("txn_dns", "txn.dns"), \
+	{ "txn_requests", "txn.requests" }, { "txn_dns_queries", "txn.dns_queries" }
+
 static const struct cfield macro_keys[__STRATA_GROUP_MAX][4] = {
 	[STRATA_GROUP_SERVICE] = { { "server", "key.addr" }, { "port", "key.port" },
 				   { "proto", "key.proto" } },
@@ -622,7 +655,7 @@ static const struct cfield macro_fields[] = {
 	{ "from_ns", "window_start_ns" }, { "to_ns", "window_end_ns" },
 	{ "cflows", "connected_flows" }, { "packets", "packets.*" }, { "bytes", "bytes.*" },
 	{ "lost", "lost.*" }, STAT_FIELDS("rtt_hs", "rtt_handshake_ns"),
-	STAT_FIELDS("delay", "delay_ns"), { "locations", "locations" },
+	STAT_FIELDS("delay", "delay_ns"), { "locations", "locations" }, TXN_FIELDS,
 };
 
 static const struct cfield cflow_fields[] = {
@@ -634,6 +667,8 @@ static const struct cfield cflow_fields[] = {
 	{ "packets", "path.0.packets.*" }, { "bytes", "path.0.bytes.*" },
 	{ "lost", "path.*.lost.*" }, { "locations", "locations" },
 	{ "unsync_sensors", "unsync_sensors" },
+	/* At the last location, the server's side, as macroflows count it. */
+	TXN_FIELDS,
 };
 
 static const struct cfield lflow_fields[] = {
@@ -645,6 +680,7 @@ static const struct cfield lflow_fields[] = {
 	STAT_FIELDS("size", "dir.*.size"), STAT_FIELDS("iat", "dir.*.iat"),
 	STAT_FIELDS("rtt_hs", "dir.*.rtt_handshake"), STAT_FIELDS("rtt_data", "dir.*.rtt_data"),
 	{ "retrans", "dir.*.retransmits" }, { "unsync_sensors", "unsync_sensors" },
+	TXN_FIELDS,
 };
 
 static const struct cfield sensor_fields[] = {

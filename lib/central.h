@@ -93,6 +93,12 @@ struct strata_lflow {
  * @lost: [0] client-to-server packets seen at the previous location and not
  *	here; [1] replies seen here and not at the previous location (counts
  *	can go negative where a location saw more, e.g. duplicates)
+ * @txn: the transaction timing measured there: its location flows'
+ *	strata_txn_merge()d, every key's (a NAT there: the conversation
+ *	before and after the rewrite; a proxy: both of its connections).
+ *	The first hop's is the client's view (its host's sensor: the time the
+ *	client waited), the last hop's the server's (the time the server
+ *	took, as its host's sensor saw it)
  *
  * A location is one sensor: the location flows it has of the conversation
  * make one hop, whatever their keys, so delays and losses are always
@@ -116,6 +122,7 @@ struct strata_hop {
 	__s64 delay_ns[2];
 	__u32 delay_n[2];
 	__s64 lost[2];
+	struct strata_txn_stats txn;
 };
 
 /**
@@ -194,6 +201,12 @@ struct strata_macro_key {
  *	included (hops / cflows: mean path length)
  * @first_ns: first packet of any of its flows
  * @last_ns: last one
+ * @txn: transaction timing at each flow's location nearest the server (its
+ *	last hop: the server's response time as the sensor closest to it, at
+ *	best its own host's, measured it), summed; @txn.app is 0 (a group
+ *	mixes connections). The client's side is in each flow's first hop
+ *	(struct strata_hop.txn): the two differ by the network between.
+ *	Zero in macroflows stored before central store version 3
  */
 struct strata_macroflow {
 	__u64 window_start;
@@ -208,6 +221,7 @@ struct strata_macroflow {
 	__u64 hops;
 	__u64 first_ns;
 	__u64 last_ns;
+	struct strata_txn_stats txn;
 };
 
 typedef int (*strata_cflow_fn)(const struct strata_cflow *c, void *arg);
@@ -248,7 +262,8 @@ void strata_macro_keys(const struct strata_cflow *c, struct strata_macro_key key
  *
  * Adds everything but @m->rtt_hs: a connected flow carries no RTTs, so the
  * caller (the central store, which has the location flows) merges the
- * first location's rtt_hs of both directions into it.
+ * first location's rtt_hs of both directions into it. @m->txn gets the
+ * last kept hop's transaction timing (the location nearest the server).
  */
 void strata_macro_add(struct strata_macroflow *m, const struct strata_cflow *c);
 

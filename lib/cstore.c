@@ -22,7 +22,8 @@
  *   meta    "version", "next_sensor", "trimmed" -> __u64
  *   sensor  num (be32)                          -> struct strata_sensor
  *   lflow   window (be64), sensor (be32), conversation hash (be64)
- *                                               -> struct strata_lflow
+ *                                               -> struct strata_lflow (version 2:
+ *                                                  LFLOW_V2, below)
  *   cflow   window (be64), seq (be32)           -> struct strata_cflow up to
  *                                                  its last hop (nhops of them)
  *   macro   macro window (be64), group (u8), group hash (be64)
@@ -68,6 +69,51 @@ struct strata_cstore {
 };
 
 #define CONV_SEED	0x73747261u	/* "stra" */
+
+/*
+ * Version 2 stored location flows, hops and macroflows without their
+ * transaction timing: struct strata_store_flow of 656 bytes inside struct
+ * strata_lflow, struct strata_hop without its last member, struct
+ * strata_macroflow without its last. A version-2 store opened here becomes
+ * version 3 (a build that reads only version 2 then refuses it, rather
+ * than taking the new sizes for corruption); its old values stay, read
+ * with zero transaction fields, until a window stitched again or trimmed
+ * replaces them.
+ */
+#define VERSION_V2	2
+#define SFLOW_V2	offsetof(struct strata_store_flow, txn)
+#define LFLOW_V2	(sizeof(struct strata_lflow) - sizeof(struct strata_txn_stats))
+#define HOP_V2		offsetof(struct strata_hop, txn)
+#define MACRO_V2	offsetof(struct strata_macroflow, txn)
+_Static_assert(offsetof(struct strata_lflow, f) == 0 &&
+	       offsetof(struct strata_lflow, sensor) == sizeof(struct strata_store_flow),
+	       "a location flow is its flow, then the rest");
+_Static_assert(sizeof(struct strata_store_flow) - SFLOW_V2 == sizeof(struct strata_txn_stats),
+	       "transaction timing ends the flow");
+_Static_assert(sizeof(struct strata_hop) - HOP_V2 == sizeof(struct strata_txn_stats),
+	       "transaction timing ends the hop");
+_Static_assert(sizeof(struct strata_macroflow) - MACRO_V2 == sizeof(struct strata_txn_stats),
+	       "transaction timing ends the macroflow");
+
+/*
+ * A stored location flow back in a struct, of either version.
+ * Return: 0, or MDB_CORRUPTED for another size.
+ */
+static int lflow_of(const MDB_val *v, struct strata_lflow *lf)
+{
+	const __u8 *p = v->mv_data;
+
+	if (v->mv_size == sizeof(*lf)) {
+		memcpy(lf, p, sizeof(*lf));
+		return 0;
+	}
+	if (v->mv_size != LFLOW_V2)
+		return MDB_CORRUPTED;
+	memset(lf, 0, sizeof(*lf));
+	memcpy(&lf->f, p, SFLOW_V2);
+	memcpy(&lf->sensor, p + SFLOW_V2, LFLOW_V2 - SFLOW_V2);
+	return 0;
+}
 
 /* LMDB's own codes, as opposed to a -errno of ours or a callback's. */
 static bool is_lmdb(int rc)
@@ -205,13 +251,14 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bo
 				  (MDB_dbi *)((char *)cs + dbs[i].off));
 	if (!rc)
 		rc = meta_u64(txn, cs->meta, "version", &version);
-	if (!rc && !version)
+	/* A new store, or one of version 2: its old values read (lflow_of()). */
+	if (!rc && (!version || version == VERSION_V2))
 		rc = meta_put(txn, cs->meta, "version", STRATA_CSTORE_VERSION);
 	else if (!rc && version != STRATA_CSTORE_VERSION) {
 		mdb_txn_abort(txn);
 		rc = strata_seterr(err, errlen, EPROTO,
-				   "central store %s: format %llu, this strata reads %d", path,
-				   (unsigned long long)version, STRATA_CSTORE_VERSION);
+				   "central store %s: format %llu, this strata reads %d and %d", path,
+				   (unsigned long long)version, VERSION_V2, STRATA_CSTORE_VERSION);
 		goto fail;
 	}
 	if (!rc)
@@ -585,15 +632,30 @@ static size_t cflow_size(const struct strata_cflow *c)
 	return offsetof(struct strata_cflow, hop) + n * sizeof(c->hop[0]);
 }
 
-/* A stored connected flow back in a struct: MDB_CORRUPTED when its size is not its own. */
+/*
+ * A stored connected flow back in a struct, its hops of either version:
+ * MDB_CORRUPTED when its size is not its own.
+ */
 static int cflow_of(const MDB_val *v, struct strata_cflow *c)
 {
-	if (v->mv_size < offsetof(struct strata_cflow, hop) || v->mv_size > sizeof(*c))
+	const size_t head = offsetof(struct strata_cflow, hop);
+	const __u8 *p = v->mv_data;
+	unsigned int i, n;
+
+	if (v->mv_size < head || v->mv_size > sizeof(*c))
 		return MDB_CORRUPTED;
-	memcpy(c, v->mv_data, v->mv_size);
-	if (cflow_size(c) != v->mv_size)
+	memcpy(c, p, head);
+	n = c->nhops < STRATA_PATH_MAX ? c->nhops : STRATA_PATH_MAX;
+	if (v->mv_size == cflow_size(c)) {
+		memcpy(c->hop, p + head, v->mv_size - head);
+	} else if (v->mv_size == head + n * HOP_V2) {
+		memset(c->hop, 0, n * sizeof(c->hop[0]));
+		for (i = 0; i < n; i++)
+			memcpy(&c->hop[i], p + head + i * HOP_V2, HOP_V2);
+	} else {
 		return MDB_CORRUPTED;
-	memset((__u8 *)c + v->mv_size, 0, sizeof(*c) - v->mv_size);
+	}
+	memset(&c->hop[n], 0, (STRATA_PATH_MAX - n) * sizeof(c->hop[0]));
 	return 0;
 }
 
@@ -636,11 +698,12 @@ static int lflow_each(const MDB_val *k, const MDB_val *v, void *arg)
 	struct lflow_walk *w = arg;
 	struct strata_lflow lf;
 
-	if (k->mv_size != 20 || v->mv_size != sizeof(lf))
+	if (k->mv_size != 20)
 		return MDB_CORRUPTED;
 	if (w->sensor != ~0U && strata_be32_get((const __u8 *)k->mv_data + 8) != w->sensor)
 		return 0;
-	memcpy(&lf, v->mv_data, sizeof(lf));
+	if (lflow_of(v, &lf))
+		return MDB_CORRUPTED;
 	if (w->one_conv && memcmp(&lf.f.key, &w->canon, sizeof(w->canon)))
 		return 0;
 	return w->fn(&lf, w->arg);
@@ -652,14 +715,13 @@ static int lflow_load(const MDB_val *k, const MDB_val *v, void *arg)
 	struct lflows *a = arg;
 	struct strata_lflow *p;
 
-	if (k->mv_size != 20 || v->mv_size != sizeof(*p))
+	if (k->mv_size != 20 || (v->mv_size != sizeof(*p) && v->mv_size != LFLOW_V2))
 		return MDB_CORRUPTED;
 	p = strata_vec_room(a->v, a->n, &a->cap, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	a->v = p;
-	memcpy(&a->v[a->n++], v->mv_data, sizeof(*p));
-	return 0;
+	return lflow_of(v, &a->v[a->n++]);
 }
 
 static int cflows_push(const struct strata_cflow *c, void *arg)
@@ -809,9 +871,8 @@ static void rtt_add(struct macro_sum *ms, const struct strata_cflow *c, __u32 se
 
 	if (mdb_get(ms->txn, ms->cs->lflow, lflow_key(&lk, c->window_start, sensor,
 						      conv_hash(key)), &lv) ||
-	    lv.mv_size != sizeof(lf))
+	    lflow_of(&lv, &lf))
 		return;
-	memcpy(&lf, lv.mv_data, sizeof(lf));
 	strata_stat_merge(rtt, &lf.f.dir[0].rtt_hs);
 	strata_stat_merge(rtt, &lf.f.dir[1].rtt_hs);
 }
@@ -1131,10 +1192,8 @@ int strata_cstore_lflow_get(struct strata_cstore *cs, __u64 window, __u32 sensor
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, cs->lflow, lflow_key(&k, window, sensor, conv_hash(conv)), &v);
-	if (!rc && v.mv_size != sizeof(*out))
-		rc = MDB_CORRUPTED;
 	if (!rc)
-		memcpy(out, v.mv_data, sizeof(*out));
+		rc = lflow_of(&v, out);
 	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return strata_seterr(err, errlen, ENOENT, "no such location flow");
@@ -1203,11 +1262,12 @@ static int macro_read(const MDB_val *k, const MDB_val *v, void *arg)
 	struct macro_walk *w = arg;
 	struct strata_macroflow m;
 
-	if (k->mv_size != 17 || v->mv_size != sizeof(m))
+	if (k->mv_size != 17 || (v->mv_size != sizeof(m) && v->mv_size != MACRO_V2))
 		return MDB_CORRUPTED;
 	if (((const __u8 *)k->mv_data)[8] != w->group)
 		return 0;
-	memcpy(&m, v->mv_data, sizeof(m));
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, v->mv_data, v->mv_size);
 	return w->fn(&m, w->arg);
 }
 

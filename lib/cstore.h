@@ -13,8 +13,12 @@
 #include "central.h"
 #include "ipfix.h"
 
-/* 2: struct strata_hop gained key2; connected flows stored up to their last hop */
-#define STRATA_CSTORE_VERSION		2
+/*
+ * 2: struct strata_hop gained key2; connected flows stored up to their last hop
+ * 3: location flows, hops and macroflows gained their transaction timing
+ *    (version-2 values still read, with zero transaction fields)
+ */
+#define STRATA_CSTORE_VERSION		3
 #define STRATA_CSTORE_BUDGET_MIN	(16ULL << 20)
 
 /**

@@ -97,6 +97,37 @@ static const fbInfoElement_t strata_ies[] = {
 	U32("strataFpSegmented", 59, REV),
 	FB_IE_INIT_FULL("strataFingerprints", 0, 60, FB_IE_VARLEN, REV, 0, 0,
 			FB_OCTET_ARRAY, NULL),
+	/* Transaction timing: the conversation's, so not reversible. */
+	U64("strataTtfbCount", 61, 0),
+	U64("strataTtfbSum", 62, 0),
+	U64("strataTtfbSumSqLo", 63, 0),
+	U64("strataTtfbSumSqHi", 64, 0),
+	U64("strataTtfbMin", 65, 0),
+	U64("strataTtfbMax", 66, 0),
+	U64("strataRespCount", 67, 0),
+	U64("strataRespSum", 68, 0),
+	U64("strataRespSumSqLo", 69, 0),
+	U64("strataRespSumSqHi", 70, 0),
+	U64("strataRespMin", 71, 0),
+	U64("strataRespMax", 72, 0),
+	U64("strataFirstTtfbCount", 73, 0),
+	U64("strataFirstTtfbSum", 74, 0),
+	U64("strataFirstTtfbSumSqLo", 75, 0),
+	U64("strataFirstTtfbSumSqHi", 76, 0),
+	U64("strataFirstTtfbMin", 77, 0),
+	U64("strataFirstTtfbMax", 78, 0),
+	U64("strataDnsCount", 79, 0),
+	U64("strataDnsSum", 80, 0),
+	U64("strataDnsSumSqLo", 81, 0),
+	U64("strataDnsSumSqHi", 82, 0),
+	U64("strataDnsMin", 83, 0),
+	U64("strataDnsMax", 84, 0),
+	U64("strataRequests", 85, 0),
+	U64("strataDnsQueries", 86, 0),
+	U32("strataDnsUnanswered", 87, 0),
+	U32("strataDnsOverflow", 88, 0),
+	U32("strataDnsRepeats", 89, 0),
+	U8("strataTxnApplication", 90),
 	FB_IE_NULL
 };
 
@@ -119,6 +150,25 @@ static const char *const dir_u64[D64] = {
 	"strataRttDataSumSqHi", "strataRttDataMin", "strataRttDataMax",
 };
 
+#define T64 26		/* transaction timing's 64-bit fields, txn_u64[] */
+#define T32 3		/* its 32-bit ones, txn_u32[] */
+
+static const char *const txn_u64[T64] = {
+	"strataTtfbCount", "strataTtfbSum", "strataTtfbSumSqLo", "strataTtfbSumSqHi",
+	"strataTtfbMin", "strataTtfbMax",
+	"strataRespCount", "strataRespSum", "strataRespSumSqLo", "strataRespSumSqHi",
+	"strataRespMin", "strataRespMax",
+	"strataFirstTtfbCount", "strataFirstTtfbSum", "strataFirstTtfbSumSqLo",
+	"strataFirstTtfbSumSqHi", "strataFirstTtfbMin", "strataFirstTtfbMax",
+	"strataDnsCount", "strataDnsSum", "strataDnsSumSqLo", "strataDnsSumSqHi",
+	"strataDnsMin", "strataDnsMax",
+	"strataRequests", "strataDnsQueries",
+};
+
+static const char *const txn_u32[T32] = {
+	"strataDnsUnanswered", "strataDnsOverflow", "strataDnsRepeats",
+};
+
 static const char *const dir_u32[D32] = {
 	"strataTcpFinCount", "strataTcpSynCount", "strataTcpRstCount", "strataTcpPshCount",
 	"strataTcpAckCount", "strataTcpUrgCount", "strataTcpEceCount", "strataTcpCwrCount",
@@ -139,6 +189,7 @@ struct rec_lflow {
 	__u64 start_ms;
 	__u64 end_ms;
 	__u64 d64[2][D64];
+	__u64 t64[T64];
 	fbVarfield_t fp[2];
 	__u8 saddr6[16];
 	__u8 daddr6[16];
@@ -146,15 +197,17 @@ struct rec_lflow {
 	__u32 daddr4;
 	__u32 microflows;
 	__u32 d32[2][D32];
+	__u32 t32[T32];
 	__u16 sport;
 	__u16 dport;
 	__u8 proto;
 	__u8 initiator_known;
 	__u8 ttl[2][2];
 	__u8 clock_sync;
-	__u8 pad;
+	__u8 app;
+	__u8 pad[4];
 };
-_Static_assert(sizeof(struct rec_lflow) == 704, "rec_lflow has padding");
+_Static_assert(sizeof(struct rec_lflow) == 928, "rec_lflow has padding");
 
 struct rec_hello {
 	__u64 caps;
@@ -188,7 +241,7 @@ _Static_assert(sizeof(struct rec_ack) == 32, "rec_ack has padding");
 enum { T_HELLO = 256, T_LFLOW4, T_LFLOW6, T_WINDOW, T_ACK, T_LFLOW_MEM };
 
 /* Entries of a spec array built at run time (names of reverse elements). */
-#define SPEC_MAX	(2 * (D64 + D32) + 32)
+#define SPEC_MAX	(2 * (D64 + D32) + T64 + T32 + 32)
 
 struct spec {
 	fbInfoElementSpec_t e[SPEC_MAX];
@@ -232,6 +285,8 @@ static void spec_lflow(struct spec *s)
 	for (d = 0; d < 2; d++)
 		for (i = 0; i < D64; i++)
 			spec_add_dir(s, dir_u64[i], d, 8);
+	for (i = 0; i < T64; i++)
+		spec_add(s, txn_u64[i], 8, 0);
 	for (d = 0; d < 2; d++)
 		spec_add_dir(s, "strataFingerprints", d, FB_IE_VARLEN);
 	spec_add(s, "sourceIPv6Address", 16, IN_V6);
@@ -242,6 +297,8 @@ static void spec_lflow(struct spec *s)
 	for (d = 0; d < 2; d++)
 		for (i = 0; i < D32; i++)
 			spec_add_dir(s, dir_u32[i], d, 4);
+	for (i = 0; i < T32; i++)
+		spec_add(s, txn_u32[i], 4, 0);
 	spec_add(s, "sourceTransportPort", 2, 0);
 	spec_add(s, "destinationTransportPort", 2, 0);
 	spec_add(s, "protocolIdentifier", 1, 0);
@@ -251,7 +308,8 @@ static void spec_lflow(struct spec *s)
 		spec_add_dir(s, "maximumTTL", d, 1);
 	}
 	spec_add(s, "strataClockSync", 1, 0);
-	spec_add(s, "paddingOctets", 1, IN_MEM);
+	spec_add(s, "strataTxnApplication", 1, 0);
+	spec_add(s, "paddingOctets", 4, IN_MEM);
 }
 
 static fbInfoElementSpec_t spec_hello[] = {
@@ -616,6 +674,36 @@ static void dir_in(struct strata_dir_stats *s, const struct rec_lflow *r, unsign
 	s->ttl_max = r->ttl[d][1];
 }
 
+static void txn_out(struct rec_lflow *r, const struct strata_txn_stats *t)
+{
+	stat_out(r->t64, &t->ttfb);
+	stat_out(r->t64 + 6, &t->resp);
+	stat_out(r->t64 + 12, &t->first);
+	stat_out(r->t64 + 18, &t->dns);
+	r->t64[24] = t->requests;
+	r->t64[25] = t->dns_queries;
+	r->t32[0] = t->dns_unanswered;
+	r->t32[1] = t->dns_overflow;
+	r->t32[2] = t->dns_repeats;
+	r->app = t->app;
+}
+
+/* From a sensor before 0.3 (no such elements: zero), zeros. */
+static void txn_in(struct strata_txn_stats *t, const struct rec_lflow *r)
+{
+	memset(t, 0, sizeof(*t));
+	stat_in(&t->ttfb, r->t64);
+	stat_in(&t->resp, r->t64 + 6);
+	stat_in(&t->first, r->t64 + 12);
+	stat_in(&t->dns, r->t64 + 18);
+	t->requests = r->t64[24];
+	t->dns_queries = r->t64[25];
+	t->dns_unanswered = r->t32[0];
+	t->dns_overflow = r->t32[1];
+	t->dns_repeats = r->t32[2];
+	t->app = r->app;
+}
+
 static __u32 v4_of(const __u8 *a)
 {
 	return (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 | a[15];
@@ -679,6 +767,7 @@ int strata_ipfix_put_lflow(struct strata_ipfix *x, const struct strata_lflow *lf
 		r.fp[d].buf = fp[d];
 		r.fp[d].len = 16 * n;
 	}
+	txn_out(&r, &f->txn);
 	r.start_ms = first / 1000000;
 	r.end_ms = last / 1000000;
 	return put(x, f->key.family == 4 ? T_LFLOW4 : T_LFLOW6, &r, sizeof(r), err, errlen);
@@ -746,6 +835,7 @@ static int lflow_in(struct strata_lflow *lf, const struct rec_lflow *r, bool v4,
 	f->initiator = f->has_initiator ? (__u8)swap : 0;
 	/* Unknown from a sensor before 0.3 (the element is missing: zero). */
 	f->clock_sync = r->clock_sync <= STRATA_CLOCK_SYNCED ? r->clock_sync : STRATA_CLOCK_UNKNOWN;
+	txn_in(&f->txn, r);
 	for (d = 0; d < 2; d++) {
 		const fbVarfield_t *v = &r->fp[d];
 		unsigned int to = d ^ swap, n;

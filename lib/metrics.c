@@ -22,6 +22,9 @@
 #define BL	STRATA_LVL_BLOCK
 /* Every level whose rows cover a time span. */
 #define ROWS	(MF | FL | CF | MA | BL)
+/* Where transaction timing is carried; of them, those whose rows have a span. */
+#define TXN	(MF | FL | HP | CF | MA)
+#define TXN_ROWS	(MF | FL | CF | MA)
 
 #define KEY(n, t, u, l, d) \
 	{ n, STRATA_MK_KEY, STRATA_MT_##t, 0, l, u, NULL, NULL, d }
@@ -100,12 +103,15 @@ const struct strata_metric strata_metrics[] = {
 	SUM("locations", U64, "locations", CF | MA, "locations (hops) on the path, summed"),
 	SUM("unsync_sensors", U64, "locations", FL | CF,
 	    "locations whose sensor's clock was not synchronised at its last hello"),
-	STAT("txn_ttfb", "ns", MF, "request to first response byte (n: answered requests)"),
-	STAT("txn_resp", "ns", MF, "response duration"),
-	SUM("txn_requests", U64, "requests", MF, "requests seen"),
-	STAT("txn_first", "ns", MF, "first-byte latency of a connection's first exchange"),
-	STAT("txn_dns", "ns", MF, "DNS query to answer"),
-	SUM("txn_dns_queries", U64, "queries", MF, "DNS queries seen"),
+	/* Connected flows and macroflows: at the last location, the server's side. */
+	STAT("txn_ttfb", "ns", TXN,
+	     "request to first response byte (n: answered requests; cflow, macroflow: "
+	     "at the last location)"),
+	STAT("txn_resp", "ns", TXN, "response duration"),
+	SUM("txn_requests", U64, "requests", TXN, "requests seen"),
+	STAT("txn_first", "ns", TXN, "first-byte latency of a connection's first exchange"),
+	STAT("txn_dns", "ns", TXN, "DNS query to answer"),
+	SUM("txn_dns_queries", U64, "queries", TXN, "DNS queries seen"),
 	SUM("location_flows", U64, "flows", SE, "location flows the central host stored"),
 	SUM("resent", U64, "flows", SE, "location flows sent again and stored once"),
 	SUM("window_marks", U64, "marks", SE, "flow window marks taken"),
@@ -139,17 +145,22 @@ const struct strata_metric strata_metrics[] = {
 	DER("avg_delay", "ns", MA, "delay_sum / delay_n", "average end-to-end delay"),
 	DER("path_length", "locations", MA, "locations / cflows", "average locations per flow"),
 	DER("flow_rate", "flows/s", MA, "cflows / " SECONDS, "connected flows per second"),
-	DER("avg_ttfb", "ns", MF, "txn_ttfb_sum / txn_ttfb_n",
+	DER("avg_ttfb", "ns", TXN, "txn_ttfb_sum / txn_ttfb_n",
 	    "average request-to-first-response time"),
-	DER("max_ttfb", "ns", MF, "txn_ttfb_max", "largest request-to-first-response time"),
-	DER("tps", "1/s", MF, "txn_ttfb_n / " SECONDS, "transactions (answered requests) per second"),
-	DER("req_rate", "1/s", MF, "txn_requests / " SECONDS, "requests per second"),
-	DER("answer_ratio", "ratio", MF, "txn_ttfb_n / txn_requests", "requests answered"),
-	DER("avg_resp", "ns", MF, "txn_resp_sum / txn_resp_n", "average response duration"),
-	DER("avg_first_ttfb", "ns", MF, "txn_first_sum / txn_first_n",
+	DER("max_ttfb", "ns", TXN, "txn_ttfb_max",
+	    "largest request-to-first-response time"),
+	DER("tps", "1/s", TXN_ROWS, "txn_ttfb_n / " SECONDS,
+	    "transactions (answered requests) per second"),
+	DER("req_rate", "1/s", TXN_ROWS, "txn_requests / " SECONDS, "requests per second"),
+	DER("answer_ratio", "ratio", TXN, "txn_ttfb_n / txn_requests",
+	    "requests answered"),
+	DER("avg_resp", "ns", TXN, "txn_resp_sum / txn_resp_n",
+	    "average response duration"),
+	DER("avg_first_ttfb", "ns", TXN, "txn_first_sum / txn_first_n",
 	    "average first-exchange latency of connections"),
-	DER("avg_dns", "ns", MF, "txn_dns_sum / txn_dns_n", "average DNS answer time"),
-	DER("dns_qps", "1/s", MF, "txn_dns_queries / " SECONDS, "DNS queries per second"),
+	DER("avg_dns", "ns", TXN, "txn_dns_sum / txn_dns_n",
+	    "average DNS answer time"),
+	DER("dns_qps", "1/s", TXN_ROWS, "txn_dns_queries / " SECONDS, "DNS queries per second"),
 	DER("compression", "ratio", BL, "stored_bytes / raw_bytes", "stored over raw bytes"),
 };
 

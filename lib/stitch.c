@@ -779,6 +779,13 @@ static int site_view(struct sview *v, struct strata_hop *h, const struct site *s
 			h->ttl[1] = rev(l)->ttl_max;
 		for (o = 0; o < 2; o++)
 			sample_add(v->fp[o], &v->nfp[o], l->fp[o], l->nfp[o]);
+		/*
+		 * Unlike packets (site_count()), transactions add up: behind a
+		 * NAT each half holds what the other lacks (one direction each,
+		 * so usually none), and a proxy's two connections are two sets
+		 * of exchanges.
+		 */
+		strata_txn_merge(&h->txn, &l->lf->f.txn);
 		if (!h->key2.family && memcmp(&l->ckey, &l0->ckey, sizeof(l->ckey))) {
 			h->client2 = l->c;
 			h->key2 = l->ckey;
@@ -1032,6 +1039,14 @@ void strata_macro_add(struct strata_macroflow *m, const struct strata_cflow *c)
 	/* Clocks of two sensors can disagree by more than the path's delay. */
 	if (all_delays)
 		strata_stat_add(&m->delay, delay < 0 ? 0 : (__u64)delay);
+	/*
+	 * The server's response time as measured nearest to it: at the first
+	 * hop it would include the network in between, which the delays and
+	 * the first hop's own txn already tell apart.
+	 */
+	if (nhops)
+		strata_txn_merge(&m->txn, &c->hop[nhops - 1].txn);
+	m->txn.app = 0;
 }
 
 struct app {

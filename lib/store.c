@@ -190,9 +190,20 @@ _Static_assert(sizeof(struct mf_val) == 64 + 1008, "microflow value layout");
 #define MF_VAL_V5	(offsetof(struct mf_val, mf) + MFLOW_V5)
 _Static_assert(offsetof(struct strata_mflow, txn) == MFLOW_V5,
 	       "a format-5 microflow is the start of today's");
+/*
+ * Formats 5 and 6 stored struct strata_store_flow without its transaction
+ * timing (656 bytes): read likewise, the transaction fields zero. A store
+ * of either opened for writing becomes format 7, so that a build that
+ * would take a 880-byte flow for a corrupt one refuses it instead.
+ */
+#define FORMAT_V6	6
+#define FLOW_V6		656
+_Static_assert(offsetof(struct strata_store_flow, txn) == FLOW_V6,
+	       "a format-6 flow is the start of today's");
 _Static_assert(sizeof(struct pin_val) == 24 + STRATA_STORE_LABEL_MAX, "pin layout");
 _Static_assert(sizeof(struct state) == 72 + 15 * 8, "state layout");
-_Static_assert(sizeof(struct strata_store_flow) == 80 + 2 * 288, "flow layout");
+_Static_assert(sizeof(struct strata_store_flow) == 80 + 2 * 288 + 224, "flow layout");
+_Static_assert(sizeof(struct strata_txn_stats) == 224, "transaction timing layout");
 _Static_assert(sizeof(struct strata_dir_stats) == 288, "direction statistics layout");
 _Static_assert(STRATA_STORE_BLOCK_MIN >= PKT_HDR + STRATA_SNAPLEN_MAX + 8,
 	       "the largest record fits a block");
@@ -1446,9 +1457,9 @@ static int format_check(struct strata_store *s, MDB_txn *txn, char *err, size_t 
 	rc = meta_get(s, txn, "version", &version, sizeof(version), err, errlen);
 	if (rc)
 		return rc;
-	if (version != STRATA_STORE_VERSION && version != FORMAT_V5)
+	if (version != STRATA_STORE_VERSION && version != FORMAT_V5 && version != FORMAT_V6)
 		return strata_seterr(err, errlen, EPROTO,
-				     "format version %u, this build reads %u and %u",
+				     "format version %u, this build reads %u to %u",
 				     version, FORMAT_V5, STRATA_STORE_VERSION);
 	rc = meta_get(s, txn, "byteorder", &bo, sizeof(bo), err, errlen);
 	if (!rc && bo != BYTEORDER)
@@ -1461,8 +1472,8 @@ static int format_check(struct strata_store *s, MDB_txn *txn, char *err, size_t 
 				   "records of %u and microflows of %u bytes, expected %zu and %zu",
 				   lay.rec_packet, lay.mflow, sizeof(struct strata_rec_packet),
 				   version == FORMAT_V5 ? MFLOW_V5 : sizeof(struct strata_mflow));
-	/* A build that reads only format 5 must refuse what this one writes. */
-	if (!rc && version == FORMAT_V5 && !s->o.readonly) {
+	/* A build that reads only format 5 or 6 must refuse what this one writes. */
+	if (!rc && version != STRATA_STORE_VERSION && !s->o.readonly) {
 		version = STRATA_STORE_VERSION;
 		lay.mflow = sizeof(struct strata_mflow);
 		rc = meta_put(s, txn, "version", &version, sizeof(version), err, errlen);
@@ -2204,6 +2215,19 @@ static void flow_add(struct strata_store_flow *f, const struct strata_mflow *mf,
 	f->microflows++;
 	for (d = 0; d < 2; d++)
 		strata_dir_stats_merge(&f->dir[d ^ swap], &mf->dir[d]);
+	/* Conversation-wide: no direction to swap. */
+	strata_txn_merge(&f->txn, &mf->txn);
+}
+
+/* A stored flow of either size into @f: 0, or -EBADMSG for another size. */
+static int flow_parse(const MDB_val *v, struct strata_store_flow *f, char *err, size_t errlen)
+{
+	if (v->mv_size != sizeof(*f) && v->mv_size != FLOW_V6)
+		return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
+				     v->mv_size);
+	memset(f, 0, sizeof(*f));
+	memcpy(f, v->mv_data, v->mv_size);
+	return 0;
 }
 
 /* A microflow of a closed flow window (a late one) is added to its stored flow. */
@@ -2220,10 +2244,9 @@ static int add_to_flow(struct strata_store *s, MDB_txn *txn, const struct strata
 	if (rc && rc != MDB_NOTFOUND)
 		return lmdb_err(err, errlen, rc, "flow");
 	if (!rc) {
-		if (v.mv_size != sizeof(f))
-			return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
-					     v.mv_size);
-		memcpy(&f, v.mv_data, sizeof(f));
+		rc = flow_parse(&v, &f, err, errlen);
+		if (rc)
+			return rc;
 	}
 	flow_add(&f, mf, canon);
 	v.mv_data = &f;
@@ -3943,11 +3966,10 @@ static int flow_emit(const MDB_val *v, const struct strata_flow_key *canon,
 		     strata_store_flow_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct strata_store_flow f;
+	int rc = flow_parse(v, &f, err, errlen);
 
-	if (v->mv_size != sizeof(f))
-		return strata_seterr(err, errlen, EBADMSG, "flow: corrupt entry (%zu bytes)",
-				     v->mv_size);
-	memcpy(&f, v->mv_data, sizeof(f));
+	if (rc)
+		return rc;
 	/* A hash collision is another conversation. */
 	if (canon && memcmp(&f.key, canon, sizeof(*canon)))
 		return 0;

@@ -15,7 +15,7 @@
 #include "genl.h"
 
 /* On-disk format version (Documentation/store.rst). */
-#define STRATA_STORE_VERSION		6
+#define STRATA_STORE_VERSION		7
 
 /* Block codecs: struct strata_store_opts.codec and byte 6 of a block. */
 #define STRATA_STORE_CODEC_NONE		0
@@ -243,6 +243,9 @@ struct strata_store_mflow {
  * @pad: zero
  * @dir: per endpoint of @key, what it sent (strata_dir_stats_merge() of
  *	the microflows' directions)
+ * @txn: the microflows' transaction timing summed (strata_txn_merge()),
+ *	windows without packets included; zero in flows stored before
+ *	format 7
  */
 struct strata_store_flow {
 	struct strata_flow_key key;
@@ -256,6 +259,7 @@ struct strata_store_flow {
 	__u8 clock_sync;
 	__u8 pad;
 	struct strata_dir_stats dir[2];
+	struct strata_txn_stats txn;
 };
 
 /**

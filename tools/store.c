@@ -148,6 +148,7 @@ static int on_flow(const struct strata_store_flow *f, void *arg)
 	mf.started = f->has_initiator;
 	mf.dir[0] = f->dir[0];
 	mf.dir[1] = f->dir[1];
+	mf.txn = f->txn;
 	info.window_ns = f->window_ns;
 	pr_begin();
 	print_microflow(&mf, &info);

@@ -15,6 +15,9 @@ sensor --capture no` serve them and export their closed flow windows to one
     flow, per direction;
   - macroflows: per grouping, the totals are the sums over the connected
     flows, and each macroflow's "flows" query lists exactly its flows;
+  - transactions: each service macroflow's transaction timing (ttfb,
+    requests, DNS; avg_ttfb, tps, avg_dns by fields=) is the sum of its
+    connected flows' last locations' location flows in the sensor stores;
   - CSV: the flow list as CSV has a header and one line per flow;
   - aggregates: `strata query ... --by K --fields F` (libstrata's processor)
     equals a recomputation from the plain rows; the API's fields= likewise
@@ -135,12 +138,15 @@ def recompute(rows, key, fields):
     groups = {}
     for r in rows:
         g = groups.setdefault(key(r), {"packets": 0, "bytes": 0, "lost": 0, "n": 0, "sum": 0,
+                                       "tn": 0, "ts": 0,
                                        "from": r["window_start_ns"], "to": r["window_end_ns"]})
         g["packets"] += sum(fields["packets"](r))
         g["bytes"] += sum(fields["bytes"](r))
         g["lost"] += sum(fields["lost"](r))
         g["n"] += fields["rtt_n"](r)
         g["sum"] += fields["rtt_sum"](r)
+        g["tn"] += r["txn"]["ttfb"]["n"]
+        g["ts"] += r["txn"]["ttfb"]["sum"]
         g["from"] = min(g["from"], r["window_start_ns"])
         g["to"] = max(g["to"], r["window_end_ns"])
     out = {}
@@ -148,14 +154,15 @@ def recompute(rows, key, fields):
         secs = (g["to"] - g["from"]) / 1e9
         out[k] = {"packets": g["packets"], "avg_rtt_hs": ratio(g["sum"], g["n"]),
                   "pkt_rate": ratio(g["packets"], secs), "loss_ratio": ratio(g["lost"], g["packets"]),
-                  "avg_pkt_size": ratio(g["bytes"], g["packets"])}
+                  "avg_pkt_size": ratio(g["bytes"], g["packets"]),
+                  "avg_ttfb": ratio(g["ts"], g["tn"]), "tps": ratio(g["tn"], secs)}
     return out
 
 
 def check_cli_aggregates(q, api):
     """`strata query ... --by ... --fields ...` against a recomputation from the plain rows."""
     bad = []
-    want_fields = ["avg_rtt_hs", "pkt_rate", "loss_ratio", "avg_pkt_size"]
+    want_fields = ["avg_rtt_hs", "pkt_rate", "loss_ratio", "avg_pkt_size", "avg_ttfb", "tps"]
     macro = {"packets": lambda r: r["packets"], "bytes": lambda r: r["bytes"],
              "lost": lambda r: r["lost"], "rtt_n": lambda r: r["rtt_handshake_ns"]["n"],
              "rtt_sum": lambda r: r["rtt_handshake_ns"]["sum"]}
@@ -170,7 +177,7 @@ def check_cli_aggregates(q, api):
          macro, want_fields),
         (["macroflows", "--group", "application"], "", lambda r: (), macro, want_fields),
         (["flows"], "server,proto", lambda r: (r["server"], r["proto"]), cflow,
-         ["pkt_rate", "loss_ratio", "avg_pkt_size"]),
+         ["pkt_rate", "loss_ratio", "avg_pkt_size", "avg_ttfb", "tps"]),
     ]
     for args, by, key, fields, names in cases:
         path = "/api/v1/" + args[0]
@@ -347,6 +354,55 @@ def check_macroflows(api, cflows):
             if pk != m["packets"]:
                 bad.append("%s %s: packets %s, its flows sum to %s" % (group, m["key"], m["packets"], pk))
     return bad
+
+
+def check_txn(api, flows):
+    """Each service's transaction timing is that of its flows' last locations in the stores."""
+    bad = []
+    txn = {(f["window_start"], conv_of(f)): f["txn"] for f in flows}
+    timed = 0
+    d = cget(api, "/api/v1/macroflows", group="service", limit=100000,
+             fields="avg_ttfb,tps,avg_dns")
+    for m in d["rows"]:
+        path, _, query = m["flows"].partition("?")
+        args = dict(urllib.parse.parse_qsl(query))
+        args["limit"] = 100000
+        want = {"n": 0, "sum": 0, "requests": 0, "dns_n": 0, "dns_sum": 0, "queries": 0,
+                "min": None, "max": 0}
+        for c in jget(api, path, args):
+            h = c["path"][-1]
+            for conv in h["conversations"]:
+                t = txn.get((c["window_start_ns"], conv))
+                if t is None:
+                    bad.append("%s: no store flow %s" % (c["id"], conv))
+                    continue
+                want["n"] += t["ttfb"]["n"]
+                want["sum"] += t["ttfb"]["sum"]
+                if t["ttfb"]["n"]:
+                    want["min"] = t["ttfb"]["min"] if want["min"] is None else \
+                        min(want["min"], t["ttfb"]["min"])
+                    want["max"] = max(want["max"], t["ttfb"]["max"])
+                want["requests"] += t["requests"]
+                want["dns_n"] += t["dns"]["n"]
+                want["dns_sum"] += t["dns"]["sum"]
+                want["queries"] += t["dns_queries"]
+        got = m["txn"]
+        g = {"n": got["ttfb"]["n"], "sum": got["ttfb"]["sum"], "requests": got["requests"],
+             "dns_n": got["dns"]["n"], "dns_sum": got["dns"]["sum"],
+             "queries": got["dns_queries"], "min": got["ttfb"]["min"] if got["ttfb"]["n"] else None,
+             "max": got["ttfb"]["max"]}
+        if g != want:
+            bad.append("%s: txn %r, its flows' last locations %r" % (m["key"], g, want))
+        secs = (m["window_end_ns"] - m["window_start_ns"]) / 1e9
+        if not close(m.get("avg_ttfb"), ratio(want["sum"], want["n"])) or \
+                not close(m.get("tps"), ratio(want["n"], secs)) or \
+                not close(m.get("avg_dns"), ratio(want["dns_sum"], want["dns_n"])):
+            bad.append("%s: avg_ttfb %r tps %r avg_dns %r" % (m["key"], m.get("avg_ttfb"),
+                                                               m.get("tps"), m.get("avg_dns")))
+        timed += want["n"] > 0
+    if not timed:
+        bad.append("no service had a timed transaction: nothing was checked")
+    return bad, timed
 
 
 def make_pki(d):
@@ -836,6 +892,10 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         bad = check_macroflows(api, cflows)
         res.append((not bad, "central.macroflows", "; ".join(bad[:5]) if bad else
                     "every grouping sums to its flows; each macroflow's flows query lists them"))
+        bad, timed = check_txn(api, flows)
+        res.append((not bad, "central.txn", "; ".join(bad[:3]) if bad else
+                    "%d services' transaction timing (ttfb, requests, dns; avg_ttfb, tps, "
+                    "avg_dns) is their flows' last locations' in the stores" % timed))
         st, hdr, body = get(api, "/api/v1/flows", format="csv", limit=100000)
         lines = body.decode().split("\r\n")
         ok = (st == 200 and hdr.get("Content-Type", "").startswith("text/csv")

@@ -180,6 +180,17 @@ static void make_microflows(void)
 			}
 			assert_non_null(first);
 			mf->dir[1].size.sumsq_hi = 3;	/* a 128-bit sum, as a string */
+			/* Transactions: conversation 1 has none, 2 DNS only. */
+			if (c != 1) {
+				strata_stat_add(&mf->txn.ttfb, 1000 * (w + 1) + c);
+				mf->txn.requests = w + 2;
+				mf->txn.app = STRATA_TXN_APP_HTTP;
+			}
+			if (c == 2) {
+				strata_stat_add(&mf->txn.dns, 300 + w);
+				mf->txn.dns_queries = 2;
+				mf->txn.dns_unanswered = w == 1;
+			}
 			/* The initiator known in two conversations, not the third. */
 			mf->started = c != 2;
 			mf->initiator = c == 0;
@@ -644,6 +655,19 @@ static void check_dir(const json_t *o, const struct strata_dir_stats *d)
 	assert_int_equal(json_object_size(fl), STRATA_TCP_NFLAGS);
 }
 
+static void check_txn(const json_t *o, const struct strata_txn_stats *t)
+{
+	assert_non_null(o);
+	check_stat(json_object_get(o, "ttfb"), &t->ttfb);
+	check_stat(json_object_get(o, "resp"), &t->resp);
+	check_stat(json_object_get(o, "first"), &t->first);
+	check_stat(json_object_get(o, "dns"), &t->dns);
+	assert_int_equal(jint(o, "requests"), t->requests);
+	assert_int_equal(jint(o, "dns_queries"), t->dns_queries);
+	assert_int_equal(jint(o, "dns_unanswered"), t->dns_unanswered);
+	assert_int_equal(jint(o, "app"), t->app);
+}
+
 /* Microflows of [t1, t2] (of @flow when given) against the store and fx. */
 static void check_microflows(const char *flow, __u64 t1, __u64 t2)
 {
@@ -696,6 +720,7 @@ static void check_microflows(const char *flow, __u64 t1, __u64 t2)
 		assert_true(m->first_block >= 1 && m->last_block >= m->first_block);
 		check_dir(json_object_get(e, "dir0"), &w->dir[0]);
 		check_dir(json_object_get(e, "dir1"), &w->dir[1]);
+		check_txn(json_object_get(e, "txn"), &w->txn);
 	}
 	json_decref(j);
 	free(ms);
@@ -782,6 +807,45 @@ static void test_containers(void **state)
 	doc = get_doc("/api/v1/flows", NULL);
 	assert_string_equal(jstr(json_object_get(doc, "schema"), "level"), "flow");
 	assert_true(has_field(doc, "microflows"));
+	assert_true(has_field(doc, "txn_dns_sumsq"));
+	/* Transaction timing per flow, by the processor: avg_ttfb, avg_dns. */
+	{
+		static const char *const tf[] = { "avg_ttfb", "req_rate", "avg_dns" };
+		struct strata_cquery tq = { true, by, 5, tf, 3 };
+
+		assert_int_equal(strata_container_load(&c, doc, err, sizeof(err)), 0);
+		assert_int_equal(strata_container_result(c, &tq, &out, err, sizeof(err)), 0);
+		assert_int_equal(json_array_size(json_object_get(out, "rows")), NCONV);
+		json_array_foreach(json_object_get(out, "rows"), i, row) {
+			__u64 tn = 0, ts = 0, rq = 0, dn = 0, ds = 0;
+
+			for (m = 0; m < fx.nmf; m++) {
+				const struct strata_mflow *w = &fx.mf[m];
+
+				if (w->key.port[0] != jint(row, "port0"))
+					continue;
+				tn += w->txn.ttfb.n;
+				ts += w->txn.ttfb.sum;
+				rq += w->txn.requests;
+				dn += w->txn.dns.n;
+				ds += w->txn.dns.sum;
+			}
+			if (tn)
+				assert_true(json_real_value(json_object_get(row, "avg_ttfb")) ==
+					    (double)ts / (double)tn);
+			else	/* no sample: no value */
+				assert_true(json_is_null(json_object_get(row, "avg_ttfb")));
+			assert_true(fabs(json_real_value(json_object_get(row, "req_rate")) -
+					 (double)rq / 60.0) < 1e-9);
+			if (dn)
+				assert_true(json_real_value(json_object_get(row, "avg_dns")) ==
+					    (double)ds / (double)dn);
+			else
+				assert_true(json_is_null(json_object_get(row, "avg_dns")));
+		}
+		json_decref(out);
+		strata_container_free(c);
+	}
 	/* No producer set: an empty id, still a sensor entry. */
 	assert_string_equal(jstr(json_array_get(json_object_get(json_object_get(doc, "schema"),
 							     "sensors"), 0), "id"), "");
@@ -829,6 +893,7 @@ static void test_microflows(void **state)
 static void check_flows(json_t *j, int conv)
 {
 	struct strata_dir_stats want[2];
+	struct strata_txn_stats txn;
 	struct strata_flow_key k;
 	unsigned int c, n = 0, i;
 	const json_t *e = NULL;
@@ -848,12 +913,16 @@ static void check_flows(json_t *j, int conv)
 		}
 		assert_true(x < json_array_size(j));
 		memset(want, 0, sizeof(want));
+		memset(&txn, 0, sizeof(txn));
 		for (i = 0; i < fx.nmf; i++) {
 			if (memcmp(&fx.mf[i].key, &k, sizeof(k)))
 				continue;
 			strata_dir_stats_merge(&want[0], &fx.mf[i].dir[0]);
 			strata_dir_stats_merge(&want[1], &fx.mf[i].dir[1]);
+			strata_txn_merge(&txn, &fx.mf[i].txn);
 		}
+		/* Not zero where the fixture has transactions: the sum is seen. */
+		assert_true(c == 1 || txn.ttfb.n == NWIN);
 		assert_int_equal(jint(e, "window_start"), FW0);
 		assert_int_equal(jint(e, "window_ns"), STRATA_STORE_FLOW_WINDOW_NS);
 		assert_int_equal(jint(e, "family"), k.family);
@@ -872,6 +941,7 @@ static void check_flows(json_t *j, int conv)
 		assert_int_equal(jint(e, "last_mf"), T0 + (NWIN - 1) * WIN_NS);
 		check_dir(json_object_get(e, "dir0"), &want[0]);
 		check_dir(json_object_get(e, "dir1"), &want[1]);
+		check_txn(json_object_get(e, "txn"), &txn);
 	}
 	assert_int_equal(json_array_size(j), n);
 	json_decref(j);

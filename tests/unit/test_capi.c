@@ -56,9 +56,34 @@ static void ep6(struct ep *e, __u16 last, __u16 port)
 	e->port = port;
 }
 
+/* How many sensors, from the edge, see each conversation. */
+static const int conv_hops[NCONV] = { 3, 3, 1, 1, 2, 1 };
+
 /* Conversation @k seen by its first @nhops sensors in @win. */
 /* The clock state each hop's location flows note (STRATA_CLOCK_*). */
 static __u8 put_clock[3];
+
+/*
+ * What location @hop measured of conversation @k: TCP ones a request
+ * answered after TT(k, hop) and one after twice that, of three; UDP (C) a
+ * DNS query answered after 500 + 10 * hop ns, of two.
+ */
+#define TT(k, hop)	(1000ULL * ((k) + 1) + 100ULL * (hop))
+
+static void txn_of(struct strata_txn_stats *t, int k, int hop)
+{
+	memset(t, 0, sizeof(*t));
+	if (fx.cv[k].proto == 17) {
+		strata_stat_add(&t->dns, 500 + 10 * (__u64)hop);
+		t->dns_queries = 2;
+		t->dns_unanswered = 1;
+		return;
+	}
+	strata_stat_add(&t->ttfb, TT(k, hop));
+	strata_stat_add(&t->ttfb, 2 * TT(k, hop));
+	t->requests = 3;
+	t->app = STRATA_TXN_APP_HTTP;
+}
 
 static void put_conv(struct conv *cv, int nhops, __u64 win)
 {
@@ -74,6 +99,7 @@ static void put_conv(struct conv *cv, int nhops, __u64 win)
 			at.packets[0] -= 3;
 		mklf(&lf, &at, fx.num[h], h, nhops);
 		lf.f.clock_sync = put_clock[h];
+		txn_of(&lf.f.txn, (int)(cv - fx.cv), h);
 		put_window(fx.d.cs, fx.num[h], win, &lf, 1);
 	}
 }
@@ -139,7 +165,6 @@ static void alarms_teardown(void)
 
 static int setup(void **state)
 {
-	static const int hops[NCONV] = { 3, 3, 1, 1, 2, 1 };
 	struct strata_sensor s;
 	struct strata_hello h;
 	char err[256];
@@ -176,7 +201,7 @@ static int setup(void **state)
 	ep4(&fx.cv[G].cli, 10, 0, 0, 1, 40004);
 	fx.cv[G].packets[0] = fx.cv[G].packets[1] = 1000;
 	for (i = 0; i < NCONV; i++)
-		put_conv(&fx.cv[i], hops[i], i == G ? MW2 : WIN);
+		put_conv(&fx.cv[i], conv_hops[i], i == G ? MW2 : WIN);
 	assert_int_equal(stitch_all(fx.d.cs), 2);
 	fx.cflows = NCONV;
 	fx.api = strata_capi_new(fx.d.cs, err, sizeof(err));
@@ -539,6 +564,16 @@ static void test_sensors(void **state)
 
 /* ---- macroflows ---- */
 
+static double real_of(json_t *row, const char *k)
+{
+	json_t *v = json_object_get(row, k);
+
+	if (!json_is_real(v))
+		fail_msg("\"%s\" is not a real", k);
+	return json_real_value(v);
+}
+
+
 /* The row of @rows whose key has "addr" (or "app") @what and window @ws. */
 static json_t *row_of(json_t *rows, const char *field, const char *what, const char *proto,
 		      __u64 ws)
@@ -563,8 +598,52 @@ static void assert_pair(const json_t *o, const char *k, __u64 a, __u64 b)
 	assert_int_equal(jat(o, k, 1), b);
 }
 
+/* A stat's JSON ("n", "sum", "min", "max") against @s. */
+static void assert_jstat(const json_t *o, const struct strata_stat *s)
+{
+	assert_non_null(o);
+	assert_int_equal(jnum(o, "n"), s->n);
+	assert_int_equal(jnum(o, "sum"), s->sum);
+	assert_int_equal(jnum(o, "min"), s->n ? s->min : 0);
+	assert_int_equal(jnum(o, "max"), s->max);
+}
+
+/* @o's "txn" against @t; "app" only where @app. */
+static void assert_txn(const json_t *o, const struct strata_txn_stats *t, bool app)
+{
+	const json_t *x = json_object_get(o, "txn");
+
+	assert_non_null(x);
+	assert_jstat(json_object_get(x, "ttfb"), &t->ttfb);
+	assert_jstat(json_object_get(x, "resp"), &t->resp);
+	assert_jstat(json_object_get(x, "dns"), &t->dns);
+	assert_int_equal(jnum(x, "requests"), t->requests);
+	assert_int_equal(jnum(x, "dns_queries"), t->dns_queries);
+	assert_int_equal(jnum(x, "dns_unanswered"), t->dns_unanswered);
+	if (app)
+		assert_int_equal(jnum(x, "app"), t->app);
+	else
+		assert_null(json_object_get(x, "app"));
+}
+
+/* The last hops' transaction timing of conversations @k[0..n), summed. */
+static void txn_last(struct strata_txn_stats *sum, const int *k, size_t n)
+{
+	struct strata_txn_stats t;
+	size_t i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		txn_of(&t, k[i], conv_hops[k[i]] - 1);
+		strata_txn_merge(sum, &t);
+	}
+	sum->app = 0;
+}
+
 static void test_macroflows(void **state)
 {
+	static const int ab[] = { A, B }, ac[] = { A, C };
+	struct strata_txn_stats want;
 	json_t *j, *m, *k;
 
 	(void)state;
@@ -586,6 +665,11 @@ static void test_macroflows(void **state)
 	assert_int_equal(jnum(m, "locations"), 6);
 	assert_int_equal(jnum(json_object_get(m, "delay_ns"), "n"), 2);
 	assert_int_equal(jnum(json_object_get(m, "delay_ns"), "sum"), 4 * DELAY);
+	/* A's and B's transactions as dc, by the server, measured them. */
+	txn_last(&want, ab, 2);
+	assert_int_equal(want.ttfb.n, 4);
+	assert_int_equal(want.ttfb.sum, 3 * TT(A, 2) + 3 * TT(B, 2));
+	assert_txn(m, &want, false);
 	m = row_of(j, "addr", "2001:db8::80", NULL, MW_OF(WIN));
 	assert_int_equal(jnum(json_object_get(m, "key"), "port"), 443);
 	assert_int_equal(jnum(m, "locations"), 2);
@@ -595,9 +679,12 @@ static void test_macroflows(void **state)
 	assert_int_equal(json_array_size(j), 5);
 	m = row_of(j, "addr", "10.0.0.1", NULL, MW_OF(WIN));
 	assert_string_equal(jstr(m, "group"), "client");
-	/* A and C. */
+	/* A and C: A's requests at dc, C's DNS at the edge, its only location. */
 	assert_int_equal(jnum(m, "connected_flows"), 2);
 	assert_pair(m, "packets", 102, 82);
+	txn_last(&want, ac, 2);
+	assert_int_equal(want.dns.n, 1);
+	assert_txn(m, &want, false);
 	row_of(j, "addr", "2001:db8::1", NULL, MW_OF(WIN));
 	json_decref(j);
 
@@ -774,6 +861,7 @@ static void test_macroflow_links(void **state)
 static void test_flows(void **state)
 {
 	static const char *const matched[3] = { "first", "key", "key" };
+	struct strata_txn_stats want;
 	struct strata_api_resp resp;
 	json_t *all, *one, *c = NULL, *p, *h;
 	char id[48], url[96];
@@ -809,7 +897,14 @@ static void test_flows(void **state)
 			assert_int_equal(jat(h, "delay_ns", 0), DELAY);
 		else
 			assert_true(json_is_null(json_array_get(json_object_get(h, "delay_ns"), 0)));
+		/* What each location measured. */
+		txn_of(&want, A, (int)i);
+		assert_txn(h, &want, true);
 	}
+	/* The flow's own: its last location's, as macroflows count it. */
+	txn_of(&want, A, 2);
+	want.app = 0;
+	assert_txn(c, &want, false);
 
 	/* One by its id: the same as in the list. */
 	snprintf(url, sizeof(url), "/api/v1/flows/%s", id);
@@ -847,6 +942,7 @@ static void test_flows(void **state)
 
 static void test_locations(void **state)
 {
+	struct strata_txn_stats want;
 	json_t *j, *l, *d;
 	char id[48], url[96];
 	size_t i;
@@ -867,7 +963,19 @@ static void test_locations(void **state)
 		assert_int_equal(jnum(d, "packets"), i ? 97 : 100);
 		assert_int_equal(json_array_size(json_object_get(d, "fingerprints")),
 				 STRATA_FP_SAMPLE);
+		txn_of(&want, A, (int)i);
+		assert_txn(l, &want, true);
 	}
+	json_decref(j);
+
+	/* avg_ttfb per location: each its own. */
+	strcat(url, "?fields=avg_ttfb,answer_ratio");
+	j = get_doc(url, NULL);
+	json_array_foreach(json_object_get(j, "rows"), i, l) {
+		assert_true(real_of(l, "avg_ttfb") == 3.0 * (double)TT(A, i) / 2.0);
+		assert_true(real_of(l, "answer_ratio") == 2.0 / 3.0);
+	}
+	assert_int_equal(i, 3);
 	json_decref(j);
 }
 
@@ -1077,8 +1185,8 @@ static const struct bad_req {
 	{ "GET", "/api/v1/flows/0-0/locations", 404, "no such" },
 	{ "GET", "/api/v1/macroflows?fields=avg_rtt_hs,nonesuch", 400,
 	  "fields: 'nonesuch' is not a metric of macroflows rows; derived ones here: " },
-	/* Transactions are not in macroflows yet: refused, what is there listed. */
-	{ "GET", "/api/v1/macroflows?fields=avg_ttfb", 400, "loss_ratio, avg_delay" },
+	/* Data RTTs are not in macroflows: refused, what is there listed. */
+	{ "GET", "/api/v1/macroflows?fields=avg_rtt_data", 400, "loss_ratio, avg_delay" },
 	{ "GET", "/api/v1/flows?fields=avg_rtt_hs", 400, "'avg_rtt_hs' is not a metric of flows" },
 	{ "GET", "/api/v1/sensors?fields=pkt_rate", 400, "'pkt_rate' is not a metric of sensors" },
 	{ "GET", "/api/v1/flows/1-0?fields=pkt_rate", 400, "'fields'" },
@@ -1178,15 +1286,6 @@ static void assert_field(json_t *doc, const char *name, const char *kind, const 
 				    path);
 }
 
-static double real_of(json_t *row, const char *k)
-{
-	json_t *v = json_object_get(row, k);
-
-	if (!json_is_real(v))
-		fail_msg("\"%s\" is not a real", k);
-	return json_real_value(v);
-}
-
 static void test_containers(void **state)
 {
 	json_t *doc, *schema, *m, *s, *names;
@@ -1240,6 +1339,81 @@ static void test_containers(void **state)
 	assert_field(doc, "client", "key", "", "key.addr");
 	assert_null(field_of(doc, "server"));
 	json_decref(doc);
+
+	/* Transaction timing, derived at every level that lists it. */
+	doc = get_doc("/api/v1/macroflows?fields=avg_ttfb,tps,avg_dns", NULL);
+	assert_field(doc, "txn_ttfb_n", "fundamental", "samples", "txn.ttfb.n");
+	assert_field(doc, "avg_ttfb", "derived", "ns", "avg_ttfb");
+	m = row_of(json_object_get(doc, "rows"), "addr", "192.0.2.10", NULL, MW_OF(WIN));
+	/* A and B at dc: 2 answered each, after TT and 2 TT. */
+	assert_true(real_of(m, "avg_ttfb") == 3.0 * (double)(TT(A, 2) + TT(B, 2)) / 4.0);
+	assert_true(fabs(real_of(m, "tps") - 4 / ((double)MW_NS / 1e9)) < 1e-12);
+	assert_true(json_is_null(json_object_get(m, "avg_dns")));
+	m = row_of(json_object_get(doc, "rows"), "addr", "192.0.2.53", "udp", MW_OF(WIN));
+	assert_true(real_of(m, "avg_dns") == 500);
+	assert_true(json_is_null(json_object_get(m, "avg_ttfb")));
+	json_decref(doc);
+
+	doc = get_doc("/api/v1/flows?fields=avg_ttfb,tps,avg_dns", NULL);
+	assert_field(doc, "txn_requests", "fundamental", "requests", "txn.requests");
+	json_array_foreach(json_object_get(doc, "rows"), i, m) {
+		int k;
+
+		for (k = 0; k < NCONV; k++)
+			if (jnum(m, "client_port") == fx.cv[k].cli.port &&
+			    !strcmp(jstr(m, "client"), k == E ? "2001:db8::1" :
+				    k == B ? "10.0.0.2" : k == D ? "10.0.0.3" : "10.0.0.1"))
+				break;
+		assert_true(k < NCONV);
+		if (k == C) {
+			assert_true(real_of(m, "avg_dns") == 500);
+			continue;
+		}
+		/* Each flow: its last location's, over the flow window. */
+		assert_true(real_of(m, "avg_ttfb") == 3.0 * (double)TT(k, conv_hops[k] - 1) / 2.0);
+		assert_true(fabs(real_of(m, "tps") - 2 / ((double)FW / 1e9)) < 1e-12);
+	}
+	assert_int_equal(i, NCONV);
+	json_decref(doc);
+
+	/* The processor: services by protocol, sums before the division. */
+	{
+		static const char *const by[] = { "proto" };
+		static const char *const f[] = { "avg_ttfb", "req_rate" };
+		struct strata_cquery q = { true, by, 1, f, 2 };
+		struct strata_container *c;
+		__u64 n = 0, sum = 0, req = 0;
+		json_t *out, *r;
+		char err[1024];
+		int k;
+
+		for (k = 0; k < NCONV; k++) {
+			struct strata_txn_stats t;
+
+			if (k == C)
+				continue;
+			txn_of(&t, k, conv_hops[k] - 1);
+			n += t.ttfb.n;
+			sum += t.ttfb.sum;
+			req += t.requests;
+		}
+		doc = get_doc("/api/v1/macroflows", NULL);
+		assert_int_equal(strata_container_load(&c, doc, err, sizeof(err)), 0);
+		assert_int_equal(strata_container_result(c, &q, &out, err, sizeof(err)), 0);
+		json_array_foreach(json_object_get(out, "rows"), i, r) {
+			if (strcmp(jstr(r, "proto"), "tcp"))
+				continue;
+			assert_true(real_of(r, "avg_ttfb") == (double)sum / (double)n);
+			/* Two macroflow windows' span. */
+			assert_true(fabs(real_of(r, "req_rate") -
+					 (double)req / (2 * (double)MW_NS / 1e9)) < 1e-12);
+			n = 0;
+		}
+		assert_int_equal(n, 0);		/* the tcp row was there */
+		json_decref(out);
+		strata_container_free(c);
+		json_decref(doc);
+	}
 
 	doc = get_doc("/api/v1/sensors", NULL);
 	assert_string_equal(jstr(json_object_get(doc, "schema"), "level"), "sensor");

@@ -77,7 +77,7 @@ static json_t *schema(const char *type, __u64 from, __u64 to, const char *sensor
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		assert_int_equal(strata_schema_field(s, fields[i][0], fields[i][1]), 0);
 	/* Not carried by macroflows: refused. */
-	assert_int_equal(strata_schema_field(s, "txn_ttfb_n", "x"), -ENOENT);
+	assert_int_equal(strata_schema_field(s, "rtt_data_n", "x"), -ENOENT);
 	assert_int_equal(strata_schema_field(s, "nonesuch", "x"), -ENOENT);
 	assert_int_equal(strata_schema_sensor(s, sensor, "0.2.0", "synchronised", 1000), 0);
 	return s;
@@ -503,7 +503,7 @@ static void test_bad_request(void **state)
 	q.nby = 0;
 	q.fields = nope;
 	q.nfields = 2;
-	/* avg_ttfb needs txn_ttfb_*, which macroflows do not carry. */
+	/* avg_ttfb needs txn_ttfb_*, which these rows do not carry. */
 	assert_int_equal(strata_container_result(c, &q, &out, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "fields: 'avg_ttfb' is not a metric of macroflows rows"));
 	assert_non_null(strstr(err, "avg_rtt_hs"));

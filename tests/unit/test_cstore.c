@@ -30,6 +30,15 @@ struct scen {
 #define RTT_B		2000
 #define RTT_FAR		999999
 
+/*
+ * Transaction timing: each location measures its own; the last hop's (the
+ * server's host) counts in macroflows, the others' must not.
+ */
+#define TTFB_A		700
+#define TTFB_B		900
+#define TTFB_FAR	5000
+#define DNS_B		40
+
 static void scen_build(struct strata_cstore *cs, struct scen *s)
 {
 	struct rng r;
@@ -52,6 +61,12 @@ static void scen_build(struct strata_cstore *cs, struct scen *s)
 		strata_stat_add(&a->f.dir[a->f.initiator].rtt_hs, i ? RTT_FAR : RTT_CLI);
 		strata_stat_add(&a->f.dir[!a->f.initiator].rtt_hs, i ? RTT_FAR : RTT_SRV);
 		strata_stat_add(&b->f.dir[b->f.initiator].rtt_hs, i ? RTT_FAR : RTT_B);
+		strata_stat_add(&a->f.txn.ttfb, i == 2 ? TTFB_A : TTFB_FAR);
+		a->f.txn.requests = 1 + i;
+		strata_stat_add(&b->f.txn.ttfb, i == 2 ? TTFB_B : TTFB_FAR);
+		b->f.txn.requests = 1 + i;
+		strata_stat_add(&b->f.txn.dns, i == 2 ? DNS_B : 2 * DNS_B);
+		b->f.txn.dns_queries = 1;
 		put_window(cs, s->num[i], WIN, s->lf[i], 2);
 	}
 }
@@ -180,11 +195,24 @@ static void check_macros(struct strata_cstore *cs, const struct scen *s)
 			 RTT_CLI + RTT_SRV + RTT_B);
 	assert_int_equal(m->rtt_hs.min, RTT_CLI);
 	assert_int_equal(m->rtt_hs.max, RTT_SRV);
+	/* Transactions as the server's location measured them, both flows. */
+	assert_int_equal(m->txn.ttfb.n, 2);
+	assert_int_equal(m->txn.ttfb.sum, TTFB_A + TTFB_B);
+	assert_int_equal(m->txn.ttfb.min, TTFB_A);
+	assert_int_equal(m->txn.ttfb.max, TTFB_B);
+	assert_int_equal(m->txn.requests, 3 + 3);
+	assert_int_equal(m->txn.dns.n, 1);
+	assert_int_equal(m->txn.dns.sum, DNS_B);
+	assert_int_equal(m->txn.dns_queries, 1);
 	free(g.v);
 
 	all_macros(cs, 0, ~0ULL, STRATA_GROUP_CLIENT, &g);
 	assert_int_equal(g.n, 2);
-	assert_macro(&g, STRATA_GROUP_CLIENT, &s->a.cli, 1, 100, 80, 2, RTT_CLI + RTT_SRV);
+	m = assert_macro(&g, STRATA_GROUP_CLIENT, &s->a.cli, 1, 100, 80, 2, RTT_CLI + RTT_SRV);
+	assert_int_equal(m->txn.ttfb.n, 1);
+	assert_int_equal(m->txn.ttfb.sum, TTFB_A);
+	assert_int_equal(m->txn.requests, 3);
+	assert_int_equal(m->txn.dns_queries, 0);
 	assert_macro(&g, STRATA_GROUP_CLIENT, &s->b.cli, 1, 50, 30, 1, RTT_B);
 	free(g.v);
 
@@ -341,6 +369,186 @@ static void test_open_refused(void **state)
 	assert_non_null(strstr(err, d.path));
 	set_version(d.path, STRATA_CSTORE_VERSION);
 	assert_int_equal(open_rc(d.path, BUDGET, MW_NS, err, sizeof(err)), 0);
+	cdir_rm(&d);
+}
+
+/*
+ * Rewrites every value of a store as version 2 stored it, without
+ * transaction timing: location flows, hops and macroflows each 224 bytes
+ * shorter (the timing was added last to each), and the version 2.
+ */
+static void to_version2(const char *path)
+{
+	const size_t lf2 = sizeof(struct strata_lflow) - sizeof(struct strata_txn_stats);
+	const size_t sf2 = offsetof(struct strata_store_flow, txn);
+	const size_t hop2 = offsetof(struct strata_hop, txn);
+	const size_t head = offsetof(struct strata_cflow, hop);
+	const char *const tables[3] = { "lflow", "cflow", "macro" };
+	__u8 *buf = malloc(sizeof(struct strata_cflow)), kb[32];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *c;
+	MDB_val k, v;
+	unsigned int t, i;
+	size_t n;
+	int rc;
+
+	assert_non_null(buf);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (t = 0; t < 3; t++) {
+		assert_int_equal(mdb_dbi_open(txn, tables[t], 0, &dbi), 0);
+		assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			const __u8 *p = v.mv_data;
+
+			if (t == 0) {
+				assert_int_equal(v.mv_size, sizeof(struct strata_lflow));
+				memcpy(buf, p, sf2);
+				memcpy(buf + sf2, p + sizeof(struct strata_store_flow),
+				       lf2 - sf2);
+				n = lf2;
+			} else if (t == 1) {
+				struct strata_cflow cf;
+
+				memcpy(&cf, p, head);
+				assert_int_equal(v.mv_size, head + cf.nhops * sizeof(cf.hop[0]));
+				memcpy(buf, p, head);
+				for (i = 0; i < cf.nhops; i++)
+					memcpy(buf + head + i * hop2,
+					       p + head + i * sizeof(cf.hop[0]), hop2);
+				n = head + cf.nhops * hop2;
+			} else {
+				assert_int_equal(v.mv_size, sizeof(struct strata_macroflow));
+				n = offsetof(struct strata_macroflow, txn);
+				memcpy(buf, p, n);
+			}
+			/* The key points into the page the put rewrites: a copy. */
+			assert_true(k.mv_size <= sizeof(kb));
+			memcpy(kb, k.mv_data, k.mv_size);
+			k.mv_data = kb;
+			v.mv_data = buf;
+			v.mv_size = n;
+			assert_int_equal(mdb_cursor_put(c, &k, &v, MDB_CURRENT), 0);
+		}
+		assert_int_equal(rc, MDB_NOTFOUND);
+		mdb_cursor_close(c);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	free(buf);
+	set_version(path, 2);
+}
+
+static void all_lflows(struct strata_cstore *cs, struct got *g)
+{
+	char err[256];
+
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(strata_cstore_lflows(cs, 0, ~0ULL, ~0U, NULL, got_lflow, g, err,
+					      sizeof(err)), 0);
+}
+
+static __u64 get_version(const char *path)
+{
+	MDB_val k = { 7, "version" }, v;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	__u64 ver;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+	assert_int_equal(v.mv_size, 8);
+	memcpy(&ver, v.mv_data, 8);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return ver;
+}
+
+/*
+ * A store of version 2 (no transaction timing) stays usable: it opens,
+ * becomes version 3, and reads every location flow, connected flow and
+ * macroflow as it was, with zero transaction fields; a window stitched
+ * again has them.
+ */
+static void test_version2(void **state)
+{
+	struct strata_txn_stats zero;
+	struct snap a, b;
+	struct got g, g2;
+	struct scen s;
+	struct cdir d;
+	size_t i, j;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	scen_stitched(&d, &s);
+	snap_take(d.cs, &a);
+	all_lflows(d.cs, &g);
+	assert_int_equal(g.n, 6);
+	strata_cstore_close(d.cs);
+	d.cs = NULL;
+	to_version2(d.path);
+
+	cdir_reopen(&d, BUDGET);
+	assert_int_equal(get_version(d.path), STRATA_CSTORE_VERSION);
+	all_lflows(d.cs, &g2);
+	assert_int_equal(g2.n, 6);
+	for (i = 0; i < g.n; i++) {
+		struct strata_lflow *x = &((struct strata_lflow *)g.v)[i];
+		const struct strata_lflow *y = &((const struct strata_lflow *)g2.v)[i];
+
+		assert_memory_equal(&y->f.txn, &zero, sizeof(zero));
+		assert_true(x->f.txn.requests > 0);
+		memset(&x->f.txn, 0, sizeof(x->f.txn));
+		assert_memory_equal(x, y, sizeof(*x));
+	}
+	/* One of them alone, too. */
+	{
+		const struct strata_lflow *x = g2.v;
+		struct strata_lflow one;
+		char err[256];
+
+		assert_int_equal(strata_cstore_lflow_get(d.cs, x->f.window_start, x->sensor,
+							 &x->f.key, &one, err, sizeof(err)), 0);
+		assert_memory_equal(&one, x, sizeof(one));
+	}
+	free(g.v);
+	free(g2.v);
+	snap_take(d.cs, &b);
+	assert_int_equal(b.c.n, a.c.n);
+	for (i = 0; i < a.c.n; i++) {
+		struct strata_cflow *x = &((struct strata_cflow *)a.c.v)[i];
+
+		for (j = 0; j < STRATA_PATH_MAX; j++)
+			memset(&x->hop[j].txn, 0, sizeof(x->hop[j].txn));
+	}
+	for (j = 0; j < __STRATA_GROUP_MAX; j++)
+		for (i = 0; i < a.m[j].n; i++)
+			memset(&((struct strata_macroflow *)a.m[j].v)[i].txn, 0, sizeof(zero));
+	snap_same(&a, &b);
+	snap_free(&a);
+	snap_free(&b);
+
+	/* The window sent again and stitched: transactions back at every level. */
+	for (i = 0; i < 3; i++)
+		put_window(d.cs, s.num[i], WIN, s.lf[i], 2);
+	assert_int_equal(stitch_all(d.cs), 1);
+	check_macros(d.cs, &s);
+	all_cflows(d.cs, 0, ~0ULL, &g);
+	assert_int_equal(g.n, 2);
+	assert_memory_equal(&((const struct strata_cflow *)g.v)[0].hop[2].txn, &s.lf[2][0].f.txn,
+			    sizeof(zero));
+	free(g.v);
 	cdir_rm(&d);
 }
 
@@ -1136,6 +1344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_version2),
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_put_stitch),
 		cmocka_unit_test(test_settled),

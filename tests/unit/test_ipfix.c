@@ -141,6 +141,16 @@ static void rand_lflow(struct rng *r, struct strata_lflow *lf, int family)
 	lf->f.has_initiator = rng_u64(r) % 3 != 0;
 	lf->f.initiator = lf->f.has_initiator ? rng_u64(r) & 1 : 0;
 	lf->f.clock_sync = (__u8)(rng_u64(r) % 3);
+	rand_stat(r, &lf->f.txn.ttfb);
+	rand_stat(r, &lf->f.txn.resp);
+	rand_stat(r, &lf->f.txn.first);
+	rand_stat(r, &lf->f.txn.dns);
+	lf->f.txn.requests = rng_u64(r);
+	lf->f.txn.dns_queries = rng_u64(r);
+	lf->f.txn.dns_unanswered = (__u32)rng_u64(r);
+	lf->f.txn.dns_overflow = (__u32)rng_u64(r);
+	lf->f.txn.dns_repeats = (__u32)rng_u64(r);
+	lf->f.txn.app = (__u8)(rng_u64(r) % 4);
 	for (d = 0; d < 2; d++) {
 		struct strata_dir_stats *s = &lf->f.dir[d];
 		__u64 h = 0;
@@ -469,6 +479,13 @@ static void test_other_versions(void **state)
 		assert_int_equal(g.lf[0].f.microflows, 0);
 		assert_int_equal(g.lf[0].nfp[0] + g.lf[0].nfp[1], 0);
 		assert_int_equal(g.lf[0].f.dir[0].packets + g.lf[0].f.dir[1].packets, 42);
+		/* No transaction timing from a sensor before it: zeros. */
+		{
+			struct strata_txn_stats zero;
+
+			memset(&zero, 0, sizeof(zero));
+			assert_memory_equal(&g.lf[0].f.txn, &zero, sizeof(zero));
+		}
 		free(g.lf);
 		free(st.buf);
 	}

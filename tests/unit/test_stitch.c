@@ -547,9 +547,27 @@ static void test_nat_router_loss(void **state)
  */
 #define PROXY	500000ULL
 
+/* Transaction timing of @n requests answered after @ttfb ns each, and @dns ns. */
+static void txn_mk(struct strata_txn_stats *t, unsigned int n, __u64 ttfb, __u64 dns)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++)
+		strata_stat_add(&t->ttfb, ttfb + i * 100);
+	t->requests = n + 1;	/* one unanswered */
+	if (dns) {
+		strata_stat_add(&t->dns, dns);
+		t->dns_queries = 2;
+		t->dns_unanswered = 1;
+	}
+	t->app = STRATA_TXN_APP_HTTP;
+}
+
 static void test_proxy(void **state)
 {
 	static const __u64 pk[3][2] = { { 100, 80 }, { 100, 80 }, { 100, 80 } };
+	struct strata_macroflow m;
 	struct strata_lflow lf[4];
 	const struct strata_hop *h;
 	struct conv cv, nat;
@@ -561,6 +579,15 @@ static void test_proxy(void **state)
 	lab_nat(lf, &cv, &nat, pk);
 	mklf(&lf[1], &cv, S_ROUTER, 1, 3);
 	mklf(&lf[2], &nat, S_ROUTER, 1, 3);
+	/*
+	 * What each measured: the client waits longest; the proxy answers
+	 * its client (two requests) and waits for the server (one, and a
+	 * DNS lookup); the server's own time is the shortest.
+	 */
+	txn_mk(&lf[0].f.txn, 1, 2000, 0);
+	txn_mk(&lf[1].f.txn, 2, 1500, 0);
+	txn_mk(&lf[2].f.txn, 1, 900, 50);
+	txn_mk(&lf[3].f.txn, 1, 800, 0);
 	/* It answers the client and calls the server PROXY after it heard. */
 	shift_dir(&lf[0], 1, PROXY);
 	shift_dir(&lf[1], 1, PROXY);
@@ -580,6 +607,27 @@ static void test_proxy(void **state)
 			assert_int_equal(o.c[0].hop[i].delay_ns[d], DELAY);
 			assert_int_equal(o.c[0].hop[i].lost[d], 0);
 		}
+	/* Each location's own; the proxy's two connections add up. */
+	assert_memory_equal(&o.c[0].hop[0].txn, &lf[0].f.txn, sizeof(lf[0].f.txn));
+	assert_memory_equal(&o.c[0].hop[2].txn, &lf[3].f.txn, sizeof(lf[3].f.txn));
+	assert_int_equal(h->txn.ttfb.n, 3);
+	assert_int_equal(h->txn.ttfb.sum, 1500 + 1600 + 900);
+	assert_int_equal(h->txn.ttfb.sumsq_lo, 1500 * 1500 + 1600 * 1600 + 900 * 900);
+	assert_int_equal(h->txn.ttfb.min, 900);
+	assert_int_equal(h->txn.ttfb.max, 1600);
+	assert_int_equal(h->txn.requests, 3 + 2);
+	assert_int_equal(h->txn.dns.n, 1);
+	assert_int_equal(h->txn.dns.sum, 50);
+	assert_int_equal(h->txn.dns_queries, 2);
+	assert_int_equal(h->txn.dns_unanswered, 1);
+	/* The macroflow: the server's location, not the client's. */
+	memset(&m, 0, sizeof(m));
+	strata_macro_add(&m, &o.c[0]);
+	assert_int_equal(m.txn.ttfb.n, 1);
+	assert_int_equal(m.txn.ttfb.sum, 800);
+	assert_int_equal(m.txn.requests, 2);
+	assert_int_equal(m.txn.dns_queries, 0);
+	assert_int_equal(m.txn.app, 0);
 	assert_every_order(lf, &o);
 	free(o.c);
 
@@ -1240,9 +1288,30 @@ static void test_macro(void **state)
 	hop_set(&c[2].hop[0], T0 + 3, T0 + 30, STRATA_DELAY_NONE, 0, 0);
 	hop_set(&c[2].hop[1], T0 + 4, T0 + 40, -500, 0, 0);
 
+	/*
+	 * Transactions: each flow's last kept hop counts (flow 1's path goes
+	 * on, uncounted), not the first (the client's view).
+	 */
+	for (i = 0; i < 3; i++)
+		txn_mk(&c[i].hop[0].txn, 5, 9000, 700);
+	txn_mk(&c[0].hop[2].txn, 2, 1000, 0);
+	txn_mk(&c[1].hop[1].txn, 1, 3000, 200);
+	txn_mk(&c[2].hop[1].txn, 0, 0, 400);
+
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < 3; i++)
 		strata_macro_add(&m, &c[i]);
+	assert_int_equal(m.txn.ttfb.n, 3);
+	assert_int_equal(m.txn.ttfb.sum, 1000 + 1100 + 3000);
+	assert_int_equal(m.txn.ttfb.sumsq_lo, 1000000 + 1210000 + 9000000);
+	assert_int_equal(m.txn.ttfb.min, 1000);
+	assert_int_equal(m.txn.ttfb.max, 3000);
+	assert_int_equal(m.txn.requests, 3 + 2 + 1);
+	assert_int_equal(m.txn.dns.n, 2);
+	assert_int_equal(m.txn.dns.sum, 600);
+	assert_int_equal(m.txn.dns_queries, 4);
+	assert_int_equal(m.txn.dns_unanswered, 2);
+	assert_int_equal(m.txn.app, 0);
 	assert_int_equal(m.cflows, 3);
 	assert_int_equal(m.packets[0], 30);
 	assert_int_equal(m.packets[1], 60);

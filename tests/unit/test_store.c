@@ -2788,6 +2788,185 @@ static void flows_of(struct strata_store *s, const struct strata_flow_key *k,
 		fail_msg("flows: %d %s", rc, err);
 }
 
+/* Adds microflow @mf (window_ns 1 s, sequence number @seq) to @s. */
+static void add_txn_mf(struct strata_store *s, const struct strata_mflow *mf, __u64 seq)
+{
+	struct strata_mf_info in;
+	char err[256];
+
+	memset(&in, 0, sizeof(in));
+	in.window_ns = 1000000000ULL;
+	in.has_seq = true;
+	in.seq = seq;
+	assert_int_equal(strata_store_add_microflow(s, mf, &in, err, sizeof(err)), 0);
+}
+
+/* The transaction timing three microflows of test_flow_txn() sum to. */
+static void assert_txn_sum(const struct strata_txn_stats *t, __u64 late_ttfb)
+{
+	__u64 n = late_ttfb ? 4 : 3, sum = 9000 + late_ttfb;
+
+	assert_int_equal(t->ttfb.n, n);
+	assert_int_equal(t->ttfb.sum, sum);
+	assert_int_equal(t->ttfb.sumsq_lo, 35000000ULL + late_ttfb * late_ttfb);
+	assert_int_equal(t->ttfb.min, 1000);
+	assert_int_equal(t->ttfb.max, late_ttfb > 5000 ? late_ttfb : 5000);
+	assert_int_equal(t->requests, n);
+	assert_int_equal(t->resp.n, 1);
+	assert_int_equal(t->resp.sum, 7000);
+	assert_int_equal(t->dns.n, 1);
+	assert_int_equal(t->dns.sum, 200);
+	assert_int_equal(t->dns_queries, 2);
+	assert_int_equal(t->dns_unanswered, 1);
+	assert_int_equal(t->app, STRATA_TXN_APP_HTTP);
+}
+
+/*
+ * A location flow sums its microflows' transaction timing, a window
+ * without packets that ended a transaction (a response, a query that timed
+ * out) included: the same while its flow window is open (summed when
+ * asked) and once it closed (the flow table), and a late microflow adds
+ * its own to the closed flow.
+ */
+static void test_flow_txn(void **state)
+{
+	const __u64 min0 = T0 - T0 % STRATA_STORE_FLOW_WINDOW_NS;
+	struct strata_flow_key k;
+	struct strata_mflow mf;
+	struct strata_store *s;
+	struct flows_got g;
+	struct tdir d;
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	canon(&convs[1], &k);
+	strata_mflow_init(&mf, &k, min0);
+	mf.started = 1;
+	mf.dir[0].packets = 4;
+	strata_stat_add(&mf.txn.ttfb, 1000);
+	strata_stat_add(&mf.txn.ttfb, 3000);
+	mf.txn.requests = 2;
+	mf.txn.app = STRATA_TXN_APP_HTTP;
+	add_txn_mf(s, &mf, 1);
+	strata_mflow_init(&mf, &k, min0 + 1000000000ULL);
+	mf.dir[1].packets = 2;
+	strata_stat_add(&mf.txn.ttfb, 5000);
+	strata_stat_add(&mf.txn.dns, 200);
+	mf.txn.requests = 1;
+	mf.txn.dns_queries = 2;
+	mf.txn.app = STRATA_TXN_APP_HTTP;
+	add_txn_mf(s, &mf, 2);
+	/* No packet: a response ended by silence, a query given up. */
+	strata_mflow_init(&mf, &k, min0 + 2000000000ULL);
+	strata_stat_add(&mf.txn.resp, 7000);
+	mf.txn.dns_unanswered = 1;
+	add_txn_mf(s, &mf, 3);
+	sflush(s);
+	flows_of(s, &k, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].microflows, 3);
+	assert_txn_sum(&g.f[0].txn, 0);
+	sclose(s);		/* closes the window: into the flow table */
+
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	flows_of(s, &k, &g);
+	assert_int_equal(g.n, 1);
+	assert_txn_sum(&g.f[0].txn, 0);
+	/* A late microflow of the closed window. */
+	strata_mflow_init(&mf, &k, min0 + 3000000000ULL);
+	mf.dir[0].packets = 1;
+	strata_stat_add(&mf.txn.ttfb, 6000);
+	mf.txn.requests = 1;
+	add_txn_mf(s, &mf, 4);
+	sflush(s);
+	flows_of(s, &k, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].microflows, 4);
+	assert_txn_sum(&g.f[0].txn, 6000);
+	sclose(s);
+	tdir_rm(&d);
+}
+
+/*
+ * Formats 5 and 6 stored location flows of 656 bytes, without transaction
+ * timing: read-only such a store reads them with zero transaction fields
+ * and stays as it is; opened for writing it becomes format 7, and a late
+ * microflow added to an old flow makes it a whole one.
+ */
+static void test_format_v6_flows(void **state)
+{
+	const __u64 min0 = T0 - T0 % STRATA_STORE_FLOW_WINDOW_NS;
+	struct strata_txn_stats zero;
+	struct strata_flow_key k;
+	struct strata_mflow mf;
+	struct strata_store *s;
+	struct flows_got g;
+	struct tdir d;
+	struct raw r;
+	MDB_cursor *c;
+	MDB_val kv, v;
+	__u32 v6 = 6;
+	__u8 old[656];
+
+	(void)state;
+	convs_init();
+	tdir_make(&d);
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	canon(&convs[1], &k);
+	strata_mflow_init(&mf, &k, min0);
+	mf.started = 1;
+	mf.dir[0].packets = 5;
+	strata_stat_add(&mf.txn.ttfb, 1000);
+	mf.txn.requests = 1;
+	add_txn_mf(s, &mf, 1);
+	sclose(s);
+
+	/* What format 6 wrote: its version, the flow cut at 656 bytes. */
+	meta_set(d.path, "version", &v6, sizeof(v6));
+	raw_open(&r, d.path, true);
+	assert_int_equal(mdb_cursor_open(r.txn, r.flow, &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &kv, &v, MDB_FIRST), 0);
+	assert_int_equal(v.mv_size, sizeof(struct strata_store_flow));
+	memcpy(old, v.mv_data, sizeof(old));
+	v.mv_size = sizeof(old);
+	v.mv_data = old;
+	assert_int_equal(mdb_cursor_put(c, &kv, &v, MDB_CURRENT), 0);
+	mdb_cursor_close(c);
+	raw_close(&r, true);
+
+	memset(&zero, 0, sizeof(zero));
+	s = sopen_ro(d.path);
+	flows_of(s, &k, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].dir[0].packets, 5);
+	assert_memory_equal(&g.f[0].txn, &zero, sizeof(zero));
+	sclose(s);
+	raw_open(&r, d.path, false);
+	meta_u32(&r, "version", 6);		/* read-only: left as it was */
+	raw_close(&r, false);
+
+	s = sopen(d.path, 8ULL << 20, 0, STRATA_STORE_CODEC_ZSTD, 0);
+	strata_mflow_init(&mf, &k, min0 + 1000000000ULL);
+	mf.dir[0].packets = 1;
+	strata_stat_add(&mf.txn.ttfb, 4000);
+	mf.txn.requests = 2;
+	add_txn_mf(s, &mf, 2);
+	sflush(s);
+	flows_of(s, &k, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.f[0].dir[0].packets, 6);
+	assert_int_equal(g.f[0].txn.ttfb.n, 1);
+	assert_int_equal(g.f[0].txn.ttfb.sum, 4000);
+	assert_int_equal(g.f[0].txn.requests, 2);
+	sclose(s);
+	raw_open(&r, d.path, false);
+	meta_u32(&r, "version", STRATA_STORE_VERSION);
+	raw_close(&r, false);
+	tdir_rm(&d);
+}
+
 /*
  * A flow window's life. While open, its flows are summed from its
  * microflows when asked for; a kill -9 then loses none of them. Once the
@@ -2957,6 +3136,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flows),
 		cmocka_unit_test(test_flow_clock),
+		cmocka_unit_test(test_flow_txn),
+		cmocka_unit_test(test_format_v6_flows),
 		cmocka_unit_test(test_flow_windows),
 		cmocka_unit_test(test_microflows),
 		cmocka_unit_test(test_microflow_late_records),
