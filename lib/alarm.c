@@ -22,6 +22,7 @@
 #include "bytes.h"
 #include "container.h"
 #include "err.h"
+#include "lmdbutil.h"
 #include "keywords.h"
 #include "metrics.h"
 
@@ -593,38 +594,11 @@ struct strata_alarms {
 	struct strata_alarms_stats st;	/* atomics */
 };
 
-static bool is_lmdb(int rc)
-{
-	return rc > 0 || (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE);
-}
-
 static int lmdb_err(char *err, size_t errlen, int rc, const char *what)
 {
-	int e = rc > 0 ? rc : rc == MDB_MAP_FULL ? ENOSPC : rc == MDB_NOTFOUND ? ENOENT :
-		rc == MDB_CORRUPTED ? EBADMSG : EIO;
-
-	return strata_seterr(err, errlen, e, "alarm store: %s: %s", what, mdb_strerror(rc));
+	return strata_lmdb_err(err, errlen, rc, "alarm store", what);
 }
 
-static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 *v)
-{
-	MDB_val k = { strlen(name), (void *)name }, d;
-	int rc = mdb_get(txn, dbi, &k, &d);
-
-	*v = 0;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (!rc && d.mv_size == 8)
-		memcpy(v, d.mv_data, 8);
-	return rc;
-}
-
-static int meta_set(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v)
-{
-	MDB_val k = { strlen(name), (void *)name }, d = { 8, &v };
-
-	return mdb_put(txn, dbi, &k, &d, 0);
-}
 
 /* Whether a stored alarm is open (LMDB's values are not aligned: copied out). */
 static bool stored_open(const MDB_val *v)
@@ -781,9 +755,9 @@ int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
 				  (MDB_dbi *)((char *)al + dbs[i].off));
 	if (!rc)
-		rc = meta_get(txn, al->meta, "version", &version);
+		rc = strata_lmdb_meta_get(txn, al->meta, "version", &version);
 	if (!rc && !version) {
-		rc = meta_set(txn, al->meta, "version", ALARM_STORE_VERSION);
+		rc = strata_lmdb_meta_put(txn, al->meta, "version", ALARM_STORE_VERSION);
 	} else if (!rc && version != ALARM_STORE_VERSION) {
 		mdb_txn_abort(txn);
 		rc = strata_seterr(err, errlen, EPROTO, "alarm store %s: format %llu, this strata reads %d",
@@ -791,7 +765,7 @@ int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		goto fail;
 	}
 	if (!rc)
-		rc = meta_get(txn, al->meta, "next_window", &al->next);
+		rc = strata_lmdb_meta_get(txn, al->meta, "next_window", &al->next);
 	if (!rc)
 		rc = mdb_stat(txn, al->base, &ms);
 	if (!rc)
@@ -1210,9 +1184,9 @@ static int rule_step(struct wctx *x, const struct strata_alarm_rule *r, __u64 rh
 				s.run_peak = val;
 			}
 			if (++s.run >= r->hold) {
-				rc = meta_get(x->txn, al->meta, "next_id", &id);
+				rc = strata_lmdb_meta_get(x->txn, al->meta, "next_id", &id);
 				if (!rc)
-					rc = meta_set(x->txn, al->meta, "next_id", ++id ? id : ++id);
+					rc = strata_lmdb_meta_put(x->txn, al->meta, "next_id", ++id ? id : ++id);
 				if (rc)
 					return rc;
 				memset(&a, 0, sizeof(a));
@@ -1373,7 +1347,7 @@ static int window_txn(struct wctx *x)
 	if (rc)
 		return rc;
 	x->nev = 0;
-	rc = meta_get(x->txn, al->meta, "window_ns", &wns);
+	rc = strata_lmdb_meta_get(x->txn, al->meta, "window_ns", &wns);
 	/* Another window length: window numbers mean other times; start again. */
 	if (!rc && wns && wns != x->window_ns) {
 		rc = mdb_drop(x->txn, al->base, 0);
@@ -1383,7 +1357,7 @@ static int window_txn(struct wctx *x)
 			__atomic_store_n(&al->nbase, 0, __ATOMIC_RELAXED);
 	}
 	if (!rc && wns != x->window_ns)
-		rc = meta_set(x->txn, al->meta, "window_ns", x->window_ns);
+		rc = strata_lmdb_meta_put(x->txn, al->meta, "window_ns", x->window_ns);
 	if (!rc)
 		rc = bases(x);
 	if (!rc)
@@ -1391,7 +1365,7 @@ static int window_txn(struct wctx *x)
 	if (!rc)
 		rc = trim_history(x);
 	if (!rc)
-		rc = meta_set(x->txn, al->meta, "next_window", x->window + x->window_ns);
+		rc = strata_lmdb_meta_put(x->txn, al->meta, "next_window", x->window + x->window_ns);
 	if (rc) {
 		mdb_txn_abort(x->txn);
 		return rc;
@@ -1434,7 +1408,7 @@ int strata_alarms_window(struct strata_alarms *al, __u64 window, __u64 window_ns
 	if (rc) {
 		__atomic_store_n(&al->nbase, nbase, __ATOMIC_RELAXED);
 		add(&al->st.errors, 1);
-		rc = is_lmdb(rc) ? lmdb_err(err, errlen, rc, "a window") :
+		rc = strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, "a window") :
 			strata_seterr(err, errlen, -rc, "alarms: a window: %s", strerror(-rc));
 		goto out;
 	}
@@ -1469,7 +1443,7 @@ static int rtxn(struct strata_alarms *al, MDB_txn **txn, char *err, size_t errle
 static int rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
 {
 	mdb_txn_abort(txn);
-	return rc && is_lmdb(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+	return rc && strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, what) : rc;
 }
 
 int strata_alarms_list(struct strata_alarms *al, __u64 from, __u64 to, bool active_only,
@@ -1530,7 +1504,7 @@ int strata_alarms_get(struct strata_alarms *al, __u64 id, struct strata_alarm *o
 
 	if (rc == MDB_NOTFOUND)
 		return strata_seterr(err, errlen, ENOENT, "no alarm %llu", (unsigned long long)id);
-	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, "an alarm") : rc;
+	return strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, "an alarm") : rc;
 }
 
 int strata_alarms_ack(struct strata_alarms *al, __u64 id, const char *who, __u64 now_ns,
@@ -1595,7 +1569,7 @@ int strata_alarms_label(struct strata_alarms *al, const struct strata_macroflow 
 
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;
-	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, "a label") : rc;
+	return strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, "a label") : rc;
 }
 
 /* ---- JSON ---- */

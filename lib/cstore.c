@@ -16,6 +16,7 @@
 #include "cstore.h"
 #include "bytes.h"
 #include "err.h"
+#include "lmdbutil.h"
 
 /*
  * Tables (Documentation/central.rst, "Central store"):
@@ -115,18 +116,10 @@ static int lflow_of(const MDB_val *v, struct strata_lflow *lf)
 	return 0;
 }
 
-/* LMDB's own codes, as opposed to a -errno of ours or a callback's. */
-static bool is_lmdb(int rc)
-{
-	return rc > 0 || (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE);
-}
 
 static int lmdb_err(char *err, size_t errlen, int rc, const char *what)
 {
-	int e = rc > 0 ? rc : rc == MDB_MAP_FULL ? ENOSPC : rc == MDB_NOTFOUND ? ENOENT :
-		rc == MDB_CORRUPTED ? EBADMSG : EIO;
-
-	return strata_seterr(err, errlen, e, "central store: %s: %s", what, mdb_strerror(rc));
+	return strata_lmdb_err(err, errlen, rc, "central store", what);
 }
 
 static __u64 conv_hash(const struct strata_flow_key *conv)
@@ -169,25 +162,6 @@ static MDB_val *win_key(struct lkey *k, __u64 window)
 	return &k->v;
 }
 
-static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 *v)
-{
-	MDB_val k = { strlen(name), (void *)name }, d;
-	int rc = mdb_get(txn, dbi, &k, &d);
-
-	*v = 0;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (!rc && d.mv_size == 8)
-		memcpy(v, d.mv_data, 8);
-	return rc;
-}
-
-static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v)
-{
-	MDB_val k = { strlen(name), (void *)name }, d = { 8, &v };
-
-	return mdb_put(txn, dbi, &k, &d, 0);
-}
 
 int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bool sync,
 		       struct strata_cstore **out, char *err, size_t errlen)
@@ -250,10 +224,10 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bo
 		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
 				  (MDB_dbi *)((char *)cs + dbs[i].off));
 	if (!rc)
-		rc = meta_u64(txn, cs->meta, "version", &version);
+		rc = strata_lmdb_meta_get(txn, cs->meta, "version", &version);
 	/* A new store, or one of version 2: its old values read (lflow_of()). */
 	if (!rc && (!version || version == VERSION_V2))
-		rc = meta_put(txn, cs->meta, "version", STRATA_CSTORE_VERSION);
+		rc = strata_lmdb_meta_put(txn, cs->meta, "version", STRATA_CSTORE_VERSION);
 	else if (!rc && version != STRATA_CSTORE_VERSION) {
 		mdb_txn_abort(txn);
 		rc = strata_seterr(err, errlen, EPROTO,
@@ -322,7 +296,7 @@ static int txn_end(MDB_txn *txn, int rc, char *err, size_t errlen, const char *w
 {
 	if (rc) {
 		mdb_txn_abort(txn);
-		return is_lmdb(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+		return strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, what) : rc;
 	}
 	rc = mdb_txn_commit(txn);
 	return rc ? lmdb_err(err, errlen, rc, what) : 0;
@@ -364,12 +338,12 @@ int strata_cstore_hello(struct strata_cstore *cs, const struct strata_hello *h, 
 	rc = 0;
 	if (!found) {
 		memset(&s, 0, sizeof(s));
-		rc = meta_u64(txn, cs->meta, "next_sensor", &next);
+		rc = strata_lmdb_meta_get(txn, cs->meta, "next_sensor", &next);
 		s.num = (__u32)next;
 		snprintf(s.id, sizeof(s.id), "%s", h->sensor_id);
 		s.first_seen_ns = now_ns;
 		if (!rc)
-			rc = meta_put(txn, cs->meta, "next_sensor", next + 1);
+			rc = strata_lmdb_meta_put(txn, cs->meta, "next_sensor", next + 1);
 	}
 	snprintf(s.version, sizeof(s.version), "%s", h->version);
 	snprintf(s.api_url, sizeof(s.api_url), "%s", h->api_url);
@@ -471,9 +445,9 @@ static int trim(struct strata_cstore *cs, MDB_txn *txn)
 		if (!rc && w + STRATA_STORE_FLOW_WINDOW_NS >= cs->macro_ns)
 			rc = del_upto(txn, cs->mdirty, w + STRATA_STORE_FLOW_WINDOW_NS - cs->macro_ns);
 		if (!rc)
-			rc = meta_u64(txn, cs->meta, "trimmed", &trimmed);
+			rc = strata_lmdb_meta_get(txn, cs->meta, "trimmed", &trimmed);
 		if (!rc)
-			rc = meta_put(txn, cs->meta, "trimmed", trimmed + 1);
+			rc = strata_lmdb_meta_put(txn, cs->meta, "trimmed", trimmed + 1);
 		if (rc)
 			return rc;
 	}
@@ -1069,7 +1043,7 @@ int strata_cstore_stitch_settled(struct strata_cstore *cs, __u64 settle_ns, __u6
 	free(mws);
 	if (stitched)
 		*stitched = n;
-	if (is_lmdb(rc))
+	if (strata_lmdb_is_own(rc))
 		return lmdb_err(err, errlen, rc, "stitch");
 	return rc ? strata_seterr(err, errlen, -rc, "central store: stitch: %s", strerror(-rc)) : 0;
 }
@@ -1093,7 +1067,7 @@ static int rtxn(struct strata_cstore *cs, MDB_txn **txn, char *err, size_t errle
 static int rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
 {
 	mdb_txn_abort(txn);
-	return is_lmdb(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+	return strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, what) : rc;
 }
 
 int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info,
@@ -1127,7 +1101,7 @@ int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info
 		rc = mdb_stat(txn, cs->mdirty, &st);
 	info->dirty += st.ms_entries;
 	if (!rc)
-		rc = meta_u64(txn, cs->meta, "trimmed", &info->windows_trimmed);
+		rc = strata_lmdb_meta_get(txn, cs->meta, "trimmed", &info->windows_trimmed);
 	return rend(txn, rc, err, errlen, "info");
 }
 

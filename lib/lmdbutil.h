@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Copyright (C) 2026 The strata authors. */
+/*
+ * What the central host's LMDB stores share (lib/cstore.c, lib/alarm.c):
+ * LMDB's codes turned into -errno at the library's boundary, and the u64
+ * records of a "meta" table.
+ */
+#ifndef STRATA_LMDBUTIL_H
+#define STRATA_LMDBUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include <lmdb.h>
+
+/**
+ * strata_lmdb_is_own() - whether a code is LMDB's
+ * @rc: a code a store function got
+ *
+ * Return: true for LMDB's own codes (and positive errno values it passes
+ * on), false for a -errno of strata's or of a callback's.
+ */
+bool strata_lmdb_is_own(int rc);
+
+/**
+ * strata_lmdb_err() - an LMDB failure as -errno, with a message
+ * @err: filled with "STORE: WHAT: LMDB's message"
+ * @errlen: size of @err
+ * @rc: LMDB's code
+ * @store: which store ("central store", "alarm store")
+ * @what: the operation
+ *
+ * Return: -ENOSPC for MDB_MAP_FULL, -ENOENT for MDB_NOTFOUND, -EBADMSG for
+ * MDB_CORRUPTED, -@rc for an errno value, else -EIO.
+ */
+int strata_lmdb_err(char *err, size_t errlen, int rc, const char *store, const char *what);
+
+/**
+ * strata_lmdb_meta_get() - a u64 of a meta table
+ * @txn: a transaction
+ * @dbi: the table (keys: names, values: 8 bytes)
+ * @name: the record's name
+ * @v: set to its value, 0 when there is none (or it is not 8 bytes)
+ *
+ * Return: 0 (found or not) or LMDB's code.
+ */
+int strata_lmdb_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 *v);
+
+/**
+ * strata_lmdb_meta_put() - set a u64 of a meta table
+ * @txn: a write transaction
+ * @dbi: the table
+ * @name: the record's name
+ * @v: its value
+ *
+ * Return: 0 or LMDB's code.
+ */
+int strata_lmdb_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 v);
+
+#endif
