@@ -40,6 +40,9 @@ enum {
 	S_FROM, S_TO, S_PACKETS, S_BYTES, S_RTT_N, S_RTT_SUM, S_RTT_SUMSQ, S_RTT_MIN,
 	S_RTT_MAX, S_LOST, S_DELAY_N, S_DELAY_SUM, S_DELAY_SUMSQ, S_DELAY_MIN, S_DELAY_MAX,
 	S_CFLOWS, S_LOCATIONS,
+	/* Transactions: four sample sets of five slots each, then two counts. */
+	S_TXN_TTFB, S_TXN_RESP = S_TXN_TTFB + 5, S_TXN_FIRST = S_TXN_RESP + 5,
+	S_TXN_DNS = S_TXN_FIRST + 5, S_TXN_REQUESTS = S_TXN_DNS + 5, S_TXN_DNS_QUERIES,
 	/* Not in the catalog: the directions' shares, and the time with traffic. */
 	S_PKT_C2S, S_PKT_S2C, S_BYTES_C2S, S_BYTES_S2C, S_LOST_C2S, S_LOST_S2C, S_DURATION,
 	__S_FUND
@@ -49,6 +52,11 @@ static const char *const fund_names[__S_FUND] = {
 	"from_ns", "to_ns", "packets", "bytes", "rtt_hs_n", "rtt_hs_sum", "rtt_hs_sumsq",
 	"rtt_hs_min", "rtt_hs_max", "lost", "delay_n", "delay_sum", "delay_sumsq", "delay_min",
 	"delay_max", "cflows", "locations",
+	"txn_ttfb_n", "txn_ttfb_sum", "txn_ttfb_sumsq", "txn_ttfb_min", "txn_ttfb_max",
+	"txn_resp_n", "txn_resp_sum", "txn_resp_sumsq", "txn_resp_min", "txn_resp_max",
+	"txn_first_n", "txn_first_sum", "txn_first_sumsq", "txn_first_min", "txn_first_max",
+	"txn_dns_n", "txn_dns_sum", "txn_dns_sumsq", "txn_dns_min", "txn_dns_max",
+	"txn_requests", "txn_dns_queries",
 	"packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "lost_c2s", "lost_s2c",
 	"duration_s",
 };
@@ -174,6 +182,16 @@ int strata_alarm_metric_parse(const char *text, struct strata_expr **out, char *
 	return 0;
 }
 
+/* A sample set's five slots: n, sum, sum of squares, min, max (no value without samples). */
+static void stat_slots(double *v, const struct strata_stat *st)
+{
+	v[0] = (double)st->n;
+	v[1] = (double)st->sum;
+	v[2] = ldexp((double)st->sumsq_hi, 64) + (double)st->sumsq_lo;
+	v[3] = st->n ? (double)st->min : NAN;
+	v[4] = st->n ? (double)st->max : NAN;
+}
+
 /* The value of each slot in @m; @v of NSLOTS. */
 static void fill_slots(const struct strata_macroflow *m, double *v)
 {
@@ -190,17 +208,15 @@ static void fill_slots(const struct strata_macroflow *m, double *v)
 	v[S_LOST_C2S] = (double)m->lost[0];
 	v[S_LOST_S2C] = (double)m->lost[1];
 	v[S_LOST] = v[S_LOST_C2S] + v[S_LOST_S2C];
-	v[S_RTT_N] = (double)m->rtt_hs.n;
-	v[S_RTT_SUM] = (double)m->rtt_hs.sum;
-	v[S_RTT_SUMSQ] = ldexp((double)m->rtt_hs.sumsq_hi, 64) + (double)m->rtt_hs.sumsq_lo;
 	/* A min or max of no samples is no value (containers: "guard"). */
-	v[S_RTT_MIN] = m->rtt_hs.n ? (double)m->rtt_hs.min : NAN;
-	v[S_RTT_MAX] = m->rtt_hs.n ? (double)m->rtt_hs.max : NAN;
-	v[S_DELAY_N] = (double)m->delay.n;
-	v[S_DELAY_SUM] = (double)m->delay.sum;
-	v[S_DELAY_SUMSQ] = ldexp((double)m->delay.sumsq_hi, 64) + (double)m->delay.sumsq_lo;
-	v[S_DELAY_MIN] = m->delay.n ? (double)m->delay.min : NAN;
-	v[S_DELAY_MAX] = m->delay.n ? (double)m->delay.max : NAN;
+	stat_slots(v + S_RTT_N, &m->rtt_hs);
+	stat_slots(v + S_DELAY_N, &m->delay);
+	stat_slots(v + S_TXN_TTFB, &m->txn.ttfb);
+	stat_slots(v + S_TXN_RESP, &m->txn.resp);
+	stat_slots(v + S_TXN_FIRST, &m->txn.first);
+	stat_slots(v + S_TXN_DNS, &m->txn.dns);
+	v[S_TXN_REQUESTS] = (double)m->txn.requests;
+	v[S_TXN_DNS_QUERIES] = (double)m->txn.dns_queries;
 	v[S_CFLOWS] = (double)m->cflows;
 	v[S_LOCATIONS] = (double)m->hops;
 	v[S_DURATION] = m->last_ns > m->first_ns ? (m->last_ns - m->first_ns) / 1e9 : 0;
@@ -593,6 +609,7 @@ struct strata_alarms {
 	__u64 nbase;		/* base records (atomic) */
 	struct strata_alarms_stats st;	/* atomics */
 };
+
 
 static int lmdb_err(char *err, size_t errlen, int rc, const char *what)
 {
