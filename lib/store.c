@@ -483,10 +483,27 @@ static __u64 flow_window(__u64 t)
 	return t - t % STRATA_STORE_FLOW_WINDOW_NS;
 }
 
-/* A conversation index key: flow window, hash, window start, sequence number. */
-static MDB_val *conv_key(struct key *k, __u64 h, __u64 ws, __u64 seq)
+/*
+ * The flow window a microflow counts in: its own, but for a window without
+ * packets, which only ends transactions begun STRATA_TXN_TIMEOUT_NS or more
+ * before its start (a DNS query or a response given up: see
+ * strata_mflow_roll()). Those began in the microflow window before
+ * window_start - STRATA_TXN_TIMEOUT_NS when the conversation rolled every
+ * window, so their results go to that window's location flow rather than
+ * make one without packets in the next flow window.
+ */
+static __u64 mf_flow_window(const struct strata_mflow *mf)
 {
-	key3(k, 3, flow_window(ws), h, ws);
+	if (!mf->dir[0].packets && !mf->dir[1].packets &&
+	    mf->window_start > STRATA_TXN_TIMEOUT_NS)
+		return flow_window(mf->window_start - STRATA_TXN_TIMEOUT_NS - 1);
+	return flow_window(mf->window_start);
+}
+
+/* A conversation index key: flow window, hash, window start, sequence number. */
+static MDB_val *conv_key(struct key *k, __u64 fw, __u64 h, __u64 ws, __u64 seq)
+{
+	key3(k, 3, fw, h, ws);
 	strata_be64_put(k->b + 24, seq);
 	k->v.mv_size = 32;
 	return &k->v;
@@ -495,7 +512,10 @@ static MDB_val *conv_key(struct key *k, __u64 h, __u64 ws, __u64 seq)
 /* The first conversation index key of hash @h in flow window @fw. */
 static MDB_val *conv_seek(struct key *k, __u64 fw, __u64 h)
 {
-	return conv_key(k, h, fw, 0);
+	key3(k, 3, fw, h, 0);
+	strata_be64_put(k->b + 24, 0);
+	k->v.mv_size = 32;
+	return &k->v;
 }
 
 static __u64 sat_sub(__u64 a, __u64 b)
@@ -1262,7 +1282,8 @@ static int trim_mflows(struct strata_store *s, MDB_txn *txn, struct state *st,
 			continue;
 		rc = del_key(txn, s->mflow, key3(&ck, 3, ws, h, seq), "microflow", err, errlen);
 		if (!rc)
-			rc = del_key(txn, s->conv, conv_key(&ck, h, ws, seq), "conversation entry",
+			rc = del_key(txn, s->conv, conv_key(&ck, mf_flow_window(&m.mf), h, ws, seq),
+				     "conversation entry",
 				     err, errlen);
 		if (rc)
 			break;
@@ -2200,7 +2221,7 @@ static void flow_add(struct strata_store_flow *f, const struct strata_mflow *mf,
 	if (!f->microflows) {
 		memset(f, 0, sizeof(*f));
 		f->key = *canon;
-		f->window_start = flow_window(mf->window_start);
+		f->window_start = mf_flow_window(mf);
 		f->window_ns = STRATA_STORE_FLOW_WINDOW_NS;
 		f->first_mf = f->last_mf = mf->window_start;
 	}
@@ -2240,7 +2261,7 @@ static int add_to_flow(struct strata_store *s, MDB_txn *txn, const struct strata
 	int rc;
 
 	f.microflows = 0;
-	rc = mdb_get(txn, s->flow, key3(&k, 2, flow_window(mf->window_start), h, 0), &v);
+	rc = mdb_get(txn, s->flow, key3(&k, 2, mf_flow_window(mf), h, 0), &v);
 	if (rc && rc != MDB_NOTFOUND)
 		return lmdb_err(err, errlen, rc, "flow");
 	if (!rc) {
@@ -2438,7 +2459,7 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 	 * stored then. A late microflow is added to its closed window's flow,
 	 * once: one given twice is stored once.
 	 */
-	if (flow_window(ws) < st->flows_through) {
+	if (mf_flow_window(&p->mf) < st->flows_through) {
 		rc = mdb_get(txn, s->mflow, key3(&k, 3, ws, h, seq), &v);
 		if (rc == MDB_NOTFOUND)
 			rc = add_to_flow(s, txn, &p->mf, &canon, h, err, errlen);
@@ -2454,7 +2475,7 @@ static int put_mflow(struct strata_store *s, MDB_txn *txn, struct state *st,
 		return lmdb_err(err, errlen, rc, "microflow");
 	v.mv_data = NULL;
 	v.mv_size = 0;
-	rc = mdb_put(txn, s->conv, conv_key(&k, h, ws, seq), &v, 0);
+	rc = mdb_put(txn, s->conv, conv_key(&k, mf_flow_window(&p->mf), h, ws, seq), &v, 0);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "conversation index");
 	st->c.microflows_written++;

@@ -2858,8 +2858,12 @@ static void test_flow_txn(void **state)
 	mf.txn.dns_queries = 2;
 	mf.txn.app = STRATA_TXN_APP_HTTP;
 	add_txn_mf(s, &mf, 2);
-	/* No packet: a response ended by silence, a query given up. */
-	strata_mflow_init(&mf, &k, min0 + 2000000000ULL);
+	/*
+	 * No packet: a response ended by silence, a query given up, 10 s after
+	 * they began at 55 s: in the next flow window's first seconds, yet
+	 * counted in the window where they began (no flow without packets).
+	 */
+	strata_mflow_init(&mf, &k, min0 + STRATA_STORE_FLOW_WINDOW_NS + 5000000000ULL);
 	strata_stat_add(&mf.txn.resp, 7000);
 	mf.txn.dns_unanswered = 1;
 	add_txn_mf(s, &mf, 3);
