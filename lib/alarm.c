@@ -43,6 +43,7 @@ enum {
 	/* Transactions: four sample sets of five slots each, then two counts. */
 	S_TXN_TTFB, S_TXN_RESP = S_TXN_TTFB + 5, S_TXN_FIRST = S_TXN_RESP + 5,
 	S_TXN_DNS = S_TXN_FIRST + 5, S_TXN_REQUESTS = S_TXN_DNS + 5, S_TXN_DNS_QUERIES,
+	S_UNSYNCED,
 	/* Not in the catalog: the directions' shares, and the time with traffic. */
 	S_PKT_C2S, S_PKT_S2C, S_BYTES_C2S, S_BYTES_S2C, S_LOST_C2S, S_LOST_S2C, S_DURATION,
 	__S_FUND
@@ -56,7 +57,7 @@ static const char *const fund_names[__S_FUND] = {
 	"txn_resp_n", "txn_resp_sum", "txn_resp_sumsq", "txn_resp_min", "txn_resp_max",
 	"txn_first_n", "txn_first_sum", "txn_first_sumsq", "txn_first_min", "txn_first_max",
 	"txn_dns_n", "txn_dns_sum", "txn_dns_sumsq", "txn_dns_min", "txn_dns_max",
-	"txn_requests", "txn_dns_queries",
+	"txn_requests", "txn_dns_queries", "unsynced_locations",
 	"packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "lost_c2s", "lost_s2c",
 	"duration_s",
 };
@@ -217,6 +218,7 @@ static void fill_slots(const struct strata_macroflow *m, double *v)
 	stat_slots(v + S_TXN_DNS, &m->txn.dns);
 	v[S_TXN_REQUESTS] = (double)m->txn.requests;
 	v[S_TXN_DNS_QUERIES] = (double)m->txn.dns_queries;
+	v[S_UNSYNCED] = (double)m->unsynced;
 	v[S_CFLOWS] = (double)m->cflows;
 	v[S_LOCATIONS] = (double)m->hops;
 	v[S_DURATION] = m->last_ns > m->first_ns ? (m->last_ns - m->first_ns) / 1e9 : 0;

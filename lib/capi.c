@@ -482,7 +482,7 @@ static json_t *mflows_link(const struct strata_macroflow *m)
 
 static json_t *macro_json(const struct strata_macroflow *m)
 {
-	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o}",
+	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:I}",
 			 "window_start_ns", (json_int_t)m->window_start,
 			 "window_end_ns", (json_int_t)(m->window_start + m->window_ns),
 			 "window_ns", (json_int_t)m->window_ns,
@@ -495,7 +495,8 @@ static json_t *macro_json(const struct strata_macroflow *m)
 			 "delay_ns", jstat(&m->delay),
 			 "locations", (json_int_t)m->hops,
 			 "first_ns", (json_int_t)m->first_ns, "last_ns", (json_int_t)m->last_ns,
-			 "flows", mflows_link(m), "txn", jtxn(&m->txn, false));
+			 "flows", mflows_link(m), "txn", jtxn(&m->txn, false),
+			 "unsynced_locations", (json_int_t)m->unsynced);
 }
 
 /* ---- lists ---- */
@@ -656,6 +657,7 @@ static const struct cfield macro_fields[] = {
 	{ "cflows", "connected_flows" }, { "packets", "packets.*" }, { "bytes", "bytes.*" },
 	{ "lost", "lost.*" }, STAT_FIELDS("rtt_hs", "rtt_handshake_ns"),
 	STAT_FIELDS("delay", "delay_ns"), { "locations", "locations" }, TXN_FIELDS,
+	{ "unsynced_locations", "unsynced_locations" },
 };
 
 static const struct cfield cflow_fields[] = {

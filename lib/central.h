@@ -207,6 +207,9 @@ struct strata_macro_key {
  *	mixes connections). The client's side is in each flow's first hop
  *	(struct strata_hop.txn): the two differ by the network between.
  *	Zero in macroflows stored before central store version 3
+ * @unsynced: locations (hops, summed over the connected flows) whose
+ *	sensor noted an unsynchronised clock when it closed their flow window
+ *	(struct strata_hop.clock_sync); 0 before central store version 3
  */
 struct strata_macroflow {
 	__u64 window_start;
@@ -222,6 +225,7 @@ struct strata_macroflow {
 	__u64 first_ns;
 	__u64 last_ns;
 	struct strata_txn_stats txn;
+	__u64 unsynced;
 };
 
 typedef int (*strata_cflow_fn)(const struct strata_cflow *c, void *arg);

@@ -93,8 +93,10 @@ _Static_assert(sizeof(struct strata_store_flow) - SFLOW_V2 == sizeof(struct stra
 	       "transaction timing ends the flow");
 _Static_assert(sizeof(struct strata_hop) - HOP_V2 == sizeof(struct strata_txn_stats),
 	       "transaction timing ends the hop");
-_Static_assert(sizeof(struct strata_macroflow) - MACRO_V2 == sizeof(struct strata_txn_stats),
-	       "transaction timing ends the macroflow");
+_Static_assert(offsetof(struct strata_macroflow, unsynced) - MACRO_V2 ==
+	       sizeof(struct strata_txn_stats) &&
+	       sizeof(struct strata_macroflow) == offsetof(struct strata_macroflow, unsynced) + 8,
+	       "transaction timing, then the unsynchronised locations, end the macroflow");
 
 /*
  * A stored location flow back in a struct, of either version.

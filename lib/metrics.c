@@ -102,7 +102,9 @@ const struct strata_metric strata_metrics[] = {
 	SUM("cflows", U64, "flows", MA, "connected flows"),
 	SUM("locations", U64, "locations", CF | MA, "locations (hops) on the path, summed"),
 	SUM("unsync_sensors", U64, "locations", FL | CF,
-	    "locations whose sensor's clock was not synchronised at its last hello"),
+	    "locations whose clock was not synchronised: as their location flows noted, else at the sensor's last hello"),
+	SUM("unsynced_locations", U64, "locations", MA,
+	    "locations whose sensor noted an unsynchronised clock when their flow window closed"),
 	/* Connected flows and macroflows: at the last location, the server's side. */
 	STAT("txn_ttfb", "ns", TXN,
 	     "request to first response byte (n: answered requests; cflow, macroflow: "

@@ -1025,6 +1025,7 @@ void strata_macro_add(struct strata_macroflow *m, const struct strata_cflow *c)
 	for (i = 0; i < nhops; i++) {
 		const struct strata_hop *h = &c->hop[i];
 
+		m->unsynced += h->clock_sync == STRATA_CLOCK_UNSYNCED;
 		for (d = 0; d < 2; d++)
 			m->lost[d] += h->lost[d];
 		m->first_ns = min_known(m->first_ns, h->first_ns);

@@ -1422,6 +1422,19 @@ static void test_containers(void **state)
 	json_decref(doc);
 }
 
+/* The service macroflows' unsynced_locations, summed. */
+static json_int_t unsynced_locations(void)
+{
+	json_t *doc = get_doc("/api/v1/macroflows?group=service", NULL), *m;
+	json_int_t n = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "rows"), i, m)
+		n += jnum(m, "unsynced_locations");
+	json_decref(doc);
+	return n;
+}
+
 /* Rows that hold data of a sensor whose clock is not synchronised say so. */
 static void test_clock_flags(void **state)
 {
@@ -1496,8 +1509,10 @@ static void test_clock_flags(void **state)
 	}
 	assert_int_equal(flagged, 1);
 	json_decref(doc);
+	assert_int_equal(unsynced_locations(), 1);	/* A's service: dc's hop */
 	put_conv(&fx.cv[A], 3, WIN);
 	assert_int_equal(stitch_all(fx.d.cs), 1);
+	assert_int_equal(unsynced_locations(), 0);
 }
 
 static void test_threads(void **state)

@@ -910,10 +910,11 @@ static void test_hop_clock(void **state)
 		{ { STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN, STRATA_CLOCK_SYNCED, STRATA_CLOCK_SYNCED },
 		  { STRATA_CLOCK_UNSYNCED, STRATA_CLOCK_UNKNOWN, STRATA_CLOCK_SYNCED } },
 	};
+	struct strata_macroflow m;
 	struct strata_lflow lf[4];
 	struct conv cv, nat;
 	struct out o;
-	unsigned int c, i;
+	unsigned int c, i, n;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -923,8 +924,14 @@ static void test_hop_clock(void **state)
 		stitch(lf, 4, &o);
 		assert_int_equal(o.n, 1);
 		assert_int_equal(o.c[0].nhops, 3);
-		for (i = 0; i < 3; i++)
+		memset(&m, 0, sizeof(m));
+		strata_macro_add(&m, &o.c[0]);
+		for (i = 0, n = 0; i < 3; i++) {
 			assert_int_equal(o.c[0].hop[i].clock_sync, cases[c].hop[i]);
+			n += cases[c].hop[i] == STRATA_CLOCK_UNSYNCED;
+		}
+		/* A macroflow counts the hops that noted an unsynchronised clock. */
+		assert_int_equal(m.unsynced, n);
 		free(o.c);
 	}
 }
