@@ -602,18 +602,6 @@ static int emit(struct api_req *r, struct jobj *j)
 	return put_json(r, r->n > 1 ? ",\n" : "\n", j);
 }
 
-/* A plain array answer: "[", what a reader call hands out, "]". */
-static unsigned int run_list(struct api_req *r, int (*read)(struct api_req *r))
-{
-	int rc = abuf_add(&r->out, "[", 1);
-
-	if (!rc)
-		rc = read(r);
-	if (rc || abuf_add(&r->out, r->n ? "\n]\n" : "]\n", r->n ? 3 : 2))
-		return store_fail(r, rc);
-	return 200;
-}
-
 /* ---- containers: a schema before the rows ---- */
 
 /* The id this process's sensor goes by, for every schema it answers. */
@@ -863,11 +851,18 @@ static int packet_json(struct api_req *r, const struct strata_store_rec *rec)
 	struct jobj j = { json_object(), false };
 	char hex[2 * STRATA_SNAPLEN_MAX + 1];
 	json_t *seg = json_array();
-	unsigned int i;
+	/* What the core counted: a GSO packet as its wire packets. */
+	const struct strata_pkt k = {
+		.gso_size = p->gso_size, .gso_segs = p->gso_segs, .payload_len = p->payload_len,
+	};
+	unsigned int segs = strata_pkt_segs(&k), i;
+	__u64 hdr = p->wire_len > p->payload_len ? p->wire_len - p->payload_len : 0;
 
 	jput_u64(&j, "cpu", rec->cpu);
 	jput_u64(&j, "seq", rec->seq);
 	jput_u64(&j, "block", rec->block);
+	jput_u64(&j, "packets", segs);
+	jput_u64(&j, "bytes", p->wire_len + (__u64)(segs - 1) * hdr);
 	jput_fields(&j, p, pkt_fields, NFIELDS(pkt_fields), p->family);
 	/* The store checked nseg <= 16 and caplen <= STRATA_SNAPLEN_MAX. */
 	for (i = 0; i < p->nseg; i++)
@@ -937,6 +932,60 @@ static int read_packets(struct api_req *r)
 				    on_packet, r, r->err, sizeof(r->err));
 }
 
+/* A packet record's catalog metrics; the rest are its own (pkt_own). */
+static const struct cfield pkt_cfields[] = {
+	{ "family", "family" }, { "ip_proto", "proto" }, { "packets", "packets" },
+	{ "bytes", "bytes" }, { "payload_bytes", "payload_len" },
+};
+
+#define OWN_KEY(n, t, u)	{ n, STRATA_MK_KEY, STRATA_MT_##t, 0, u }
+#define OWN_SUM(n, u)		{ n, STRATA_MK_FUND, STRATA_MT_U64, STRATA_AGG_SUM, u }
+/*
+ * The other fields of a packet record (Documentation/api.rst): what
+ * describes the packet is a key, its sizes are fundamentals (they add up).
+ */
+static const struct {
+	const char *name;
+	unsigned char kind, type, agg;
+	const char *unit;
+} pkt_own[] = {
+	OWN_KEY("ts_ns", U64, "ns"), OWN_KEY("cpu", U64, ""), OWN_KEY("seq", U64, ""),
+	OWN_KEY("block", U64, ""), OWN_KEY("hook", STR, ""), OWN_KEY("ifindex", U64, ""),
+	OWN_KEY("saddr", STR, ""), OWN_KEY("daddr", STR, ""), OWN_KEY("sport", U64, ""),
+	OWN_KEY("dport", U64, ""), OWN_SUM("wire_len", "bytes"), OWN_SUM("caplen", "bytes"),
+	OWN_KEY("gso_size", U64, "bytes"), OWN_KEY("gso_segs", U64, ""),
+	OWN_KEY("ip_id", U64, ""), OWN_KEY("flow_label", U64, ""),
+	OWN_KEY("frag_off", U64, ""), OWN_KEY("ttl", U64, ""), OWN_KEY("tos", U64, ""),
+	OWN_KEY("pkt_flags", U64, ""), OWN_KEY("tcp_flags", U64, ""),
+	OWN_KEY("tcp_opts", U64, ""), OWN_KEY("tcp_wscale", U64, ""),
+	OWN_KEY("tcp_sack_blocks", U64, ""), OWN_KEY("tcp_mss", U64, "bytes"),
+	OWN_KEY("tcp_window", U64, ""), OWN_KEY("icmp_type", U64, ""),
+	OWN_KEY("icmp_code", U64, ""), OWN_KEY("tcp_seq", U64, ""), OWN_KEY("tcp_ack", U64, ""),
+	OWN_KEY("tcp_tsval", U64, ""), OWN_KEY("tcp_tsecr", U64, ""),
+	OWN_KEY("fp_hash", STR, ""), OWN_KEY("fp_len", U64, "bytes"),
+	OWN_KEY("nseg", U64, ""), OWN_KEY("seg", U64, "bytes"), OWN_KEY("dir", U64, ""),
+	OWN_KEY("key_hash", STR, ""), OWN_KEY("generation", U64, ""),
+	OWN_KEY("data", STR, ""),
+};
+
+/* Packet records' schema: this sensor, the interval asked, every field. */
+static json_t *packet_schema(struct api_req *r)
+{
+	json_t *schema = api_schema(r, "packets", STRATA_LVL_PACKET, pkt_cfields,
+				    NFIELDS(pkt_cfields), 0);
+	size_t i;
+
+	for (i = 0; i < NFIELDS(pkt_own) && schema; i++) {
+		if (strata_schema_field_own(schema, pkt_own[i].name, pkt_own[i].kind,
+					    pkt_own[i].type, pkt_own[i].agg, pkt_own[i].unit,
+					    pkt_own[i].name)) {
+			json_decref(schema);
+			schema = NULL;
+		}
+	}
+	return schema;
+}
+
 static unsigned int run_packets(struct api_req *r)
 {
 	const struct pcap_file_hdr fh = {
@@ -956,9 +1005,8 @@ static unsigned int run_packets(struct api_req *r)
 			return bad(r, 500, "filter: %s", why);
 		r->has_prog = true;
 	}
-	/* Packet records are not metric rows: a plain array. */
 	if (!r->pcap)
-		return run_list(r, read_packets);
+		return run_array(r, read_packets, packet_schema(r));
 	r->resp->content_type = "application/vnd.tcpdump.pcap";
 	r->resp->filename = "strata.pcap";
 	rc = abuf_add(&r->out, &fh, sizeof(fh));

@@ -127,6 +127,9 @@ static void make_packet(unsigned int i, struct tpkt *t)
 	assert_true(p->caplen <= CAP_MAX);
 	memcpy(t->data, b.d, p->caplen);
 	p->payload_len = 20 + i * 3;
+	/* Every seventh from the third a GSO packet, of 10-byte segments. */
+	if (i % 7 == 3)
+		p->gso_size = 10;
 	p->ip_id = i;
 	p->ttl = 64;
 	p->tcp_flags = c->proto == 6 ? STRATA_TCP_ACK : 0;
@@ -855,9 +858,50 @@ static void test_containers(void **state)
 	assert_string_equal(jfield(doc, 0), "block");
 	assert_true(has_field(doc, "stored_bytes"));
 	json_decref(doc);
-	/* Packets are records, not metric rows: a plain array. */
-	doc = get_doc("/api/v1/packets", "limit", "1", NULL);
-	assert_true(json_is_array(doc));
+	/* Packet records too; grouped by source, they add up as the packets do. */
+	doc = get_doc("/api/v1/packets", NULL);
+	schema = json_object_get(doc, "schema");
+	assert_string_equal(jstr(schema, "type"), "packets");
+	assert_string_equal(jstr(schema, "level"), "packet");
+	assert_true(has_field(doc, "ts_ns") && has_field(doc, "saddr") && has_field(doc, "data"));
+	assert_true(has_field(doc, "ip_proto") && has_field(doc, "payload_bytes"));
+	assert_int_equal(json_array_size(json_object_get(doc, "rows")), NPKT);
+	{
+		static const char *const src[] = { "saddr" };
+		static const char *const pf[] = { "avg_pkt_size" };
+		struct strata_cquery pq = { true, src, 1, pf, 1 };
+		char a[64];
+
+		assert_int_equal(strata_container_load(&c, doc, err, sizeof(err)), 0);
+		assert_int_equal(strata_container_result(c, &pq, &out, err, sizeof(err)), 0);
+		assert_true(json_array_size(json_object_get(out, "rows")) >= 2);
+		json_array_foreach(json_object_get(out, "rows"), i, row) {
+			__u64 pk = 0, by_ = 0, pl = 0, cap = 0;
+
+			for (m = 0; m < NPKT; m++) {
+				const struct strata_rec_packet *p = &fx.pkts[m].p;
+				__u64 segs = m % 7 == 3 ? (p->payload_len + 9) / 10 : 1;
+
+				inet_ntop(p->family == 4 ? AF_INET : AF_INET6,
+					  p->family == 4 ? p->saddr + 12 : p->saddr, a, sizeof(a));
+				if (strcmp(a, jstr(row, "saddr")))
+					continue;
+				pk += segs;
+				by_ += p->wire_len + (segs - 1) * (p->wire_len - p->payload_len);
+				pl += p->payload_len;
+				cap += p->caplen;
+			}
+			assert_true(pk > 0);
+			assert_int_equal(jint(row, "packets"), pk);
+			assert_int_equal(jint(row, "bytes"), by_);
+			assert_int_equal(jint(row, "payload_bytes"), pl);
+			assert_int_equal(jint(row, "caplen"), cap);
+			assert_true(json_real_value(json_object_get(row, "avg_pkt_size")) ==
+				    (double)by_ / (double)pk);
+		}
+		json_decref(out);
+		strata_container_free(c);
+	}
 	json_decref(doc);
 }
 
@@ -1023,6 +1067,10 @@ static void check_packets_json(json_t *j, int conv, unsigned int first,
 		assert_int_equal(jint(e, "sport"), p->sport);
 		assert_int_equal(jint(e, "dport"), p->dport);
 		assert_int_equal(jint(e, "wire_len"), p->wire_len);
+		/* As the core counts: a GSO packet as its segments, each with its headers. */
+		assert_int_equal(jint(e, "packets"), i % 7 == 3 ? (p->payload_len + 9) / 10 : 1);
+		assert_int_equal(jint(e, "bytes"), p->wire_len + (jint(e, "packets") - 1) *
+				 (p->wire_len - p->payload_len));
 		assert_int_equal(jint(e, "caplen"), p->caplen);
 		assert_int_equal(jint(e, "payload_len"), p->payload_len);
 		assert_int_equal(jint(e, "ip_id"), p->ip_id);
