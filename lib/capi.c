@@ -909,31 +909,47 @@ static unsigned int drill(struct req *r, const struct strata_cflow *c, bool micr
 {
 	struct strata_drill_loc locs[STRATA_DRILL_LOCS_MAX];
 	enum strata_drill_kind kind = microflows ? STRATA_DRILL_MICROFLOWS : STRATA_DRILL_PACKETS;
+	const __u64 t2 = c->window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
+	json_t *schema = NULL;
 	unsigned int i, j, k, n = 0;
+	int rc = 0;
 
 	if (r->csv || (microflows && r->pcapng))
 		return bad(r, 400, "format: json%s here", microflows ? "" : " or pcapng");
 	if (r->pcapng)
 		kind = STRATA_DRILL_PCAPNG;
+	else
+		schema = strata_schema_new(microflows ? "microflows" : "packets", microflows ?
+					   STRATA_LVL_MICROFLOW : STRATA_LVL_PACKET,
+					   c->window_start, t2, 0);
 	for (i = 0; i < c->nhops && i < STRATA_PATH_MAX; i++) {
 		/* A location seen under two keys: its packets of both. */
 		for (k = 0; k < (c->hop[i].nkeys > 1 ? 2U : 1U); k++, n++) {
 			locs[n].sensor = "?";
 			locs[n].api_url = "";
 			for (j = 0; j < r->nsensors; j++) {
-				if (r->sensors[j].num == c->hop[i].sensor) {
-					locs[n].sensor = r->sensors[j].id;
-					locs[n].api_url = r->sensors[j].api_url;
-				}
+				if (r->sensors[j].num != c->hop[i].sensor)
+					continue;
+				locs[n].sensor = r->sensors[j].id;
+				locs[n].api_url = r->sensors[j].api_url;
+				/* The schema names each sensor on the path once. */
+				if (schema && !k && !rc)
+					rc = strata_schema_sensor(schema, r->sensors[j].id,
+								  r->sensors[j].version,
+								  clock_name(&r->sensors[j]),
+								  r->sensors[j].clock_error_ns);
 			}
 			locs[n].key = k ? c->hop[i].key2 : c->hop[i].key;
 			locs[n].hop = i;
 			locs[n].t1 = c->window_start;
-			locs[n].t2 = c->window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
+			locs[n].t2 = t2;
 		}
 	}
-	if (strata_drill(locs, n, kind, STRATA_DRILL_TIMEOUT_MS, r->resp))
+	if (rc || strata_drill(locs, n, kind, schema, STRATA_DRILL_TIMEOUT_MS, r->resp)) {
+		json_decref(schema);
 		return bad(r, 500, "out of memory");
+	}
+	json_decref(schema);
 	if (r->resp->status != 200)
 		return bad(r, r->resp->status, "no sensor on the path answered: %s",
 			   r->resp->partial);

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include "bytes.h"
+#include "container.h"
 #include "drill.h"
 
 /* A sensor's answer may not be larger (a runaway or hostile sensor). */
@@ -221,22 +222,46 @@ static int pcap_recs(struct fetch *f, unsigned int loc, struct recs *out)
 	return 0;
 }
 
-/* The objects of one sensor's JSON answer, tagged with their location. */
-static int json_recs(struct fetch *f, unsigned int loc, const char *time_field,
-		     struct recs *out, json_t **arr)
+/*
+ * A field of a sensor's schema into @fields, unless one of its name is
+ * there (sensors of two versions: the union of what they describe).
+ */
+static int add_field(json_t *fields, json_t *fd)
 {
-	json_t *o;
+	const char *name = json_string_value(json_object_get(fd, "name"));
+	json_t *g;
 	size_t i;
 
-	*arr = json_loadb(f->body ? f->body : "", f->len, 0, NULL);
-	/* Microflows come in a container: their rows. */
-	if (json_is_array(json_object_get(*arr, "rows"))) {
-		o = json_incref(json_object_get(*arr, "rows"));
-		json_decref(*arr);
-		*arr = o;
-	}
-	if (!json_is_array(*arr))
+	if (!name)
 		return -EBADMSG;
+	json_array_foreach(fields, i, g)
+		if (!strcmp(json_string_value(json_object_get(g, "name")), name))
+			return 0;
+	return json_array_append(fields, fd) ? -ENOMEM : 0;
+}
+
+/*
+ * The rows of one sensor's JSON answer, a container, tagged with their
+ * location; the fields its schema describes go into @fields.
+ */
+static int json_recs(struct fetch *f, unsigned int loc, const char *time_field,
+		     struct recs *out, json_t **arr, json_t *fields)
+{
+	json_t *doc, *fds, *o;
+	size_t i;
+	int rc = 0;
+
+	doc = json_loadb(f->body ? f->body : "", f->len, 0, NULL);
+	*arr = json_incref(json_object_get(doc, "rows"));
+	fds = json_object_get(json_object_get(doc, "schema"), "fields");
+	if (!json_is_array(*arr) || !json_is_array(fds))
+		rc = -EBADMSG;
+	json_array_foreach(fds, i, o)
+		if (!rc)
+			rc = add_field(fields, o);
+	json_decref(doc);
+	if (rc)
+		return rc;
 	json_array_foreach(*arr, i, o) {
 		struct rec r = { .hop = f->loc->hop, .loc = loc, .i = i, .o = o };
 
@@ -331,9 +356,8 @@ static void pcapng(FILE *o, struct fetch *f, unsigned int n, const struct recs *
 }
 
 static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
-		  struct strata_api_resp *resp)
+		  json_t *schema, struct strata_api_resp *resp)
 {
-	const char *what = kind == STRATA_DRILL_MICROFLOWS ? "microflows" : "packets";
 	json_t *locs = json_array(), *arrays[STRATA_DRILL_LOCS_MAX] = { 0 }, *all, *top;
 	struct recs r = { 0 };
 	unsigned int i, ok = 0;
@@ -349,7 +373,8 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 		if (f[i].status == 200) {
 			e = kind == STRATA_DRILL_PCAPNG ? pcap_recs(&f[i], i, &r) :
 				json_recs(&f[i], i, kind == STRATA_DRILL_MICROFLOWS ?
-					  "window_start" : "ts_ns", &r, &arrays[i]);
+					  "window_start" : "ts_ns", &r, &arrays[i],
+					  json_object_get(schema, "fields"));
 			if (e == -ENOMEM) {
 				rc = e;
 				break;
@@ -358,7 +383,7 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 				r.n = before;
 				snprintf(f[i].error, sizeof(f[i].error), "its answer is not what "
 					 "a sensor sends (%s)", kind == STRATA_DRILL_PCAPNG ?
-					 "pcap" : "a JSON array");
+					 "pcap" : "a JSON container");
 			}
 		}
 		if (f[i].status == 200 && !e) {
@@ -399,7 +424,7 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 		all = json_array();
 		for (k = 0; k < r.n; k++)
 			json_array_append(all, r.v[k].o);
-		top = json_pack("{s:o,s:o}", "locations", locs, what, all);
+		top = json_pack("{s:O,s:o,s:o}", "schema", schema, "locations", locs, "rows", all);
 		locs = NULL;
 		resp->body = top ? json_dumps(top, JSON_COMPACT) : NULL;
 		resp->len = resp->body ? strlen(resp->body) : 0;
@@ -416,17 +441,24 @@ static int answer(struct fetch *f, unsigned int n, enum strata_drill_kind kind,
 }
 
 int strata_drill(const struct strata_drill_loc *locs, unsigned int n,
-		 enum strata_drill_kind kind, unsigned int timeout_ms,
+		 enum strata_drill_kind kind, json_t *schema, unsigned int timeout_ms,
 		 struct strata_api_resp *resp)
 {
 	struct fetch f[STRATA_DRILL_LOCS_MAX];
-	CURLM *m = curl_multi_init();
+	CURLM *m;
 	unsigned int i;
 	int rc = 0;
 
 	if (n > STRATA_DRILL_LOCS_MAX)
 		n = STRATA_DRILL_LOCS_MAX;
 	memset(f, 0, sizeof(f));
+	/* Each row says where it was seen; the sensors' fields follow. */
+	if (kind != STRATA_DRILL_PCAPNG &&
+	    (!schema || strata_schema_field_own(schema, "location", STRATA_MK_KEY, STRATA_MT_STR,
+						0, "", "location") ||
+	     strata_schema_field_own(schema, "hop", STRATA_MK_KEY, STRATA_MT_U64, 0, "", "hop")))
+		return -ENOMEM;
+	m = curl_multi_init();
 	if (!m)
 		return -ENOMEM;
 	for (i = 0; i < n && !rc; i++) {
@@ -435,7 +467,7 @@ int strata_drill(const struct strata_drill_loc *locs, unsigned int n,
 	}
 	if (!rc) {
 		fetch_all(m);
-		rc = answer(f, n, kind, resp);
+		rc = answer(f, n, kind, schema, resp);
 	}
 	for (i = 0; i < n; i++) {
 		if (f[i].h) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <linux/types.h>
 #include "api.h"
 #include "central.h"
@@ -51,6 +52,11 @@ enum strata_drill_kind {
  * @locs: the locations, in path order (a hop's keys one after the other)
  * @n: how many (at most STRATA_DRILL_LOCS_MAX)
  * @kind: STRATA_DRILL_*
+ * @schema: for JSON, the answer's schema (lib/container.h) as the caller
+ *	knows it: type, level, interval and the sensors of @locs with their
+ *	clocks; this adds the fields (the rows' "location" and "hop", then
+ *	every field the sensors' own schemas describe). It stays the caller's.
+ *	NULL for pcapng.
  * @timeout_ms: the longest wait for the slowest sensor
  * @resp: filled with the answer: a 200 whenever at least one location
  *	answered, with @resp->partial naming the ones that did not (and why,
@@ -58,18 +64,18 @@ enum strata_drill_kind {
  *	answer was cut at STRATA_DRILL_PACKETS_MAX
  *
  * The sensors are asked all at once (libcurl's multi interface). JSON
- * answers are {"locations": [{"sensor", "hop", "conversation", "status",
- * "error", "records"}], "microflows"|"packets": [...]}, one location entry
- * per element of @locs, each record the sensor's own object with "location"
- * (the sensor id) and "hop" (its index on the path) added, by time (then
- * path order). The pcapng has one interface per element of @locs, named
+ * answers are containers, {"schema": @schema, "locations": [{"sensor",
+ * "hop", "conversation", "status", "error", "records"}], "rows": [...]},
+ * one location entry per element of @locs, each row the sensor's own with
+ * "location" (the sensor id) and "hop" (its index on the path) added, by
+ * time (then path order). The pcapng has one interface per element of @locs, named
  * after its sensor, raw IP, nanosecond timestamps, and the packets of all
  * of them in time order.
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM (also for a JSON @kind without @schema).
  */
 int strata_drill(const struct strata_drill_loc *locs, unsigned int n,
-		 enum strata_drill_kind kind, unsigned int timeout_ms,
+		 enum strata_drill_kind kind, json_t *schema, unsigned int timeout_ms,
 		 struct strata_api_resp *resp);
 
 #endif /* STRATA_DRILL_H */

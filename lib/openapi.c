@@ -54,11 +54,11 @@ const char strata_capi_openapi[] =
 	    "{schema, rows}: one row per location") ","
 	GET("/api/v1/flows/{id}/microflows", "the microflows of a connected flow, from "
 	    "every sensor on its path, by time, each tagged with its location",
-	    ID, "{locations, microflows}; header Strata-Partial names sensors that did not answer") ","
+	    ID, "{schema, locations, rows}: one row per microflow; header Strata-Partial names sensors that did not answer") ","
 	GET("/api/v1/flows/{id}/packets", "the packets of a connected flow, from every "
 	    "sensor on its path, by time: JSON, or pcapng with one interface per location",
 	    ID "," P("format", "json (default) or pcapng"),
-	    "{locations, packets} or a pcapng file; header Strata-Partial names sensors that did not answer") ","
+	    "{schema, locations, rows}: one row per packet, or a pcapng file; header Strata-Partial names sensors that did not answer") ","
 	GET("/api/v1/alarms", "the alarms active at some time in a time range, oldest first",
 	    TIME "," P("state", "active (open now) or all (default)") ","
 	    P("limit", "at most this many rows (1..100000, default 1000)"),

@@ -358,7 +358,7 @@ static void table_microflows(json_t *top)
 
 	printf("%-16s %-14s %-46s %9s %9s %12s %12s\n", "WINDOW", "LOCATION", "CONVERSATION",
 	       "PKTS 0>1", "PKTS 1>0", "BYTES 0>1", "BYTES 1>0");
-	json_array_foreach(json_object_get(top, "microflows"), i, m) {
+	json_array_foreach(json_object_get(top, "rows"), i, m) {
 		char conv[128];
 
 		snprintf(conv, sizeof(conv), "%s:%lld-%s:%lld/%lld", jstr(m, "addr0"), jint(m, "port0"),
@@ -381,7 +381,7 @@ static void table_packets(json_t *top)
 
 	printf("%-18s %-14s %-46s %5s %6s\n", "TIME", "LOCATION", "SOURCE > DESTINATION", "PROTO",
 	       "LEN");
-	json_array_foreach(json_object_get(top, "packets"), i, p) {
+	json_array_foreach(json_object_get(top, "rows"), i, p) {
 		char ep[128];
 
 		snprintf(ep, sizeof(ep), "%s:%lld > %s:%lld", jstr(p, "saddr"), jint(p, "sport"),
@@ -538,8 +538,8 @@ static const struct object {
 	{ "macroflows", "/api/v1/macroflows", false, true, table_macroflows },
 	{ "flows", "/api/v1/flows", true, true, table_flows },
 	{ "locations", "/api/v1/flows/%s/locations", true, true, table_locations },
-	{ "microflows", "/api/v1/flows/%s/microflows", true, false, table_microflows },
-	{ "packets", "/api/v1/flows/%s/packets", true, false, table_packets },
+	{ "microflows", "/api/v1/flows/%s/microflows", true, true, table_microflows },
+	{ "packets", "/api/v1/flows/%s/packets", true, true, table_packets },
 };
 
 int cmd_query(int argc, char **argv)

@@ -42,11 +42,16 @@ CLIENT, SERVER, ROUTER_IN, ROUTER_OUT = "10.1.0.2", "10.2.0.2", "10.1.0.1", "10.
 PROTO = {"tcp": 6, "udp": 17}
 
 
-def get(api, path, **args):
-    """The answer; of a list (a container: schema and rows), its rows."""
+def get_doc(api, path, **args):
+    """The answer, whole."""
     url = api + path + ("?" + urllib.parse.urlencode(args) if args else "")
     with urllib.request.urlopen(url, timeout=60) as r:
-        d = json.loads(r.read())
+        return json.loads(r.read())
+
+
+def get(api, path, **args):
+    """The answer; of a list (a container: schema and rows), its rows."""
+    d = get_doc(api, path, **args)
     return d["rows"] if isinstance(d, dict) and "schema" in d and "rows" in d else d
 
 
@@ -213,13 +218,17 @@ def main():
         got = {"client": 0, "router": 0, "server": 0}
         ports = set()
         for c in found:
-            d = get(a.api, "/api/v1/flows/%s/packets" % c["id"])
+            d = get_doc(a.api, "/api/v1/flows/%s/packets" % c["id"])
             for loc in d["locations"]:
                 if loc["status"] != "ok":
                     bad.append("%s: %s missing: %s" % (c["id"], loc["sensor"], loc["error"]))
-            # A sender's GSO packet is one record standing for gso_segs wire packets.
-            for pk in d["packets"]:
-                got[pk["location"]] = got.get(pk["location"], 0) + segs(pk)
+            # A sender's GSO packet is one record standing for gso_segs wire
+            # packets: its "packets", which must be what segs() makes of it.
+            for pk in d["rows"]:
+                got[pk["location"]] = got.get(pk["location"], 0) + pk["packets"]
+                if pk["packets"] != segs(pk):
+                    bad.append("%s: a record of %s says %d packets, segs() %d" % (
+                        c["id"], pk["location"], pk["packets"], segs(pk)))
             if cv["dport"] == 8080:
                 ports.add(masq_port(c))
                 locs = [l["sensor"] for l in get(a.api, "/api/v1/flows/%s/locations" % c["id"])]

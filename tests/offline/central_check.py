@@ -356,6 +356,25 @@ def check_macroflows(api, cflows):
     return bad
 
 
+def check_drill_schema(c, d, kind, must):
+    """A drill-down answer is a container: its type, the path's sensors with
+    their clocks, the flow window, and the fields of the rows."""
+    s = d.get("schema", {})
+    names = {f["name"] for f in s.get("fields", [])}
+    ids = [x["id"] for x in s.get("sensors", [])]
+    bad = []
+    if s.get("type") != kind or s.get("level") != kind[:-1]:
+        bad.append("%s %s: schema type %r level %r" % (c["id"], kind, s.get("type"), s.get("level")))
+    if sorted(ids) != sorted(SENSORS) or any("clock" not in x for x in s["sensors"]):
+        bad.append("%s %s: schema sensors %s" % (c["id"], kind, s.get("sensors")))
+    if s.get("interval", {}).get("from_ns") != c["window_start_ns"]:
+        bad.append("%s %s: interval %s" % (c["id"], kind, s.get("interval")))
+    missing = (must | {"location", "hop"}) - names
+    if missing:
+        bad.append("%s %s: the schema lacks %s" % (c["id"], kind, sorted(missing)))
+    return bad
+
+
 def check_txn(api, flows):
     """Each service's transaction timing is that of its flows' last locations in the stores."""
     bad = []
@@ -906,16 +925,18 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         bad = []
         sample = sorted(cflows, key=lambda c: -sum(c["path"][0]["packets"]))[:10]
         for c in sample:
-            d = jget(api, "/api/v1/flows/%s/packets" % c["id"])
+            d = cget(api, "/api/v1/flows/%s/packets" % c["id"])
             want = [sum(h["packets"]) for h in c["path"]]
             got = [x["records"] for x in d["locations"]]
-            ts = [p["ts_ns"] for p in d["packets"]]
+            ts = [p["ts_ns"] for p in d["rows"]]
             if got != want or any(x["status"] != "ok" for x in d["locations"]) or \
                     ts != sorted(ts) or len(ts) != sum(want):
                 bad.append("%s: %s packets per location, want %s" % (c["id"], got, want))
-            m = jget(api, "/api/v1/flows/%s/microflows" % c["id"])
-            if {x["location"] for x in m["microflows"]} != set(SENSORS):
-                bad.append("%s: microflows from %s" % (c["id"], {x["location"] for x in m["microflows"]}))
+            bad += check_drill_schema(c, d, "packets", {"ts_ns", "saddr", "bytes", "data"})
+            m = cget(api, "/api/v1/flows/%s/microflows" % c["id"])
+            if {x["location"] for x in m["rows"]} != set(SENSORS):
+                bad.append("%s: microflows from %s" % (c["id"], {x["location"] for x in m["rows"]}))
+            bad += check_drill_schema(c, m, "microflows", {"window", "packets", "rtt_hs_sum"})
             st, hdr, body = get(api, "/api/v1/flows/%s/packets" % c["id"], format="pcapng")
             pf = os.path.join(workdir, "drill.pcapng")
             with open(pf, "wb") as f:
@@ -963,6 +984,20 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
             if not t.returncode else -1
         if n != sum(sum(h["packets"]) for h in c["path"]):
             bad.append("query packets -w: %d, tshark read %d frames" % (t.returncode, n))
+        # The drill-down tables: a line a packet, a microflow of each location.
+        t = q("packets", c["id"])
+        if t.returncode or len(t.stdout.splitlines()) != 1 + sum(sum(h["packets"]) for h in c["path"]):
+            bad.append("query packets ID: %d, %d lines" % (t.returncode, len(t.stdout.splitlines())))
+        t = q("microflows", c["id"])
+        if t.returncode or not all(s in t.stdout for s in SENSORS):
+            bad.append("query microflows ID: %d %r" % (t.returncode, t.stdout[:200]))
+        # A drill-down answer is a container too: its packets by location.
+        t = q("-j", "packets", c["id"], "--by", "location", "--fields", "packets,bytes,avg_pkt_size")
+        rows = json.loads(t.stdout).get("rows", []) if not t.returncode else []
+        got = {r["location"]: (r["packets"], r["bytes"]) for r in rows}
+        want = {h["sensor"]: (sum(h["packets"]), sum(h["bytes"])) for h in c["path"]}
+        if got != want or any(r["avg_pkt_size"] != r["bytes"] / r["packets"] for r in rows):
+            bad.append("query packets ID --by location: %s, want %s (%r)" % (got, want, t.stderr[:100]))
         for args, want in ((("flows", "1-x"), 1), (("bogus",), 2),
                            (("macroflows", "--group", "nope"), 1)):
             t = q(*args)
@@ -983,7 +1018,7 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         d = json.loads(body) if st == 200 else {}
         miss = [x["sensor"] for x in d.get("locations", []) if x["status"] == "missing"]
         res.append((st == 200 and miss == ["router"] and hdr.get("Strata-Partial") == "router"
-                    and len(d["packets"]) == sum(c["path"][0]["packets"]) * 2,
+                    and len(d["rows"]) == sum(c["path"][0]["packets"]) * 2,
                     "central.partial", "router down: %d, missing %s, Strata-Partial %r" % (
                         st, miss, hdr.get("Strata-Partial"))))
         sensors[1] = start_sensor("router")
