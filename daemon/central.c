@@ -45,6 +45,7 @@
 #include "record.h"
 #include "stratad.h"
 #include "tls.h"
+#include "token.h"
 
 #define CONNS_MAX	256
 /* Location flows one window mark may cover: a bound on a connection's memory. */

@@ -184,6 +184,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct strata_api_resp resp;
 	struct upload *up = NULL;
 	struct http_args a;
+	const char *auth;
 	enum MHD_Result ret;
 	char m[16], u[128];
 
@@ -201,6 +202,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	memset(&a, 0, sizeof(a));
 	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
+	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (a.nul) {
 		memset(&resp, 0, sizeof(resp));
 		strata_api_error(&resp, 400, "a query parameter holds a NUL byte (%%00)");
@@ -222,12 +224,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		memset(&resp, 0, sizeof(resp));
 		strata_api_error(&resp, 413, "a body of more than %d bytes", STRATAD_HTTP_BODY_MAX);
 	} else if (up) {
-		h->body_fn(h->ctx, method, url, a.n,
-			   MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION),
-			   up->buf ? up->buf : "", up->len, &resp);
+		h->body_fn(h->ctx, method, url, a.n, auth, up->buf ? up->buf : "", up->len, &resp);
 	} else {
-		h->fn(h->ctx, method, url, a.v, a.n, &resp);
+		h->fn(h->ctx, method, url, a.v, a.n, auth, &resp);
 	}
 	log_debug("http: %s %s: %u, %zu bytes%s", strata_api_printable(method, m, sizeof(m)),
 		  strata_api_printable(url, u, sizeof(u)), resp.status, resp.len,

@@ -13,10 +13,13 @@ struct strata_api_arg;
 struct strata_api_resp;
 struct stratad_http;
 
-/* Answers one request, as strata_api_handle() does; @ctx as given to the start. */
+/*
+ * Answers one request, as strata_api_handle() does; @ctx as given to the
+ * start, @auth the request's Authorization header (NULL: none).
+ */
 typedef int (*stratad_http_fn)(void *ctx, const char *method, const char *path,
 			       const struct strata_api_arg *args, unsigned int nargs,
-			       struct strata_api_resp *resp);
+			       const char *auth, struct strata_api_resp *resp);
 
 /*
  * Answers a request with a body (any method but GET), when a server has one:

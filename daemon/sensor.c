@@ -31,6 +31,7 @@
 #include "record.h"
 #include "ring.h"
 #include "store.h"
+#include "token.h"
 #include "live.h"
 #include "stratad.h"
 
@@ -467,11 +468,12 @@ static void rec_start(struct sensor *s)
 
 /* The drill-down API over the store, and the list of recordings. */
 static int api_handler(void *ctx, const char *method, const char *path,
-		       const struct strata_api_arg *args, unsigned int nargs,
+		       const struct strata_api_arg *args, unsigned int nargs, const char *auth,
 		       struct strata_api_resp *resp)
 {
 	struct sensor *s = ctx;
 
+	(void)auth;	/* reading takes no token; recording does (api_body_handler) */
 	if (path && !strcmp(path, STRATA_RECORD_PATH))
 		return rec_call(s, method, nargs, NULL, 0, resp);
 	return strata_api_handle(s->store, method, path, args, nargs, resp);
@@ -491,7 +493,7 @@ static int api_body_handler(void *ctx, const char *method, const char *path,
 		return strata_api_error(resp, 403, "recording is refused: the sensor has no token set (token in stratad.conf)");
 	if (!auth)
 		return strata_api_error(resp, 401, "an Authorization: Bearer TOKEN header is required");
-	if (!strata_record_token_ok(s->cfg->token, auth))
+	if (!strata_bearer_ok(s->cfg->token, auth))
 		return strata_api_error(resp, 403, "bad token");
 	return rec_call(s, method, nargs, body, len, resp);
 }

@@ -25,6 +25,7 @@
 #include "lmdbutil.h"
 #include "keywords.h"
 #include "metrics.h"
+#include "token.h"
 
 /* ---- metrics: the catalog's, over a macroflow ---- */
 
@@ -1673,16 +1674,6 @@ static unsigned int api_json(json_t *v, struct strata_api_resp *resp, char *msg,
 	return 200;
 }
 
-bool strata_token_equal(const char *want, const char *got)
-{
-	size_t n = strlen(want), m = strlen(got), i;
-	unsigned char d = n != m;
-
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
-	return !d;
-}
-
 struct api_list {
 	json_t *rows;
 	unsigned int limit;
@@ -1840,13 +1831,27 @@ static unsigned int api_list(struct strata_alarms *al, const struct strata_api_a
 	return api_json(list_container(l.rows, from, to), resp, msg, msglen);
 }
 
+/* One alarm: a container of its row, over its span (to now while active). */
+static unsigned int api_one(const struct strata_alarm *a, struct strata_api_resp *resp,
+			    char *msg, size_t msglen)
+{
+	json_t *rows = json_array();
+
+	if (!rows || json_array_append_new(rows, strata_alarm_json(a))) {
+		json_decref(rows);
+		return api_bad(msg, msglen, 500, "out of memory");
+	}
+	return api_json(list_container(rows, a->start_ns, a->end_ns ? a->end_ns : ~0ULL),
+			resp, msg, msglen);
+}
+
 unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, const char *method,
 			       const char *sub, const struct strata_api_arg *args,
-			       unsigned int nargs, struct strata_api_resp *resp, char *msg,
-			       size_t msglen)
+			       unsigned int nargs, const char *auth, struct strata_api_resp *resp,
+			       char *msg, size_t msglen)
 {
-	static const char *const ack_names[] = { "by", "token", NULL };
-	const char *val[2] = { 0 };
+	static const char *const ack_names[] = { "by", NULL };
+	const char *val[1] = { 0 };
 	struct strata_alarm a;
 	char err[256], shown[96], *end;
 	unsigned long long id;
@@ -1888,16 +1893,24 @@ unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, cons
 		rc = strata_alarms_get(al, id, &a, err, sizeof(err));
 		if (rc)
 			return api_bad(msg, msglen, rc == -ENOENT ? 404 : 503, "%s", err);
-		return api_json(strata_alarm_json(&a), resp, msg, msglen);
+		return api_one(&a, resp, msg, msglen);
 	}
+	/* A secret in a URL ends up in logs and histories: the header only. */
+	for (unsigned int i = 0; i < nargs; i++)
+		if (!strcmp(args[i].name, "token"))
+			return api_bad(msg, msglen, 400, "token: not in the URL; send the "
+				       "api-token as 'Authorization: Bearer TOKEN'");
 	st = api_params(args, nargs, ack_names, val, msg, msglen);
 	if (st)
 		return st;
 	if (!*token)
 		return api_bad(msg, msglen, 403, "acknowledgements are off: the central host has no "
 			       "api-token");
-	if (!val[1] || !strata_token_equal(token, val[1]))
-		return api_bad(msg, msglen, 403, "token: missing or wrong");
+	if (!auth)
+		return api_bad(msg, msglen, 401, "the api-token is missing: send it as "
+			       "'Authorization: Bearer TOKEN'");
+	if (!strata_bearer_ok(token, auth))
+		return api_bad(msg, msglen, 403, "the api-token is wrong");
 	if (!val[0])
 		return api_bad(msg, msglen, 400, "by: who acknowledges (a name)");
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -1907,5 +1920,5 @@ unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, cons
 		return api_bad(msg, msglen, rc == -ENOENT ? 404 : 409, "%s", err);
 	if (rc)
 		return api_bad(msg, msglen, rc == -EINVAL ? 400 : 503, "%s", err);
-	return api_json(strata_alarm_json(&a), resp, msg, msglen);
+	return api_one(&a, resp, msg, msglen);
 }

@@ -372,9 +372,12 @@ struct json_t *strata_mlabel_json(struct strata_alarms *al, const struct strata_
  * @sub: the path after "/api/v1/alarms" ("", "/stats", "/ID", "/ID/ack")
  * @args: the query parameters
  * @nargs: how many
+ * @auth: the request's Authorization header (NULL: none), which an
+ *	acknowledgement needs: "Bearer @token" (401 without it, 403 with
+ *	another)
  * @resp: filled with the body on a 200: the list a container (type
  *	"alarms", Documentation/alarms.rst), one alarm and an acknowledged
- *	one strata_alarm_json(), the counters an object
+ *	one a container of its row, the counters an object
  * @msg: filled with the error on any other status
  * @msglen: its size
  *
@@ -382,16 +385,7 @@ struct json_t *strata_mlabel_json(struct strata_alarms *al, const struct strata_
  */
 unsigned int strata_alarms_api(struct strata_alarms *al, const char *token, const char *method,
 			       const char *sub, const struct strata_api_arg *args,
-			       unsigned int nargs, struct strata_api_resp *resp, char *msg,
-			       size_t msglen);
-
-/**
- * strata_token_equal() - whether a secret shown is the one wanted
- * @want: the secret
- * @got: what was shown
- *
- * In constant time: how long the compare takes says nothing of @want.
- */
-bool strata_token_equal(const char *want, const char *got);
+			       unsigned int nargs, const char *auth, struct strata_api_resp *resp,
+			       char *msg, size_t msglen);
 
 #endif /* STRATA_ALARM_H */

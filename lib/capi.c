@@ -77,6 +77,7 @@ static const char *const pname[__P_MAX] = {
 struct req {
 	struct strata_capi *a;
 	struct strata_api_resp *resp;
+	const char *auth;		/* the Authorization header, or NULL */
 	const char *val[__P_MAX];
 	__u64 from, to;
 	unsigned int group, limit;
@@ -984,7 +985,7 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 
 	/* Alarms (lib/alarm.c): their own methods, a POST among them. */
 	if (r->a->al && !strncmp(path, "/api/v1/alarms", 14) && (!path[14] || path[14] == '/'))
-		return strata_alarms_api(r->a->al, r->a->token, method, path + 14, args, nargs,
+		return strata_alarms_api(r->a->al, r->a->token, method, path + 14, args, nargs, r->auth,
 					 r->resp, r->msg, sizeof(r->msg));
 	if (strcmp(method, "GET")) {
 		r->resp->allow = "GET";
@@ -1072,17 +1073,22 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 			st = bad(r, 404, "no such endpoint: flows/ID%s",
 				 strata_api_printable(rest, shown, sizeof(shown)));
 		else if ((st = parse_params(r, rest ? 1U << P_FORMAT |
-					    (strcmp(rest, "/locations") ? 0 : 1U << P_FIELDS) : 0,
-					    args, nargs)))
+					    (strcmp(rest, "/locations") ? 0 : 1U << P_FIELDS) :
+					    1U << P_FIELDS, args, nargs)))
 			;
 		else if ((rc = strata_cstore_cflow_get(r->a->cs, w, seq, &c, err, sizeof(err))))
 			st = bad(r, rc == -ENOENT ? 404 : 503, "%s", err);
 		else if (!rest) {
+			/* A container of one row, as the list has it, over its window. */
+			type = "flows";
+			level = STRATA_LVL_CFLOW;
+			cf = cflow_fields;
+			ncf = NF(cflow_fields);
+			r->from = c.window_start;
+			r->to = c.window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
 			v = cflow_json(r, &c);
-			st = answer(r, v, NULL, NULL);
-			json_decref(v);
-			json_decref(l.rows);
-			return st;
+			if (!v || json_array_append_new(l.rows, v))
+				st = bad(r, 500, "out of memory");
 		} else if (strcmp(rest, "/locations")) {
 			json_decref(l.rows);
 			return drill(r, &c, !strcmp(rest, "/microflows"));
@@ -1091,6 +1097,8 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 
 			type = "locations";
 			level = STRATA_LVL_FLOW;
+			r->from = c.window_start;
+			r->to = c.window_start + STRATA_STORE_FLOW_WINDOW_NS - 1;
 			cf = lflow_fields;
 			ncf = NF(lflow_fields);
 			/* Each hop's location flows: two where it had two keys. */
@@ -1126,7 +1134,7 @@ static unsigned int dispatch(struct req *r, const char *method, const char *path
 }
 
 int strata_capi_handle(struct strata_capi *a, const char *method, const char *path,
-		       const struct strata_api_arg *args, unsigned int nargs,
+		       const struct strata_api_arg *args, unsigned int nargs, const char *auth,
 		       struct strata_api_resp *resp)
 {
 	struct req *r = calloc(1, sizeof(*r));
@@ -1139,6 +1147,7 @@ int strata_capi_handle(struct strata_capi *a, const char *method, const char *pa
 	}
 	r->a = a;
 	r->resp = resp;
+	r->auth = auth;
 	resp->status = dispatch(r, method, path, args, nargs);
 	if (resp->status != 200) {
 		free(resp->body);
@@ -1152,8 +1161,8 @@ int strata_capi_handle(struct strata_capi *a, const char *method, const char *pa
 }
 
 int strata_capi_handler(void *ctx, const char *method, const char *path,
-			const struct strata_api_arg *args, unsigned int nargs,
+			const struct strata_api_arg *args, unsigned int nargs, const char *auth,
 			struct strata_api_resp *resp)
 {
-	return strata_capi_handle(ctx, method, path, args, nargs, resp);
+	return strata_capi_handle(ctx, method, path, args, nargs, auth, resp);
 }

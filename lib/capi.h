@@ -43,6 +43,8 @@ void strata_capi_free(struct strata_capi *a);
  * @path: the URL's path, without the query
  * @args: the query parameters, decoded
  * @nargs: entries in @args
+ * @auth: the request's Authorization header (NULL: none); an alarm's
+ *	acknowledgement needs "Bearer API-TOKEN"
  * @resp: filled in, always: a 200 with the answer, or a 4xx/5xx with
  *	{"error": MESSAGE} as strata_api_handle() gives them
  *
@@ -51,12 +53,12 @@ void strata_capi_free(struct strata_capi *a);
  * Return: 0, or -ENOMEM when not even an error could be built.
  */
 int strata_capi_handle(struct strata_capi *a, const char *method, const char *path,
-		       const struct strata_api_arg *args, unsigned int nargs,
+		       const struct strata_api_arg *args, unsigned int nargs, const char *auth,
 		       struct strata_api_resp *resp);
 
 /* strata_capi_handle() in the form stratad's HTTP server calls (@ctx: the API). */
 int strata_capi_handler(void *ctx, const char *method, const char *path,
-			const struct strata_api_arg *args, unsigned int nargs,
+			const struct strata_api_arg *args, unsigned int nargs, const char *auth,
 			struct strata_api_resp *resp);
 
 #endif /* STRATA_CAPI_H */

@@ -26,8 +26,9 @@
 	"\"503\":{\"description\":\"the central store failed: {error}\"}}"
 #define GET(path, sum, params, desc) "\"" path "\":{\"get\":{\"summary\":\"" sum "\"," \
 	"\"parameters\":[" params "]," OK(desc) "}}"
+/* A POST takes the api-token as "Authorization: Bearer TOKEN". */
 #define POST(path, sum, params, desc) "\"" path "\":{\"post\":{\"summary\":\"" sum "\"," \
-	"\"parameters\":[" params "]," OK(desc) "}}"
+	"\"security\":[{\"apiToken\":[]}],\"parameters\":[" params "]," OK(desc) "}}"
 
 const char strata_capi_openapi[] =
 	"{\"openapi\":\"3.0.3\","
@@ -48,7 +49,8 @@ const char strata_capi_openapi[] =
 	    "{schema, rows}: one row per macroflow, with the query of its flows") ","
 	GET("/api/v1/flows", "connected flows of a time range, of one group if given",
 	    LIST "," GROUP, "{schema, rows}: one row per connected flow, with its path") ","
-	GET("/api/v1/flows/{id}", "one connected flow", ID, "the flow and its path") ","
+	GET("/api/v1/flows/{id}", "one connected flow", ID "," FIELDS,
+	    "{schema, rows}: the flow, one row with its path") ","
 	GET("/api/v1/flows/{id}/locations", "the location flows of a connected flow",
 	    ID "," P("format", "json (default) or csv") "," FIELDS,
 	    "{schema, rows}: one row per location") ","
@@ -65,10 +67,12 @@ const char strata_capi_openapi[] =
 	    "{schema, rows}: one row per alarm; header Strata-Truncated past the limit") ","
 	GET("/api/v1/alarms/stats", "alarm, baseline and notification counters", "",
 	    "an object of counters") ","
-	GET("/api/v1/alarms/{alarm}", "one alarm", ALARM, "the alarm, as a row of the list") ","
+	GET("/api/v1/alarms/{alarm}", "one alarm", ALARM, "{schema, rows}: the alarm, one row") ","
 	POST("/api/v1/alarms/{alarm}/ack", "acknowledge an alarm",
-	     ALARM "," P("by", "who acknowledges it (printable, under 64 bytes)") ","
-	     P("token", "the central host's api-token: 403 without one configured or with "
-	       "a wrong one; 409 acknowledged before"),
-	     "the alarm, acknowledged")
-	"}}";
+	     ALARM "," P("by", "who acknowledges it (printable, under 64 bytes)"),
+	     "{schema, rows}: the alarm, acknowledged; 401 without the api-token, 400 with "
+	     "it in the URL, 403 with a wrong one or none configured, 409 acknowledged before")
+	"},"
+	"\"components\":{\"securitySchemes\":{\"apiToken\":{\"type\":\"http\","
+	"\"scheme\":\"bearer\",\"description\":\"the central host's api-token\"}}}"
+	"}";

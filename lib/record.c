@@ -448,26 +448,6 @@ int strata_record_state_load(const char *path, struct strata_record_state *st,
 	return 0;
 }
 
-bool strata_record_token_ok(const char *want, const char *authorization)
-{
-	static const char bearer[] = "Bearer ";
-	const char *got;
-	size_t n, i;
-	unsigned char d = 0;
-
-	if (!want || !*want || !authorization ||
-	    strncasecmp(authorization, bearer, sizeof(bearer) - 1))
-		return false;
-	got = authorization + sizeof(bearer) - 1;
-	n = strlen(want);
-	if (strlen(got) != n)
-		return false;
-	/* Every byte, whatever the first difference: the time says nothing. */
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(want[i] ^ got[i]);
-	return !d;
-}
-
 /* ---- the recorder ---- */
 
 struct strata_recorder {

@@ -153,17 +153,6 @@ int strata_record_state_save(const char *path, const struct strata_record_state 
 int strata_record_state_load(const char *path, struct strata_record_state *st,
 			     char *err, size_t errlen);
 
-/**
- * strata_record_token_ok() - whether a request shows the token
- * @want: the sensor's token ("" or NULL: none configured, nothing passes)
- * @authorization: the request's Authorization header, "Bearer TOKEN"
- *	(NULL: none)
- *
- * Compares in constant time for tokens of the same length.
- *
- * Return: true when the token matches.
- */
-bool strata_record_token_ok(const char *want, const char *authorization);
 
 /**
  * struct strata_record_ops - what a recorder acts on: the module and the

@@ -147,13 +147,12 @@ int cmd_alarm(int argc, char **argv)
 						   "(the central host's api-token)");
 			method = "POST";
 			rc = add(query, sizeof(query), "by", by);
-			if (!rc)
-				rc = add(query, sizeof(query), "token", token);
 			if (rc)
 				return rc;
 		}
 	}
-	rc = central_api("alarm", method, central, path, query, &b);
+	/* The token in a header: a URL ends up in logs. */
+	rc = central_api("alarm", method, central, path, query, *cmd == 'a' ? token : NULL, &b);
 	if (rc)
 		goto out;
 	if (pr_json) {
@@ -167,8 +166,10 @@ int cmd_alarm(int argc, char **argv)
 		rc = fail("alarm", "%s: the answer is not JSON", path);
 		goto out;
 	}
-	if (!strcmp(cmd, "list")) {
-		/* A container (Documentation/metrics.rst): the alarms are its rows. */
+	if (!strcmp(cmd, "stats")) {
+		stats(v);
+	} else {
+		/* A container (Documentation/metrics.rst): the alarms, or one, are its rows. */
 		json_t *rows = json_object_get(v, "rows");
 
 		if (!json_is_array(rows)) {
@@ -177,14 +178,6 @@ int cmd_alarm(int argc, char **argv)
 			goto out;
 		}
 		table(rows);
-	} else if (!strcmp(cmd, "stats")) {
-		stats(v);
-	} else {
-		json_t *rows = json_array();
-
-		json_array_append(rows, v);
-		table(rows);
-		json_decref(rows);
 	}
 	json_decref(v);
 	if (b.truncated)

@@ -53,18 +53,30 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 int central_api(const char *op, const char *method, const char *central, const char *path,
-		const char *query, struct central_body *b)
+		const char *query, const char *token, struct central_body *b)
 {
-	char url[2048], err[CURL_ERROR_SIZE] = "";
+	char url[2048], err[CURL_ERROR_SIZE] = "", auth[512];
+	struct curl_slist *hdrs = NULL;
 	long status = 0;
 	CURLcode rc;
 	CURL *h;
 
 	memset(b, 0, sizeof(*b));
 	snprintf(url, sizeof(url), "%s%s%s%s", central, path, *query ? "?" : "", query);
+	if (token && (size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token) >=
+	    sizeof(auth))
+		return usage_error(op, "the token is too long");
 	h = curl_easy_init();
 	if (!h)
 		return fail(op, "libcurl failed to start");
+	if (token) {
+		hdrs = curl_slist_append(NULL, auth);
+		if (!hdrs) {
+			curl_easy_cleanup(h);
+			return fail(op, "out of memory");
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	if (!strcmp(method, "POST"))
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
@@ -78,6 +90,7 @@ int central_api(const char *op, const char *method, const char *central, const c
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
 	if (rc != CURLE_OK)
 		return fail(op, "%s: %s", central, err[0] ? err : curl_easy_strerror(rc));
 	if (status != 200) {
@@ -585,7 +598,7 @@ int cmd_query(int argc, char **argv)
 		snprintf(path, sizeof(path), o->path, q.id);
 	if (q.write && (rc = add_param(&q, "format", "pcapng")))
 		return rc;
-	rc = central_api("query", "GET", q.central, path, q.query, &b);
+	rc = central_api("query", "GET", q.central, path, q.query, NULL, &b);
 	if (rc)
 		goto out;
 	if (b.partial[0])
@@ -618,7 +631,7 @@ int cmd_query(int argc, char **argv)
 		goto out;
 	}
 	if (o->table == table_flows && q.id)
-		table_path(v);
+		table_path(json_array_get(json_object_get(v, "rows"), 0));	/* one row */
 	else
 		o->table(v);
 	json_decref(v);

@@ -67,11 +67,13 @@ struct central_body {
 
 /*
  * @method ("GET", "POST" with an empty body) @path?@query on the central
- * API at @central into @b. Return: 0, or 1 after "strata: OP: ..." (an
- * error of the transfer, or the API's own message of a status not 200).
+ * API at @central into @b, with "Authorization: Bearer @token" unless
+ * @token is NULL. Return: 0, or 1 after "strata: OP: ..." (an error of the
+ * transfer, or the API's own message of a status not 200), 2 for a token
+ * too long.
  */
 int central_api(const char *op, const char *method, const char *central, const char *path,
-		const char *query, struct central_body *b);
+		const char *query, const char *token, struct central_body *b);
 
 int cmd_alarm(int argc, char **argv);
 

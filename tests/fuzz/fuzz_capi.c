@@ -259,7 +259,7 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 			args[n].value = eq + 1;
 		}
 	}
-	rc = strata_capi_handle(api, method, path, args, n, &resp);
+	rc = strata_capi_handle(api, method, path, args, n, NULL, &resp);
 	/* -ENOMEM: not even an error body could be made. */
 	if (rc && (rc != -ENOMEM || resp.status != 500))
 		abort();

@@ -40,6 +40,8 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -151,12 +153,12 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         res.append((not bad and len(got) == nwant and nwant > 0, "alarm.raised",
                     "; ".join(bad[:3]) if bad else "%d alarms over %d windows, as the rule "
                     "replayed over the macroflows gives (%d)" % (len(got), len(wins), nwant)))
-        # The list is a container like every list of the API; one alarm and
-        # the counters are objects.
+        # The list is a container like every list of the API, one alarm a
+        # container of its row; the counters are an object.
         doc = cget(api, "/api/v1/alarms", state="all", limit=100000)
         sch = doc.get("schema", {}) if isinstance(doc, dict) else {}
         kinds = {f.get("name"): (f.get("kind"), f.get("unit")) for f in sch.get("fields", [])}
-        one = jget(api, "/api/v1/alarms/%d" % got[0]["id"]) if got else {}
+        one = jget(api, "/api/v1/alarms/%d" % got[0]["id"])[0] if got else {}
         res.append((sch.get("type") == "alarms" and doc.get("rows") == got and
                     kinds.get("rule") == ("key", "") and
                     kinds.get("start_ns") == ("fundamental", "ns") and one == got[0],
@@ -180,11 +182,23 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
             bad.append("list --all: exit %d, %d lines" % (r.returncode, len(r.stdout.splitlines())))
         first = got[0]["id"] if got else 1
         r = cli("-j", "alarm", "show", str(first))
-        if r.returncode or json.loads(r.stdout or "{}").get("id") != first:
+        if r.returncode or (json.loads(r.stdout or "{}").get("rows") or [{}])[0].get("id") != first:
             bad.append("show: exit %d %s" % (r.returncode, r.stderr.strip()))
         r = cli("alarm", "ack", str(first), "--by", "tester", "--token", "wrong")
-        if r.returncode != 1 or "token: missing or wrong" not in r.stderr:
+        if r.returncode != 1 or "the api-token is wrong" not in r.stderr:
             bad.append("ack with a wrong token: exit %d %s" % (r.returncode, r.stderr.strip()))
+        # Over HTTP: the token in the Authorization header only.
+        for hdr, query, want in (({}, "by=x", 401),
+                                 ({}, "by=x&token=" + API_TOKEN, 400),
+                                 ({"Authorization": "Bearer wrong"}, "by=x", 403)):
+            req = urllib.request.Request("http://127.0.0.1:%d/api/v1/alarms/%d/ack?%s" % (
+                api, first, query), data=b"", headers=hdr, method="POST")
+            try:
+                code = urllib.request.urlopen(req, timeout=10).status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            if code != want:
+                bad.append("POST ack %s %s: %d, want %d" % (hdr, query, code, want))
         r = cli("alarm", "ack", str(first), "--by", "tester", "--token", API_TOKEN)
         if r.returncode or "tester" not in r.stdout:
             bad.append("ack: exit %d %s" % (r.returncode, r.stderr.strip()))
@@ -195,7 +209,8 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
         if r.returncode != 2:
             bad.append("show abc: exit %d" % r.returncode)
         res.append((not bad, "alarm.cli", "; ".join(bad) if bad else
-                    "list, show, ack; a wrong token and a second ack exit 1, a bad ID 2"))
+                    "list, show, ack (token as a Bearer header: none 401, in the URL 400, "
+                    "wrong 403); a wrong token and a second ack exit 1, a bad ID 2"))
 
         text = c.text()
         res.append(("not notified" in text and "raised: critical big" in text, "alarm.late",

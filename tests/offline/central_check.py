@@ -834,7 +834,7 @@ def run_dup_check(strata, stratad, workdir, log=print):
             fl = [f for f in fl if f["window_start_ns"] == t * 1000 and f["locations"] == 2]
             return fl and jget(api, "/api/v1/info")["windows_to_stitch"] == 0 and fl
         fl = wait_for("the next window's connected flow at both sensors", stitched)
-        c = jget(api, "/api/v1/flows/" + fl[0]["id"])
+        c = jget(api, "/api/v1/flows/" + fl[0]["id"])[0]
         hop = c["path"][1]
         ok = ([h["sensor"] for h in c["path"]] == ["client", "server"]
               and hop["delay_ns"][0] == 500000 and hop["delay_samples"][0] == 1)

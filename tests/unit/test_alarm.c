@@ -584,19 +584,28 @@ static void test_history_max(void **state)
 
 /* ---- the API ---- */
 
-static unsigned int api(struct fx *f, const char *method, const char *sub,
-			const struct strata_api_arg *args, unsigned int n, json_t **out)
+/* @method @sub with @auth as the Authorization header (NULL: none). */
+static unsigned int api_auth(struct fx *f, const char *method, const char *sub,
+			     const struct strata_api_arg *args, unsigned int n, const char *auth,
+			     json_t **out)
 {
 	struct strata_api_resp resp;
 	char msg[256] = "";
 	unsigned int st;
 
 	memset(&resp, 0, sizeof(resp));
-	st = strata_alarms_api(f->al, "s3cret", method, sub, args, n, &resp, msg, sizeof(msg));
+	st = strata_alarms_api(f->al, "s3cret", method, sub, args, n, auth, &resp, msg,
+			       sizeof(msg));
 	*out = st == 200 ? json_loadb(resp.body, resp.len, 0, NULL) : json_string(msg);
 	assert_non_null(*out);
 	free(resp.body);
 	return st;
+}
+
+static unsigned int api(struct fx *f, const char *method, const char *sub,
+			const struct strata_api_arg *args, unsigned int n, json_t **out)
+{
+	return api_auth(f, method, sub, args, n, "Bearer s3cret", out);
 }
 
 /* @v: an alarm list, a container (schema and rows) of @n rows the processor takes. */
@@ -642,8 +651,8 @@ static void test_api(void **state)
 	static const char *const rules[] = { "big service bytes above 5000", NULL };
 	const struct strata_api_arg active[] = { { "state", "active" } };
 	const struct strata_api_arg badstate[] = { { "state", "open" } };
-	const struct strata_api_arg ack[] = { { "by", "alice" }, { "token", "s3cret" } };
-	const struct strata_api_arg badtok[] = { { "by", "alice" }, { "token", "guess" } };
+	const struct strata_api_arg ack[] = { { "by", "alice" } };
+	const struct strata_api_arg inurl[] = { { "by", "alice" }, { "token", "s3cret" } };
 	json_t *v, *r;
 	struct fx f;
 
@@ -669,8 +678,8 @@ static void test_api(void **state)
 		char msg[256] = "";
 
 		memset(&resp, 0, sizeof(resp));
-		assert_int_equal(strata_alarms_api(f.al, "s3cret", "GET", "", lim, 1, &resp, msg,
-						   sizeof(msg)), 200);
+		assert_int_equal(strata_alarms_api(f.al, "s3cret", "GET", "", lim, 1, NULL, &resp,
+						   msg, sizeof(msg)), 200);
 		assert_true(resp.truncated);
 		v = json_loadb(resp.body, resp.len, 0, NULL);
 		list_check(v, 1);
@@ -679,20 +688,37 @@ static void test_api(void **state)
 	}
 	assert_int_equal(api(&f, "GET", "", badstate, 1, &v), 400);
 	json_decref(v);
-	assert_int_equal(api(&f, "GET", "/1/ack", ack, 2, &v), 405);
+	assert_int_equal(api(&f, "GET", "/1/ack", ack, 1, &v), 405);
 	json_decref(v);
-	assert_int_equal(api(&f, "POST", "/1/ack", badtok, 2, &v), 403);
+	/* The token in the header only: without it a 401, a wrong one a 403. */
+	assert_int_equal(api_auth(&f, "POST", "/1/ack", ack, 1, NULL, &v), 401);
 	json_decref(v);
-	assert_int_equal(api(&f, "POST", "/9/ack", ack, 2, &v), 404);
+	assert_int_equal(api_auth(&f, "POST", "/1/ack", ack, 1, "Bearer guess", &v), 403);
 	json_decref(v);
-	assert_int_equal(api(&f, "POST", "/1/ack", ack, 2, &v), 200);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ack"), "by")),
+	assert_int_equal(api_auth(&f, "POST", "/1/ack", ack, 1, "s3cret", &v), 403);
+	json_decref(v);
+	/* In the URL, where logs keep it: refused, even when right. */
+	assert_int_equal(api(&f, "POST", "/1/ack", inurl, 2, &v), 400);
+	assert_non_null(strstr(json_string_value(v), "Authorization"));
+	json_decref(v);
+	assert_int_equal(api(&f, "POST", "/9/ack", ack, 1, &v), 404);
+	json_decref(v);
+	/* Acknowledged: the alarm as a container of its row. */
+	assert_int_equal(api(&f, "POST", "/1/ack", ack, 1, &v), 200);
+	list_check(v, 1);
+	r = json_array_get(json_object_get(v, "rows"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "ack"), "by")),
 			    "alice");
 	json_decref(v);
-	assert_int_equal(api(&f, "POST", "/1/ack", ack, 2, &v), 409);
+	assert_int_equal(api(&f, "POST", "/1/ack", ack, 1, &v), 409);
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/1", NULL, 0, &v), 200);
-	assert_int_equal(json_integer_value(json_object_get(v, "id")), 1);
+	list_check(v, 1);
+	r = json_array_get(json_object_get(v, "rows"), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(v,
+		"schema"), "interval"), "from_ns")),
+		json_integer_value(json_object_get(r, "start_ns")));
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/stats", NULL, 0, &v), 200);
 	assert_int_equal(json_integer_value(json_object_get(v, "alarms_raised")), 2);
@@ -708,8 +734,8 @@ static void test_api(void **state)
 		char msg[256];
 
 		memset(&resp, 0, sizeof(resp));
-		assert_int_equal(strata_alarms_api(f.al, "", "POST", "/1/ack", ack, 2, &resp, msg,
-						   sizeof(msg)), 403);
+		assert_int_equal(strata_alarms_api(f.al, "", "POST", "/1/ack", ack, 1,
+						   "Bearer s3cret", &resp, msg, sizeof(msg)), 403);
 		assert_non_null(strstr(msg, "api-token"));
 	}
 	fx_done(&f);

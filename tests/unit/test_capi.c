@@ -247,8 +247,9 @@ static int split_query(char *url, struct strata_api_arg *args, unsigned int max)
 }
 
 /* @method @url ("/api/v1/flows?from=1&group=client"), answered: the status. */
-static unsigned int req(struct strata_capi *api, const char *method, const char *url,
-			struct strata_api_resp *resp)
+/* @method @url with @auth as its Authorization header (NULL: none). */
+static unsigned int req_auth(struct strata_capi *api, const char *method, const char *url,
+			     const char *auth, struct strata_api_resp *resp)
 {
 	struct strata_api_arg args[STRATA_API_ARGS_MAX];
 	char buf[512];
@@ -258,10 +259,16 @@ static unsigned int req(struct strata_capi *api, const char *method, const char 
 	strcpy(buf, url);
 	n = split_query(buf, args, STRATA_API_ARGS_MAX);
 	assert_true(n >= 0);
-	assert_int_equal(strata_capi_handle(api, method, buf, args, (unsigned int)n, resp), 0);
+	assert_int_equal(strata_capi_handle(api, method, buf, args, (unsigned int)n, auth, resp), 0);
 	assert_non_null(resp->body);
 	assert_non_null(resp->content_type);
 	return resp->status;
+}
+
+static unsigned int req(struct strata_capi *api, const char *method, const char *url,
+			struct strata_api_resp *resp)
+{
+	return req_auth(api, method, url, NULL, resp);
 }
 
 static json_t *body_json(const struct strata_api_resp *resp)
@@ -304,7 +311,7 @@ static json_t *get_of(struct strata_capi *api, const char *url, bool *truncated)
 	char err[512];
 
 	if (!rows)
-		return j;	/* info, one flow */
+		return j;	/* info */
 	assert_true(json_is_array(rows));
 	assert_true(json_is_object(schema));
 	assert_string_equal(json_string_value(json_object_get(schema, "version")), STRATA_VERSION);
@@ -492,11 +499,11 @@ static void test_alarms(void **state)
 	assert_string_equal(jstr(a, "key"), "192.0.2.1:80/tcp");
 	assert_int_equal(jnum(a, "start_ns"), MW_OF(WIN));
 	json_decref(rows);
-	/* One alarm and the counters: objects, not containers. */
-	a = get_doc_of(fx.api_al, "/api/v1/alarms/1", NULL);
-	assert_int_equal(jnum(a, "id"), 1);
-	assert_null(json_object_get(a, "schema"));
-	json_decref(a);
+	/* One alarm: a container of its row; the counters an object. */
+	rows = get_of(fx.api_al, "/api/v1/alarms/1", NULL);
+	assert_int_equal(json_array_size(rows), 1);
+	assert_int_equal(jnum(json_array_get(rows, 0), "id"), 1);
+	json_decref(rows);
 	a = get_doc_of(fx.api_al, "/api/v1/alarms/stats", NULL);
 	assert_int_equal(jnum(a, "alarms_raised"), 1);
 	json_decref(a);
@@ -906,17 +913,43 @@ static void test_flows(void **state)
 	want.app = 0;
 	assert_txn(c, &want, false);
 
-	/* One by its id: the same as in the list. */
+	/* One by its id: a container of one row, the same as in the list. */
 	snprintf(url, sizeof(url), "/api/v1/flows/%s", id);
 	one = get(url, NULL);
-	assert_true(json_equal(one, c));
+	assert_int_equal(json_array_size(one), 1);
+	assert_true(json_equal(json_array_get(one, 0), c));
+	json_decref(one);
+	/* Its schema: the flows', over the flow's window; derived fields asked. */
+	snprintf(url, sizeof(url), "/api/v1/flows/%s?fields=avg_pkt_size", id);
+	one = get_doc(url, NULL);
+	assert_string_equal(jstr(json_object_get(one, "schema"), "type"), "flows");
+	assert_int_equal(jnum(json_object_get(json_object_get(one, "schema"), "interval"),
+			      "from_ns"), jnum(c, "window_start_ns"));
+	assert_true(json_is_real(json_object_get(json_array_get(json_object_get(one, "rows"), 0),
+						 "avg_pkt_size")));
 	json_decref(one);
 	json_decref(all);
+	{
+		struct strata_api_resp resp;
+
+		snprintf(url, sizeof(url), "/api/v1/flows/%s?fields=nope", id);
+		assert_int_equal(req(fx.api, "GET", url, &resp), 400);
+		assert_non_null(memmem(resp.body, resp.len, "nope", 4));
+		strata_api_resp_free(&resp);
+	}
 
 	/* IPv6. */
 	cflow_id(E, id, sizeof(id));
 	snprintf(url, sizeof(url), "/api/v1/flows/%s", id);
 	one = get(url, NULL);
+	assert_int_equal(json_array_size(one), 1);
+	json_incref(json_array_get(one, 0));
+	{
+		json_t *row = json_array_get(one, 0);
+
+		json_decref(one);
+		one = row;
+	}
 	assert_string_equal(jstr(one, "client"), "2001:db8::1");
 	assert_string_equal(jstr(one, "server"), "2001:db8::80");
 	assert_int_equal(jnum(one, "locations"), 2);
@@ -1189,7 +1222,6 @@ static const struct bad_req {
 	{ "GET", "/api/v1/macroflows?fields=avg_rtt_data", 400, "loss_ratio, avg_delay" },
 	{ "GET", "/api/v1/flows?fields=avg_rtt_hs", 400, "'avg_rtt_hs' is not a metric of flows" },
 	{ "GET", "/api/v1/sensors?fields=pkt_rate", 400, "'pkt_rate' is not a metric of sensors" },
-	{ "GET", "/api/v1/flows/1-0?fields=pkt_rate", 400, "'fields'" },
 };
 
 static void test_errors(void **state)
@@ -1250,7 +1282,7 @@ static void *caller_main(void *arg)
 				++*bad;
 				continue;
 			}
-			if (strata_capi_handle(fx.api, "GET", buf, a, (unsigned int)n, &resp) ||
+			if (strata_capi_handle(fx.api, "GET", buf, a, (unsigned int)n, NULL, &resp) ||
 			    resp.status != 200 || !resp.body)
 				++*bad;
 			strata_api_resp_free(&resp);

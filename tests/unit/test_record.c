@@ -17,6 +17,7 @@
 #include "err.h"
 #include "keywords.h"
 #include "record.h"
+#include "token.h"
 
 #define SEC 1000000000ULL
 #define T0 (1800000000ULL * SEC)
@@ -351,16 +352,16 @@ static void test_state_file(void **state)
 static void test_token(void **state)
 {
 	(void)state;
-	assert_true(strata_record_token_ok("s3cret", "Bearer s3cret"));
-	assert_true(strata_record_token_ok("s3cret", "bearer s3cret"));
-	assert_false(strata_record_token_ok("s3cret", "Bearer s3cre"));
-	assert_false(strata_record_token_ok("s3cret", "Bearer s3cret2"));
-	assert_false(strata_record_token_ok("s3cret", "Bearer S3cret"));
-	assert_false(strata_record_token_ok("s3cret", "Basic s3cret"));
-	assert_false(strata_record_token_ok("s3cret", NULL));
+	assert_true(strata_bearer_ok("s3cret", "Bearer s3cret"));
+	assert_true(strata_bearer_ok("s3cret", "bearer s3cret"));
+	assert_false(strata_bearer_ok("s3cret", "Bearer s3cre"));
+	assert_false(strata_bearer_ok("s3cret", "Bearer s3cret2"));
+	assert_false(strata_bearer_ok("s3cret", "Bearer S3cret"));
+	assert_false(strata_bearer_ok("s3cret", "Basic s3cret"));
+	assert_false(strata_bearer_ok("s3cret", NULL));
 	/* No token set: nothing passes, not even an empty one. */
-	assert_false(strata_record_token_ok("", "Bearer "));
-	assert_false(strata_record_token_ok(NULL, "Bearer x"));
+	assert_false(strata_bearer_ok("", "Bearer "));
+	assert_false(strata_bearer_ok(NULL, "Bearer x"));
 }
 
 /* ---- the recorder on a fake module and store ---- */
