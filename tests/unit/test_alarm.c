@@ -646,6 +646,13 @@ static void list_check(json_t *v, size_t n)
 	strata_container_free(c);
 }
 
+/* @v: one alarm, a container of its row; the row. */
+static json_t *one_row(json_t *v)
+{
+	list_check(v, 1);
+	return json_array_get(json_object_get(v, "rows"), 0);
+}
+
 static void test_api(void **state)
 {
 	static const char *const rules[] = { "big service bytes above 5000", NULL };
@@ -705,16 +712,14 @@ static void test_api(void **state)
 	json_decref(v);
 	/* Acknowledged: the alarm as a container of its row. */
 	assert_int_equal(api(&f, "POST", "/1/ack", ack, 1, &v), 200);
-	list_check(v, 1);
-	r = json_array_get(json_object_get(v, "rows"), 0);
+	r = one_row(v);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "ack"), "by")),
 			    "alice");
 	json_decref(v);
 	assert_int_equal(api(&f, "POST", "/1/ack", ack, 1, &v), 409);
 	json_decref(v);
 	assert_int_equal(api(&f, "GET", "/1", NULL, 0, &v), 200);
-	list_check(v, 1);
-	r = json_array_get(json_object_get(v, "rows"), 0);
+	r = one_row(v);
 	assert_int_equal(json_integer_value(json_object_get(r, "id")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(v,
 		"schema"), "interval"), "from_ns")),
