@@ -1455,46 +1455,43 @@ out:
 
 static int rtxn(struct strata_alarms *al, MDB_txn **txn, char *err, size_t errlen)
 {
-	int rc = mdb_txn_begin(al->env, NULL, MDB_RDONLY, txn);
-
-	return rc ? lmdb_err(err, errlen, rc, "read") : 0;
+	return strata_lmdb_rtxn(al->env, txn, err, errlen, "alarm store");
 }
 
 static int rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
 {
-	mdb_txn_abort(txn);
-	return rc && strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+	return strata_lmdb_rend(txn, rc, err, errlen, "alarm store", what);
+}
+
+struct list_walk {
+	__u64 from, to;
+	bool active_only;
+	strata_alarm_fn fn;
+	void *arg;
+};
+
+static int list_one(const void *rec, void *arg)
+{
+	const struct strata_alarm *a = rec;
+	struct list_walk *w = arg;
+
+	if ((w->active_only && !a->open) || a->start_ns > w->to || (!a->open && a->end_ns < w->from))
+		return 0;
+	return w->fn(a, w->arg);
 }
 
 int strata_alarms_list(struct strata_alarms *al, __u64 from, __u64 to, bool active_only,
 		       strata_alarm_fn fn, void *arg, char *err, size_t errlen)
 {
+	struct list_walk w = { from, to, active_only, fn, arg };
 	struct strata_alarm a;
-	MDB_cursor *cur;
 	MDB_txn *txn;
-	MDB_val k, v;
 	int rc = rtxn(al, &txn, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = mdb_cursor_open(txn, al->alarm, &cur);
-	if (rc)
-		return rend(txn, rc, err, errlen, "alarms");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != sizeof(a)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(&a, v.mv_data, sizeof(a));
-		if ((active_only && !a.open) || a.start_ns > to || (!a.open && a.end_ns < from))
-			continue;
-		rc = fn(&a, arg);
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(cur);
-	return rend(txn, rc == MDB_NOTFOUND ? 0 : rc, err, errlen, "alarms");
+	rc = strata_lmdb_each(txn, al->alarm, &a, sizeof(a), list_one, &w);
+	return rend(txn, rc, err, errlen, "alarms");
 }
 
 /* One value of @dbi, copied to @out (@size bytes). Return: 0, MDB_NOTFOUND, or an error. */

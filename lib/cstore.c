@@ -304,39 +304,29 @@ static int txn_end(MDB_txn *txn, int rc, char *err, size_t errlen, const char *w
 	return rc ? lmdb_err(err, errlen, rc, what) : 0;
 }
 
+/* strata_lmdb_each(): -EEXIST, which stops the scan, at the sensor of id @arg. */
+static int same_id(const void *rec, void *arg)
+{
+	return strcmp(((const struct strata_sensor *)rec)->id, arg) ? 0 : -EEXIST;
+}
+
 int strata_cstore_hello(struct strata_cstore *cs, const struct strata_hello *h, __u64 now_ns,
 			struct strata_sensor *out, char *err, size_t errlen)
 {
 	struct strata_sensor s;
-	MDB_cursor *c;
 	MDB_txn *txn;
-	MDB_val k, v;
 	__u64 next;
-	bool found = false;
+	bool found;
 	int rc;
 
 	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, errlen, rc, "hello");
-	rc = mdb_cursor_open(txn, cs->sensor, &c);
-	if (rc)
-		return txn_end(txn, rc, err, errlen, "hello");
 	/* A few sensors: a scan by id is cheap and needs no second index. */
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != sizeof(s)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(&s, v.mv_data, sizeof(s));
-		if (!strcmp(s.id, h->sensor_id)) {
-			found = true;
-			break;
-		}
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
+	rc = strata_lmdb_each(txn, cs->sensor, &s, sizeof(s), same_id, (void *)h->sensor_id);
+	if (rc && rc != -EEXIST)
 		return txn_end(txn, rc, err, errlen, "hello");
+	found = rc == -EEXIST;
 	rc = 0;
 	if (!found) {
 		memset(&s, 0, sizeof(s));
@@ -1060,16 +1050,13 @@ int strata_cstore_stitch(struct strata_cstore *cs, unsigned int *stitched,
 
 static int rtxn(struct strata_cstore *cs, MDB_txn **txn, char *err, size_t errlen)
 {
-	int rc = mdb_txn_begin(cs->env, NULL, MDB_RDONLY, txn);
-
-	return rc ? lmdb_err(err, errlen, rc, "read") : 0;
+	return strata_lmdb_rtxn(cs->env, txn, err, errlen, "central store");
 }
 
 /* Ends a read transaction: @rc an LMDB code, a callback's -errno, or 0. */
 static int rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *what)
 {
-	mdb_txn_abort(txn);
-	return strata_lmdb_is_own(rc) ? lmdb_err(err, errlen, rc, what) : rc;
+	return strata_lmdb_rend(txn, rc, err, errlen, "central store", what);
 }
 
 int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info,
@@ -1107,34 +1094,29 @@ int strata_cstore_info(struct strata_cstore *cs, struct strata_cstore_info *info
 	return rend(txn, rc, err, errlen, "info");
 }
 
+struct sensor_walk {
+	strata_sensor_fn fn;
+	void *arg;
+};
+
+static int sensor_one(const void *rec, void *arg)
+{
+	struct sensor_walk *w = arg;
+
+	return w->fn(rec, w->arg);
+}
+
 int strata_cstore_sensors(struct strata_cstore *cs, strata_sensor_fn fn, void *arg,
 			  char *err, size_t errlen)
 {
+	struct sensor_walk w = { fn, arg };
 	struct strata_sensor s;
-	MDB_cursor *c;
 	MDB_txn *txn;
-	MDB_val k, v;
 	int rc = rtxn(cs, &txn, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = mdb_cursor_open(txn, cs->sensor, &c);
-	if (rc)
-		return rend(txn, rc, err, errlen, "sensors");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != sizeof(s)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(&s, v.mv_data, sizeof(s));
-		rc = fn(&s, arg);
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
+	rc = strata_lmdb_each(txn, cs->sensor, &s, sizeof(s), sensor_one, &w);
 	return rend(txn, rc, err, errlen, "sensors");
 }
 

@@ -20,6 +20,44 @@ int strata_lmdb_err(char *err, size_t errlen, int rc, const char *store, const c
 	return strata_seterr(err, errlen, e, "%s: %s: %s", store, what, mdb_strerror(rc));
 }
 
+int strata_lmdb_rtxn(MDB_env *env, MDB_txn **txn, char *err, size_t errlen, const char *store)
+{
+	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, txn);
+
+	return rc ? strata_lmdb_err(err, errlen, rc, store, "read") : 0;
+}
+
+int strata_lmdb_rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *store,
+		     const char *what)
+{
+	mdb_txn_abort(txn);
+	return rc && strata_lmdb_is_own(rc) ? strata_lmdb_err(err, errlen, rc, store, what) : rc;
+}
+
+int strata_lmdb_each(MDB_txn *txn, MDB_dbi dbi, void *buf, size_t size,
+		     int (*fn)(const void *buf, void *arg), void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != size) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(buf, v.mv_data, size);
+		rc = fn(buf, arg);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int strata_lmdb_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, __u64 *v)
 {
 	MDB_val k = { strlen(name), (void *)name }, d;

@@ -36,6 +36,46 @@ bool strata_lmdb_is_own(int rc);
 int strata_lmdb_err(char *err, size_t errlen, int rc, const char *store, const char *what);
 
 /**
+ * strata_lmdb_rtxn() - begin a read transaction
+ * @env: the environment
+ * @txn: set to the transaction
+ * @err: filled on failure
+ * @errlen: size of @err
+ * @store: which store, for the message
+ *
+ * Return: 0 or -errno (strata_lmdb_err()).
+ */
+int strata_lmdb_rtxn(MDB_env *env, MDB_txn **txn, char *err, size_t errlen, const char *store);
+
+/**
+ * strata_lmdb_rend() - end a read transaction
+ * @txn: the transaction (aborted)
+ * @rc: what the reading gave: 0, LMDB's code, or a callback's -errno
+ * @err: filled when @rc is LMDB's
+ * @errlen: size of @err
+ * @store: which store
+ * @what: the operation
+ *
+ * Return: 0, @rc as -errno (strata_lmdb_err()), or a callback's -errno as is.
+ */
+int strata_lmdb_rend(MDB_txn *txn, int rc, char *err, size_t errlen, const char *store,
+		     const char *what);
+
+/**
+ * strata_lmdb_each() - every record of a table of fixed-size values, by key
+ * @txn: a transaction
+ * @dbi: the table
+ * @buf: where each value is copied (LMDB's values are not aligned)
+ * @size: the values' size: a value of another size is MDB_CORRUPTED
+ * @fn: called with @buf and @arg after each copy; non-zero stops the scan
+ * @arg: passed to @fn
+ *
+ * Return: 0 once every record was seen, @fn's non-zero, or LMDB's code.
+ */
+int strata_lmdb_each(MDB_txn *txn, MDB_dbi dbi, void *buf, size_t size,
+		     int (*fn)(const void *buf, void *arg), void *arg);
+
+/**
  * strata_lmdb_meta_get() - a u64 of a meta table
  * @txn: a transaction
  * @dbi: the table (keys: names, values: 8 bytes)
