@@ -34,7 +34,6 @@ Then:
 Usage: alarm_check.py --strata build/strata --stratad build/stratad
                       --pcaps DIR --workdir DIR
 """
-import argparse
 import json
 import os
 import shutil
@@ -45,7 +44,8 @@ import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from central_check import Daemon, cget, free_port, jget, through_of, wait_for  # noqa: E402
+from central_check import (Daemon, cget, free_port, jget, standalone,  # noqa: E402
+                           through_of, wait_for)
 
 CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
 TOKEN = "alarm-check-token"
@@ -251,18 +251,5 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
     return res
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--strata", required=True)
-    ap.add_argument("--stratad", required=True)
-    ap.add_argument("--pcaps", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    res = run_checks(a.strata, a.stratad, a.pcaps, a.workdir)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if all(ok for ok, _, _ in res) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone(run_checks))

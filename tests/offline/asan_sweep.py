@@ -34,6 +34,10 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conv_check import report  # noqa: E402
+
 SAN_EXIT = 86
 # Common flags are read from both variables; the exit code marks a report even
 # when its text went missing.
@@ -308,10 +312,7 @@ def main():
     ap.add_argument("--logdir")
     ap.add_argument("--leaks", choices=("sample", "all"), default="sample")
     a = ap.parse_args()
-    res = run(a.strata, a.ref, a.pcaps, a.jobs, a.logdir, a.leaks)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if all(ok for ok, _, _ in res) else 1
+    return report(run(a.strata, a.ref, a.pcaps, a.jobs, a.logdir, a.leaks))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ import urllib.request
 # No __pycache__ in the source tree, also when run alone.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conv_check import report  # noqa: E402
 from store_check import json_stream  # noqa: E402
 
 CAPTURE = "ntop_nDPI/tests/cfgs/default/pcap/netflix.pcap"
@@ -1070,18 +1071,16 @@ def run_checks(strata, stratad, pcaps, workdir, log=print):
     return res
 
 
-def main():
+def standalone(run):
+    """main() of a check of the daemons run alone: its arguments, its report."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
     ap.add_argument("--stratad", required=True)
     ap.add_argument("--pcaps", required=True)
     ap.add_argument("--workdir", required=True)
     a = ap.parse_args()
-    res = run_checks(a.strata, a.stratad, a.pcaps, a.workdir)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if all(ok for ok, _, _ in res) else 1
+    return report(run(a.strata, a.stratad, a.pcaps, a.workdir))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone(run_checks))

@@ -318,16 +318,20 @@ def run_checks(strata, pcaps, files=None, log=print):
     return results
 
 
+def report(res):
+    """Each check's line; the exit status: 0 when all passed."""
+    for ok, name, msg in res:
+        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
+    return 0 if all(ok for ok, _, _ in res) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
     ap.add_argument("--pcaps", required=True)
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
-    res = run_checks(a.strata, a.pcaps, a.files or None)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if all(ok for ok, _, _ in res) else 1
+    return report(run_checks(a.strata, a.pcaps, a.files or None))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ import struct
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conv_check import report  # noqa: E402
+
 # Classic pcap, Ethernet, several TCP and UDP conversations over 100+ records.
 PCAP_SRC = "zeek_zeek/testing/btest/Traces/wikipedia.pcap"
 # pcapng (Section Header, Interface Description, Enhanced Packet Blocks).
@@ -201,10 +205,7 @@ def main():
     ap.add_argument("--pcaps", required=True)
     ap.add_argument("--workdir", required=True)
     a = ap.parse_args()
-    res = run_checks(a.strata, a.pcaps, a.workdir)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if all(ok for ok, _, _ in res) else 1
+    return report(run_checks(a.strata, a.pcaps, a.workdir))
 
 
 if __name__ == "__main__":

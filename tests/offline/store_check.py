@@ -29,12 +29,11 @@ import ipaddress
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conv_check import FILES, run  # noqa: E402
+from conv_check import FILES, report, run  # noqa: E402
 
 SAMPLE = 300
 
@@ -235,10 +234,7 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
-    res = run_checks(a.strata, a.pcaps, a.workdir, a.files or None)
-    for ok, name, msg in res:
-        print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 1 if any(not ok for ok, _, _ in res) else 0
+    return report(run_checks(a.strata, a.pcaps, a.workdir, a.files or None))
 
 
 if __name__ == "__main__":
