@@ -8,11 +8,11 @@
  * the test sent or with another view of the same packets (records against
  * microflows, records against a capture read by tshark).
  */
-#include <poll.h>
 #include <sched.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include "strata_selftest.h"
+#include "mf_wait.h"
 #include "core/fingerprint.h"
 #include "genl.h"
 #include "ring.h"
@@ -113,19 +113,11 @@ static int on_mf_loss(const struct strata_mf_loss *loss, void *arg)
 static int collect_closed(struct strata_genl *sub, struct mfs *ms,
 			  unsigned int quiet_ms, char *err, size_t n)
 {
-	struct pollfd pfd = { .fd = strata_genl_fd(sub), .events = POLLIN };
 	int ret;
 
-	for (;;) {
-		ret = poll(&pfd, 1, (int)quiet_ms);
-		if (ret < 0)
-			return -errno;
-		if (!ret)
-			return 0;
-		ret = strata_genl_mf_recv(sub, on_mf, on_mf_loss, ms, err, n);
-		if (ret < 0)
-			return ret;
-	}
+	while ((ret = selftest_mf_wait(sub, quiet_ms, on_mf, on_mf_loss, ms, err, n)) > 0)
+		;
+	return ret;
 }
 
 /* A handle of each kind, opened in namespace @ns. */

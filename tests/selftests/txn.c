@@ -6,10 +6,9 @@
  * microflows of the client's namespace must count every request and query
  * and time them to within the scheduling slack of the delays.
  */
-#include <poll.h>
 #include <netinet/tcp.h>
 #include "strata_selftest.h"
-#include "genl.h"
+#include "mf_wait.h"
 
 #define TXN_PORT	9200
 #define DNS_PORT	53
@@ -66,21 +65,15 @@ static int collect(struct strata_genl *sub, struct txn_sum *t,
 		   bool (*done)(const struct txn_sum *t), unsigned int max_ms,
 		   char *err, size_t errlen)
 {
-	struct pollfd pfd = { .fd = strata_genl_fd(sub), .events = POLLIN };
 	unsigned int waited = 0;
 	int ret;
 
 	while (!done(t) && waited < max_ms) {
-		ret = poll(&pfd, 1, 100);
-		if (ret < 0)
-			return -errno;
-		if (!ret) {
-			waited += 100;
-			continue;
-		}
-		ret = strata_genl_mf_recv(sub, on_mf, on_loss, t, err, errlen);
+		ret = selftest_mf_wait(sub, 100, on_mf, on_loss, t, err, errlen);
 		if (ret < 0)
 			return ret;
+		if (!ret)
+			waited += 100;
 	}
 	return 0;
 }
