@@ -703,7 +703,7 @@ static int count_open(struct strata_alarms *al, MDB_txn *txn)
 int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		       struct strata_alarms **out, char *err, size_t errlen)
 {
-	static const struct { const char *name; size_t off; } dbs[] = {
+	static const struct strata_lmdb_table dbs[] = {
 		{ "meta", offsetof(struct strata_alarms, meta) },
 		{ "base", offsetof(struct strata_alarms, base) },
 		{ "label", offsetof(struct strata_alarms, label) },
@@ -753,29 +753,12 @@ int strata_alarms_open(const char *path, const struct strata_alarm_config *c,
 		if (rc)
 			goto fail;
 	}
-	rc = mdb_env_create(&al->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(al->env, 8);
-	if (!rc)
-		rc = mdb_env_set_mapsize(al->env, c->budget);
-	/* MDB_NOTLS: the API's threads read beside the evaluator. */
-	if (!rc)
-		rc = mdb_env_open(al->env, path, MDB_NOTLS | MDB_NOSYNC, 0640);
-	if (rc) {
-		rc = strata_seterr(err, errlen, rc > 0 && rc < 1000 ? rc : EIO,
-				   "alarm store %s: %s", path, mdb_strerror(rc));
+	/* The API's threads read beside the evaluator. */
+	rc = strata_lmdb_open(&al->env, path, c->budget, MDB_NOSYNC, dbs,
+			      sizeof(dbs) / sizeof(dbs[0]), al, &txn, err, errlen, "alarm store");
+	if (rc)
 		goto fail;
-	}
-	rc = mdb_txn_begin(al->env, NULL, 0, &txn);
-	if (rc) {
-		rc = lmdb_err(err, errlen, rc, "open");
-		goto fail;
-	}
-	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && !rc; i++)
-		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
-				  (MDB_dbi *)((char *)al + dbs[i].off));
-	if (!rc)
-		rc = strata_lmdb_meta_get(txn, al->meta, "version", &version);
+	rc = strata_lmdb_meta_get(txn, al->meta, "version", &version);
 	if (!rc && !version) {
 		rc = strata_lmdb_meta_put(txn, al->meta, "version", ALARM_STORE_VERSION);
 	} else if (!rc && version != ALARM_STORE_VERSION) {

@@ -168,7 +168,7 @@ static MDB_val *win_key(struct lkey *k, __u64 window)
 int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bool sync,
 		       struct strata_cstore **out, char *err, size_t errlen)
 {
-	static const struct { const char *name; size_t off; } dbs[] = {
+	static const struct strata_lmdb_table dbs[] = {
 		{ "meta", offsetof(struct strata_cstore, meta) },
 		{ "sensor", offsetof(struct strata_cstore, sensor) },
 		{ "lflow", offsetof(struct strata_cstore, lflow) },
@@ -179,7 +179,6 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bo
 	};
 	struct strata_cstore *cs;
 	MDB_txn *txn;
-	unsigned int i;
 	__u64 version;
 	int rc;
 
@@ -198,35 +197,15 @@ int strata_cstore_open(const char *path, __u64 budget, __u64 macro_window_ns, bo
 		return strata_seterr(err, errlen, ENOMEM, "central store: out of memory");
 	cs->budget = budget;
 	cs->macro_ns = macro_window_ns;
-	rc = mdb_env_create(&cs->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(cs->env, 8);
-	if (!rc)
-		rc = mdb_env_set_mapsize(cs->env, budget);
-	if (!rc)
-		rc = mdb_env_set_maxreaders(cs->env, 126);
 	/*
-	 * MDB_NOTLS: the API's threads each take read transactions of their
-	 * own. Without @sync a commit is in the page cache when it returns:
-	 * safe from a crash of the process, not from one of the machine.
+	 * Without @sync a commit is in the page cache when it returns: safe
+	 * from a crash of the process, not from one of the machine.
 	 */
-	if (!rc)
-		rc = mdb_env_open(cs->env, path, MDB_NOTLS | (sync ? 0 : MDB_NOSYNC), 0640);
-	if (rc) {
-		rc = strata_seterr(err, errlen, rc > 0 && rc < 1000 ? rc : EIO,
-				   "central store %s: %s", path, mdb_strerror(rc));
+	rc = strata_lmdb_open(&cs->env, path, budget, sync ? 0 : MDB_NOSYNC, dbs,
+			      sizeof(dbs) / sizeof(dbs[0]), cs, &txn, err, errlen, "central store");
+	if (rc)
 		goto fail;
-	}
-	rc = mdb_txn_begin(cs->env, NULL, 0, &txn);
-	if (rc) {
-		rc = lmdb_err(err, errlen, rc, "open");
-		goto fail;
-	}
-	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && !rc; i++)
-		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
-				  (MDB_dbi *)((char *)cs + dbs[i].off));
-	if (!rc)
-		rc = strata_lmdb_meta_get(txn, cs->meta, "version", &version);
+	rc = strata_lmdb_meta_get(txn, cs->meta, "version", &version);
 	/* A new store, or one of version 2: its old values read (lflow_of()). */
 	if (!rc && (!version || version == VERSION_V2))
 		rc = strata_lmdb_meta_put(txn, cs->meta, "version", STRATA_CSTORE_VERSION);

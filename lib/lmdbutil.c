@@ -20,6 +20,36 @@ int strata_lmdb_err(char *err, size_t errlen, int rc, const char *store, const c
 	return strata_seterr(err, errlen, e, "%s: %s: %s", store, what, mdb_strerror(rc));
 }
 
+int strata_lmdb_open(MDB_env **env, const char *path, size_t mapsize, unsigned int flags,
+		     const struct strata_lmdb_table *t, size_t n, void *base, MDB_txn **txn,
+		     char *err, size_t errlen, const char *store)
+{
+	size_t i;
+	int rc = mdb_env_create(env);
+
+	if (!rc)
+		rc = mdb_env_set_maxdbs(*env, 8);
+	if (!rc)
+		rc = mdb_env_set_mapsize(*env, mapsize);
+	if (!rc)
+		rc = mdb_env_set_maxreaders(*env, 126);
+	if (!rc)
+		rc = mdb_env_open(*env, path, MDB_NOTLS | flags, 0640);
+	if (rc)
+		return strata_seterr(err, errlen, rc > 0 && rc < 1000 ? rc : EIO, "%s %s: %s",
+				     store, path, mdb_strerror(rc));
+	rc = mdb_txn_begin(*env, NULL, 0, txn);
+	if (rc)
+		return strata_lmdb_err(err, errlen, rc, store, "open");
+	for (i = 0; i < n && !rc; i++)
+		rc = mdb_dbi_open(*txn, t[i].name, MDB_CREATE, (MDB_dbi *)((char *)base + t[i].off));
+	if (rc) {
+		mdb_txn_abort(*txn);
+		return strata_lmdb_err(err, errlen, rc, store, "open");
+	}
+	return 0;
+}
+
 int strata_lmdb_rtxn(MDB_env *env, MDB_txn **txn, char *err, size_t errlen, const char *store)
 {
 	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, txn);

@@ -35,6 +35,36 @@ bool strata_lmdb_is_own(int rc);
  */
 int strata_lmdb_err(char *err, size_t errlen, int rc, const char *store, const char *what);
 
+/* A table of a store: its name, and where its handle is in the store's struct. */
+struct strata_lmdb_table {
+	const char *name;
+	size_t off;
+};
+
+/**
+ * strata_lmdb_open() - open a store's environment and tables
+ * @env: set to the environment (also on failure, once created: the
+ *	caller's close frees it)
+ * @path: the directory
+ * @mapsize: the budget (LMDB's map size)
+ * @flags: mdb_env_open()'s, beside MDB_NOTLS (an API's threads each read
+ *	in transactions of their own)
+ * @t: the tables, created when missing
+ * @n: how many
+ * @base: the struct whose members @t's offsets name (each an MDB_dbi)
+ * @txn: set to the write transaction the tables were opened in, for the
+ *	caller to read its meta records in and commit
+ * @err: filled on failure
+ * @errlen: size of @err
+ * @store: which store, for the messages
+ *
+ * Return: 0, or -errno with @err said ("STORE PATH: ..." for the
+ * environment, "STORE: open: ..." for the tables).
+ */
+int strata_lmdb_open(MDB_env **env, const char *path, size_t mapsize, unsigned int flags,
+		     const struct strata_lmdb_table *t, size_t n, void *base, MDB_txn **txn,
+		     char *err, size_t errlen, const char *store);
+
 /**
  * strata_lmdb_rtxn() - begin a read transaction
  * @env: the environment
