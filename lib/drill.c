@@ -16,6 +16,8 @@
 
 /* A sensor's answer may not be larger (a runaway or hostile sensor). */
 #define BODY_MAX	(512U << 20)
+/* Nor describe more fields (merging them takes time square in their number). */
+#define FIELDS_MAX	512
 
 struct fetch {
 	const struct strata_drill_loc *loc;
@@ -254,7 +256,8 @@ static int json_recs(struct fetch *f, unsigned int loc, const char *time_field,
 	doc = json_loadb(f->body ? f->body : "", f->len, 0, NULL);
 	*arr = json_incref(json_object_get(doc, "rows"));
 	fds = json_object_get(json_object_get(doc, "schema"), "fields");
-	if (!json_is_array(*arr) || !json_is_array(fds))
+	/* A sensor describes tens of fields: many more is not a sensor's answer. */
+	if (!json_is_array(*arr) || !json_is_array(fds) || json_array_size(fds) > FIELDS_MAX)
 		rc = -EBADMSG;
 	json_array_foreach(fds, i, o)
 		if (!rc)
