@@ -148,7 +148,22 @@ static struct strata_notify *start(struct strata_notify_config *c, struct logs *
 	return n;
 }
 
+/* @n's notification of @a (raised or cleared), handed over and delivered. */
+static void deliver(struct strata_notify *n, const struct strata_alarm *a, bool raise)
+{
+	assert_int_equal(strata_notify_alarm(n, a, raise), 0);
+	assert_int_equal(strata_notify_flush(n, 10000), 0);
+}
+
 /* ---- webhooks ---- */
+
+/* A listener failing its first @fails requests, and @c posting to it. */
+static void hook_config(struct listener *l, unsigned int fails, struct strata_notify_config *c)
+{
+	listener_start(l, fails);
+	strata_notify_config_default(c);
+	snprintf(c->url, sizeof(c->url), "http://127.0.0.1:%u/hook", l->port);
+}
 
 /* The body is the alarm as the API has it, with the event. */
 static void test_webhook(void **state)
@@ -162,13 +177,10 @@ static void test_webhook(void **state)
 	json_t *v;
 
 	(void)state;
-	listener_start(&l, 0);
-	strata_notify_config_default(&c);
-	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%u/hook", l.port);
+	hook_config(&l, 0, &c);
 	n = start(&c, &lg);
 	alarm_of(&a, 42);
-	assert_int_equal(strata_notify_alarm(n, &a, true), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, true);
 	strata_notify_stats(n, &st);
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(st.failed, 0);
@@ -203,17 +215,14 @@ static void test_webhook_retries(void **state)
 	struct timespec t;
 
 	(void)state;
-	listener_start(&l, 100);
-	strata_notify_config_default(&c);
-	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%u/hook", l.port);
+	hook_config(&l, 100, &c);
 	c.retries = 2;
 	c.backoff_ms = 100;
 	n = start(&c, &lg);
 	alarm_of(&a, 7);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	t0 = (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
-	assert_int_equal(strata_notify_alarm(n, &a, false), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, false);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	/* 100 ms, then 200 ms between the three attempts: the backoff doubles. */
 	assert_true((__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000 - t0 >= 300);
@@ -229,8 +238,7 @@ static void test_webhook_retries(void **state)
 	listener_start(&l, 1);
 	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%u/hook", l.port);
 	n = start(&c, &lg);
-	assert_int_equal(strata_notify_alarm(n, &a, true), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, true);
 	strata_notify_stats(n, &st);
 	assert_int_equal(__atomic_load_n(&l.requests, __ATOMIC_SEQ_CST), 2);
 	assert_int_equal(st.sent, 1);
@@ -251,16 +259,13 @@ static void test_webhook_refused(void **state)
 	struct strata_alarm a;
 
 	(void)state;
-	listener_start(&l, 0);
+	hook_config(&l, 0, &c);
 	listener_stop(&l);	/* its port, now closed */
-	strata_notify_config_default(&c);
-	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%u/hook", l.port);
 	c.retries = 1;
 	c.backoff_ms = 10;
 	n = start(&c, &lg);
 	alarm_of(&a, 8);
-	assert_int_equal(strata_notify_alarm(n, &a, true), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, true);
 	strata_notify_stats(n, &st);
 	assert_int_equal(st.failed, 1);
 	assert_non_null(strstr(lg.text, "given up"));
@@ -314,8 +319,7 @@ static void test_command_env(void **state)
 	alarm_of(&a, 5);
 	a.open = 0;
 	a.end_ns = a.start_ns + 900000000000ULL;
-	assert_int_equal(strata_notify_alarm(n, &a, false), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, false);
 	slurp(out, text, sizeof(text));
 	assert_non_null(strstr(text, "STRATA_EVENT=clear\n"));
 	assert_non_null(strstr(text, "STRATA_ALARM_ID=5\n"));
@@ -362,8 +366,7 @@ static void test_command_timeout(void **state)
 	n = start(&c, &lg);
 	alarm_of(&a, 6);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(strata_notify_alarm(n, &a, true), 0);
-	assert_int_equal(strata_notify_flush(n, 10000), 0);
+	deliver(n, &a, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
 	strata_notify_stats(n, &st);
