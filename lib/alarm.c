@@ -228,14 +228,21 @@ static void fill_slots(const struct strata_macroflow *m, double *v)
 		v[__S_FUND + i] = strata_expr_eval(mx.e[i], v);
 }
 
+/* A metric over slots fill_slots() filled (NaN: no value). */
+static double slots_value(const struct strata_expr *e, const double *v)
+{
+	double r = strata_expr_eval(e, v);
+
+	return isfinite(r) ? r : NAN;
+}
+
 double strata_alarm_metric_value(const struct strata_expr *e, const struct strata_macroflow *m)
 {
-	double v[NSLOTS], r;
+	double v[NSLOTS];
 
 	/* Every compiled metric went through strata_alarm_metric_parse(). */
 	fill_slots(m, v);
-	r = strata_expr_eval(e, v);
-	return isfinite(r) ? r : NAN;
+	return slots_value(e, v);
 }
 
 const char *strata_base_metric_name(unsigned int i)
@@ -613,12 +620,10 @@ struct strata_alarms {
 	struct strata_alarms_stats st;	/* atomics */
 };
 
-
 static int lmdb_err(char *err, size_t errlen, int rc, const char *what)
 {
 	return strata_lmdb_err(err, errlen, rc, "alarm store", what);
 }
-
 
 /* Whether a stored alarm is open (LMDB's values are not aligned: copied out). */
 static bool stored_open(const MDB_val *v)
@@ -889,6 +894,7 @@ static int base_step(struct wctx *x, const struct strata_macroflow *m, __u64 h, 
 	struct strata_mlabel lab;
 	struct strata_hw_out o;
 	struct k17 k, lk;
+	double slots[NSLOTS];
 	MDB_val v;
 	unsigned int i;
 	bool any = false, learning = false;
@@ -919,9 +925,11 @@ static int base_step(struct wctx *x, const struct strata_macroflow *m, __u64 h, 
 	}
 	memset(&lab, 0, sizeof(lab));
 	lab.label = STRATA_LABEL_NONE;
+	/* The macroflow's slots once, for every metric with a baseline. */
+	fill_slots(m, slots);
 	for (i = 0; i < STRATA_BASE_METRICS; i++) {
 		strata_hw_step(base_model(al, i), &al->hwp[i], x->wno,
-			       strata_alarm_metric_value(al->base_e[i], m), &o);
+			       slots_value(al->base_e[i], slots), &o);
 		lab.labels[i] = (__u8)o.label;
 		lab.scores[i] = o.score;
 		lab.forecast[i] = o.forecast;
